@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Strata;
+using Strata.Data;
+using Strata.IO;
+using Strata.Models;
+using Strata.Tensors;
+
+namespace Strata.Cli;
+
+/// <summary>The strata command: train, summary, predict. Errors print one line and exit non-zero.</summary>
+public static class CommandLine
+{
+    private static readonly HashSet<string> Flags = ["verbose", "help"];
+
+    public const string Usage = """
+        Usage: strata <command> [options]
+
+        Commands:
+          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--threads N]
+                Train the model a spec describes; writes history.csv, learning-curves.svg
+                and model.strata to DIR (default runs/<spec name>).
+          summary SPEC.json|MODEL.strata
+                Print the model's layers, output shapes and parameter counts.
+          predict MODEL.strata --input X.csv [--output Y.csv]
+                Write the model's outputs for every row of X.csv (columns chosen by name
+                when the model knows its feature names).
+          help  Show this text.
+
+        Options for every command: --verbose (show stack traces), --threads N.
+        """;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+            {
+                output.WriteLine(Usage);
+                return args.Length == 0 ? 1 : 0;
+            }
+            var a = new Arguments(args.Skip(1), Flags);
+            a.Flag("verbose");
+            if (a.Int("threads") is int threads) Compute.Threads = threads;
+            return args[0] switch
+            {
+                "train" => Train(a, output),
+                "summary" => Summary(a, output),
+                "predict" => Predict(a, output),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, help."),
+            };
+        }
+        catch (StrataException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            if (verbose) error.WriteLine(e);
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            if (verbose) error.WriteLine(e);
+            return 1;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}. Run again with --verbose for details.");
+            if (verbose) error.WriteLine(e);
+            return 2;
+        }
+    }
+
+    private static int Train(Arguments a, TextWriter output)
+    {
+        int? epochs = a.Int("epochs"), seed = a.Int("seed");
+        string? outDir = a.String("out");
+        a.Finish("train", 1);
+        var spec = TrainingSpec.Load(a.Positional[0]);
+        if (epochs is int e)
+        {
+            if (e < 1) throw new StrataException($"Option --epochs expects a positive integer. Received: {e}");
+            spec.Epochs = e;
+        }
+        if (seed is int s) spec.Seed = s;
+        string directory = outDir ?? Path.Combine("runs", spec.Name);
+        output.WriteLine($"Training '{spec.Name}' on {Path.GetFileName(spec.DataPath)} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
+        var clock = Stopwatch.StartNew();
+        var result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Done in {clock.Elapsed.TotalSeconds:F1}s. Best {(result.History.Contains("val_loss") ? "val_loss" : "loss")}: {result.BestValidationLoss:F4} at epoch {result.BestEpoch}."));
+        output.WriteLine($"Wrote {Path.Combine(directory, "history.csv")}, {Path.Combine(directory, "learning-curves.svg")}, {Path.Combine(directory, "model.strata")}");
+        return 0;
+    }
+
+    private static int Summary(Arguments a, TextWriter output)
+    {
+        a.Finish("summary", 1);
+        string path = a.Positional[0];
+        Sequential model;
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            var spec = TrainingSpec.Load(path);
+            model = Sequential.FromConfig(spec.Model, spec.Seed);
+            if (!model.IsBuilt)
+            {
+                var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
+                model.Build([-1, table.Columns.Count - 1]);
+            }
+        }
+        else
+        {
+            model = Sequential.Load(path);
+        }
+        output.Write(model.Summary());
+        return 0;
+    }
+
+    private static int Predict(Arguments a, TextWriter output)
+    {
+        string input = a.String("input") ?? throw new StrataException("'strata predict' needs --input X.csv.");
+        string? outputPath = a.String("output");
+        a.Finish("predict", 1);
+        var model = Sequential.Load(a.Positional[0]);
+        var table = CsvTable.Load(input);
+        Tensor x;
+        if (model.FeatureNames is { } names)
+        {
+            var missing = names.Where(n => !table.Columns.Contains(n)).ToList();
+            if (missing.Count > 0)
+                throw new StrataException($"{input}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
+            x = table.Select(names);
+        }
+        else
+        {
+            int expected = model.InputShape![^1];
+            if (table.Columns.Count != expected)
+                throw new StrataException($"{input}: the model expects {expected} columns; the file has {table.Columns.Count}.");
+            x = table.Select(table.Columns);
+        }
+        var y = model.Predict(x, batchSize: 256);
+        int width = y.Size / y.Dim(0);
+        var sb = new StringBuilder();
+        sb.AppendJoin(',', Enumerable.Range(0, width).Select(i => $"output_{i}")).Append('\n');
+        for (int r = 0; r < y.Dim(0); r++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                if (j > 0) sb.Append(',');
+                sb.Append(y.Data[r * width + j].ToString("R", CultureInfo.InvariantCulture));
+            }
+            sb.Append('\n');
+        }
+        if (outputPath is null) output.Write(sb.ToString());
+        else
+        {
+            AtomicFile.WriteAllText(outputPath, sb.ToString());
+            output.WriteLine($"Wrote {y.Dim(0)} predictions to {outputPath}");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,3 @@
+namespace Strata.Autodiff;
+
+internal enum BinaryOperator { Add, Subtract, Multiply, Divide, Maximum, Minimum }

@@ -1,0 +1,52 @@
+using Strata.Kernels;
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// Inverted dropout: y = x·m/(1 − rate) with m ~ Bernoulli(1 − rate), drawn afresh on every
+/// forward pass. The mask has the noise shape (1 on axes where it is shared) and is broadcast over x.
+/// </summary>
+internal sealed class DropoutNode : Node
+{
+    private readonly float _rate;
+    private readonly RandomStream _random;
+    private readonly float[] _mask;
+    private readonly int[]? _maskMap;
+
+    public DropoutNode(Node x, float rate, int[] noiseShape, RandomStream random)
+        : base(x.Graph, x.Value.ShapeArray(), x)
+    {
+        _rate = rate;
+        _random = random;
+        _mask = new float[ShapeOps.Size(noiseShape)];
+        _maskMap = Broadcast.OffsetMap(noiseShape, x.Shape);
+    }
+
+    /// <summary>The last mask drawn: 0 for dropped units, 1/(1 − rate) for kept ones.</summary>
+    public ReadOnlySpan<float> Mask => _mask;
+
+    internal override void Forward()
+    {
+        ulong key = _random.NextKey();
+        float keepScale = _rate >= 1f ? 0f : 1f / (1f - _rate);
+        for (int i = 0; i < _mask.Length; i++)
+            _mask[i] = RandomGenerator.Uniform(key, (ulong)i) >= _rate ? keepScale : 0f;
+        var x = Inputs[0].Value.Data;
+        var y = Value.Data;
+        if (_maskMap is null)
+            RowKernels.Multiply(x, _mask, y);
+        else
+            for (int i = 0; i < y.Length; i++) y[i] = x[i] * _mask[_maskMap[i]];
+    }
+
+    internal override void Backward()
+    {
+        var dx = Inputs[0].Gradient!.Data;
+        var dy = Gradient!.Data;
+        if (_maskMap is null)
+            RowKernels.MultiplyAdd(dy, _mask, dx);
+        else
+            for (int i = 0; i < dy.Length; i++) dx[i] += dy[i] * _mask[_maskMap[i]];
+    }
+}

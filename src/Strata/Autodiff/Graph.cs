@@ -1,0 +1,79 @@
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// A recorded sequence of operations with fixed shapes. Layers build it once by calling ops on
+/// symbolic nodes; it is then replayed for every batch of that shape: <see cref="Forward"/> runs the
+/// operations in recording order, <see cref="Backward"/> runs their gradient rules in reverse.
+/// </summary>
+public sealed class Graph
+{
+    private readonly List<Node> _nodes = [];
+    private readonly Dictionary<Variable, ParameterNode> _parameters = new(ReferenceEqualityComparer.Instance);
+    private bool _gradientsAllocated;
+
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>A placeholder whose value is copied in before each run.</summary>
+    public InputNode Input(int[] shape, bool requiresGradient = false) => new(this, shape, requiresGradient);
+
+    /// <summary>
+    /// The node that stands for a layer's variable; one per variable in a graph. Gradients flow to it
+    /// only when <paramref name="trainable"/> (the variable's and its layer's trainability together).
+    /// </summary>
+    public Node Parameter(Variable variable, bool trainable)
+    {
+        if (!_parameters.TryGetValue(variable, out var node))
+        {
+            node = new ParameterNode(this, variable, trainable);
+            _parameters.Add(variable, node);
+        }
+        return node;
+    }
+
+    /// <summary>Whether the graph reads <paramref name="variable"/>.</summary>
+    public bool Uses(Variable variable) => _parameters.ContainsKey(variable);
+
+    /// <summary>The gradient accumulated for a variable by the last backward pass.</summary>
+    public Tensor? GradientOf(Variable variable) =>
+        _parameters.TryGetValue(variable, out var node) ? node.Gradient : null;
+
+    internal void Register(Node node)
+    {
+        _nodes.Add(node);
+        _gradientsAllocated = false;
+    }
+
+    public void Forward()
+    {
+        var nodes = _nodes;
+        for (int i = 0; i < nodes.Count; i++)
+            nodes[i].Forward();
+    }
+
+    /// <summary>Backpropagates from a scalar <paramref name="loss"/> node computed by the last forward pass.</summary>
+    public void Backward(Node loss)
+    {
+        if (loss.Value.Size != 1)
+            throw new StrataException($"Backward needs a scalar loss; the node has shape {ShapeOps.Format(loss.Shape)}.");
+        AllocateGradients();
+        var nodes = _nodes;
+        for (int i = 0; i < nodes.Count; i++)
+            nodes[i].Gradient?.Span.Clear();
+        loss.Gradient!.Data[0] = 1f;
+        int end = nodes.IndexOf(loss);
+        for (int i = end; i >= 0; i--)
+            if (nodes[i].RequiresGradient)
+                nodes[i].Backward();
+    }
+
+    private void AllocateGradients()
+    {
+        if (_gradientsAllocated) return;
+        foreach (var node in _nodes)
+            if (node.RequiresGradient && node.Gradient is null)
+                node.Gradient = new Tensor(node.Value.ShapeArray());
+        _gradientsAllocated = true;
+    }
+}

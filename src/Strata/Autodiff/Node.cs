@@ -1,0 +1,49 @@
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// One operation in a <see cref="Graph"/>: its output buffer, its inputs, and — beside the
+/// forward computation — the rule that turns the output's gradient into its inputs' gradients.
+/// Buffers are allocated once when the node is created, so replaying a graph allocates nothing.
+/// </summary>
+public abstract class Node
+{
+    private protected Node(Graph graph, int[] shape, params Node[] inputs)
+        : this(graph, new Tensor(shape), inputs) { }
+
+    private protected Node(Graph graph, Tensor value, params Node[] inputs)
+    {
+        Graph = graph;
+        Inputs = inputs;
+        Value = value;
+        foreach (var input in inputs)
+        {
+            if (input.Graph != graph)
+                throw new StrataException("Cannot combine nodes of different graphs.");
+            RequiresGradient |= input.RequiresGradient;
+        }
+        graph.Register(this);
+    }
+
+    public Graph Graph { get; }
+
+    public Tensor Value { get; }
+
+    /// <summary>dLoss/dValue after <see cref="Graph.Backward"/>; null where no gradient flows.</summary>
+    public Tensor? Gradient { get; internal set; }
+
+    public IReadOnlyList<Node> Inputs { get; }
+
+    /// <summary>Whether a trainable variable or a differentiable input lies upstream.</summary>
+    public bool RequiresGradient { get; private protected set; }
+
+    public ReadOnlySpan<int> Shape => Value.Shape;
+
+    internal abstract void Forward();
+
+    /// <summary>Adds this node's contribution to the gradients of the inputs that require one.</summary>
+    internal abstract void Backward();
+
+    private protected static bool Flows(Node n) => n.RequiresGradient;
+}

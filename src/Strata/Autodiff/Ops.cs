@@ -1,0 +1,78 @@
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// The differentiable operations. Each call records a node in the operands' graph; its gradient
+/// rule lives beside its forward computation in the node class, so a layer or loss written with
+/// these gets its backward pass for free.
+/// </summary>
+public static class Ops
+{
+    public static Node Add(Node a, Node b) => new BinaryNode(BinaryOperator.Add, a, b);
+
+    public static Node Subtract(Node a, Node b) => new BinaryNode(BinaryOperator.Subtract, a, b);
+
+    public static Node Multiply(Node a, Node b) => new BinaryNode(BinaryOperator.Multiply, a, b);
+
+    public static Node Divide(Node a, Node b) => new BinaryNode(BinaryOperator.Divide, a, b);
+
+    public static Node Maximum(Node a, Node b) => new BinaryNode(BinaryOperator.Maximum, a, b);
+
+    public static Node Minimum(Node a, Node b) => new BinaryNode(BinaryOperator.Minimum, a, b);
+
+    public static Node Negate(Node x) => new UnaryNode(UnaryOperator.Negate, x);
+
+    public static Node Abs(Node x) => new UnaryNode(UnaryOperator.Abs, x);
+
+    public static Node Square(Node x) => new UnaryNode(UnaryOperator.Square, x);
+
+    public static Node Sqrt(Node x) => new UnaryNode(UnaryOperator.Sqrt, x);
+
+    public static Node Exp(Node x) => new UnaryNode(UnaryOperator.Exp, x);
+
+    public static Node Log(Node x) => new UnaryNode(UnaryOperator.Log, x);
+
+    /// <summary>log(1 + eˣ), computed without overflow.</summary>
+    public static Node Softplus(Node x) => new UnaryNode(UnaryOperator.Softplus, x);
+
+    /// <summary>min(max(x, min), max); the gradient passes only inside the bounds.</summary>
+    public static Node Clip(Node x, float min, float max) => new UnaryNode(UnaryOperator.Clip, x, min, max);
+
+    public static Node Scale(Node x, float factor) => new UnaryNode(UnaryOperator.Scale, x, factor);
+
+    public static Node AddScalar(Node x, float value) => new UnaryNode(UnaryOperator.AddScalar, x, value);
+
+    public static Node Activation(Node x, ActivationFunction function) =>
+        function == ActivationFunction.Linear ? x : new ActivationNode(function, x);
+
+    public static Node LogSoftmax(Node x) => new LogSoftmaxNode(x);
+
+    public static Node MatMul(Node a, Node b) => new MatMulNode(a, b);
+
+    /// <summary>Fused f(x·kernel + bias) over the last axis of x.</summary>
+    public static Node Dense(Node x, Node kernel, Node? bias, ActivationFunction function) =>
+        new DenseNode(x, kernel, bias, function);
+
+    public static Node Sum(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: false);
+
+    public static Node Mean(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: true);
+
+    public static Node Reshape(Node x, params int[] shape) => new ReshapeNode(x, shape);
+
+    public static Node OneHot(Node labels, int classes) => new OneHotNode(labels, classes);
+
+    /// <summary>Inverted dropout with a mask of <paramref name="noiseShape"/> broadcast over x.</summary>
+    public static Node Dropout(Node x, float rate, int[] noiseShape, RandomStream random)
+    {
+        if (noiseShape.Length != x.Shape.Length)
+            throw new StrataException($"noise_shape {ShapeOps.Format(noiseShape)} must have the input's rank {x.Shape.Length}.");
+        ShapeOps.Broadcast(noiseShape, x.Shape);
+        return new DropoutNode(x, rate, noiseShape, random);
+    }
+
+    /// <summary>Batch normalization over every axis but <paramref name="axis"/>; see <see cref="BatchNormNode"/>.</summary>
+    public static Node BatchNormalization(Node x, Node? gamma, Node? beta, Node movingMean, Node movingVariance,
+        int axis, float momentum, float epsilon, bool batchStatistics) =>
+        new BatchNormNode(x, gamma, beta, movingMean, movingVariance, axis, momentum, epsilon, batchStatistics);
+}

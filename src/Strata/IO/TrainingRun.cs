@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using Strata.Data;
+using Strata.Models;
+using Strata.Reporting;
+using Strata.Training;
+using Strata.Training.Callbacks;
+using Strata.Training.Losses;
+using Strata.Training.Optimizers;
+
+namespace Strata.IO;
+
+/// <summary>
+/// Runs a <see cref="TrainingSpec"/> end to end: reads and splits the data, builds and compiles
+/// the model, trains it, and writes history.csv, learning-curves.svg and model.strata to the
+/// output directory. Each file is written atomically once training has finished.
+/// </summary>
+public static class TrainingRun
+{
+    public sealed record Result(Sequential Model, History History, string OutputDirectory, double BestValidationLoss, int BestEpoch);
+
+    public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false)
+    {
+        var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
+        var (x, y, featureNames) = table.Split(spec.Target);
+        (Tensors.Tensor X, Tensors.Tensor Y)? validation = null;
+        if (spec.ValidationSplit > 0)
+        {
+            var (tx, ty, vx, vy) = DataSplit.TrainValidation(x, y, spec.ValidationSplit, spec.SplitSeed);
+            (x, y) = (tx, ty);
+            validation = (vx, vy);
+        }
+
+        var model = Sequential.FromConfig(spec.Model, spec.Seed);
+        if (!model.IsBuilt) model.Build([-1, x.Dim(1)]);
+        model.FeatureNames = featureNames;
+        model.Compile(OptimizerRegistry.FromConfig(spec.Optimizer), LossRegistry.FromConfig(spec.Loss), spec.Metrics);
+
+        Directory.CreateDirectory(outputDirectory);
+        var callbacks = spec.CreateCallbacks(outputDirectory);
+        if (progress is not null) callbacks.Insert(0, new ProgressLogger(progress, interactive));
+        var nan = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
+        if (nan is null) callbacks.Add(nan = new TerminateOnNaN());
+
+        var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks);
+        if (nan.StoppedAt is not null)
+            throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. Nothing was written to '{outputDirectory}'.");
+
+        string key = history.Contains("val_loss") ? "val_loss" : "loss";
+        var values = history[key];
+        int best = 0;
+        for (int i = 1; i < values.Count; i++) if (values[i] < values[best]) best = i;
+
+        AtomicFile.WriteAllText(Path.Combine(outputDirectory, "history.csv"), history.ToCsv());
+        AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
+            LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
+        model.Save(Path.Combine(outputDirectory, "model.strata"), new JsonObject { ["spec"] = spec.Source.DeepClone() });
+        return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Numerics;
+using Strata.Autodiff;
+
+namespace Strata.Kernels;
+
+/// <summary>
+/// Activation forward and backward. Every derivative except GELU's is computed from the output y,
+/// so fused layers need to keep only y; GELU also needs the pre-activation z.
+/// </summary>
+internal static class ActivationKernels
+{
+    internal const float SeluAlpha = 1.6732632423543772f;
+    internal const float SeluScale = 1.0507009873554805f;
+    internal const float LeakySlope = 0.2f;
+
+    public static bool NeedsPreActivation(ActivationFunction f) => f == ActivationFunction.Gelu;
+
+    /// <summary>y = f(z); may run in place (z and y the same span).</summary>
+    public static void Forward(ActivationFunction f, ReadOnlySpan<float> z, Span<float> y, int rowLength)
+    {
+        switch (f)
+        {
+            case ActivationFunction.Linear:
+                if (!z.Overlaps(y)) z.CopyTo(y);
+                break;
+            case ActivationFunction.Relu:
+                Relu(z, y);
+                break;
+            case ActivationFunction.Sigmoid:
+                for (int i = 0; i < z.Length; i++) y[i] = Sigmoid(z[i]);
+                break;
+            case ActivationFunction.Tanh:
+                for (int i = 0; i < z.Length; i++) y[i] = MathF.Tanh(z[i]);
+                break;
+            case ActivationFunction.Softmax:
+                for (int r = 0; r < z.Length; r += rowLength)
+                    SoftmaxRow(z.Slice(r, rowLength), y.Slice(r, rowLength));
+                break;
+            case ActivationFunction.Elu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : MathF.Exp(v) - 1f; }
+                break;
+            case ActivationFunction.Selu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = SeluScale * (v > 0 ? v : SeluAlpha * (MathF.Exp(v) - 1f)); }
+                break;
+            case ActivationFunction.Gelu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = 0.5f * v * (1f + Erf(v * 0.70710678f)); }
+                break;
+            case ActivationFunction.LeakyRelu:
+                for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : LeakySlope * v; }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(f));
+        }
+    }
+
+    /// <summary>dz = dy · f'(z), written (not accumulated) into <paramref name="dz"/>; may run in place on dy.</summary>
+    public static void Backward(ActivationFunction f, ReadOnlySpan<float> z, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> dy, Span<float> dz, int rowLength)
+    {
+        switch (f)
+        {
+            case ActivationFunction.Linear:
+                if (!dy.Overlaps(dz)) dy.CopyTo(dz);
+                break;
+            case ActivationFunction.Relu:
+                ReluBackward(y, dy, dz);
+                break;
+            case ActivationFunction.Sigmoid:
+                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * y[i] * (1f - y[i]);
+                break;
+            case ActivationFunction.Tanh:
+                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (1f - y[i] * y[i]);
+                break;
+            case ActivationFunction.Softmax:
+                for (int r = 0; r < y.Length; r += rowLength)
+                {
+                    var yr = y.Slice(r, rowLength);
+                    var dyr = dy.Slice(r, rowLength);
+                    float dot = 0;
+                    for (int j = 0; j < rowLength; j++) dot += dyr[j] * yr[j];
+                    var dzr = dz.Slice(r, rowLength);
+                    for (int j = 0; j < rowLength; j++) dzr[j] = yr[j] * (dyr[j] - dot);
+                }
+                break;
+            case ActivationFunction.Elu:
+                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (y[i] > 0 ? 1f : y[i] + 1f);
+                break;
+            case ActivationFunction.Selu:
+                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (y[i] > 0 ? SeluScale : y[i] + SeluScale * SeluAlpha);
+                break;
+            case ActivationFunction.Gelu:
+                for (int i = 0; i < z.Length; i++)
+                {
+                    float v = z[i];
+                    float cdf = 0.5f * (1f + Erf(v * 0.70710678f));
+                    float pdf = 0.39894228f * MathF.Exp(-0.5f * v * v);
+                    dz[i] = dy[i] * (cdf + v * pdf);
+                }
+                break;
+            case ActivationFunction.LeakyRelu:
+                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (y[i] > 0 ? 1f : LeakySlope);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(f));
+        }
+    }
+
+    public static float Sigmoid(float v) => v >= 0 ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
+
+    private static void Relu(ReadOnlySpan<float> z, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var zv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(z);
+            var yv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
+            for (int v = 0; v < zv.Length; v++) yv[v] = Vector.Max(zv[v], Vector<float>.Zero);
+            i = zv.Length * Vector<float>.Count;
+        }
+        for (; i < z.Length; i++) y[i] = MathF.Max(z[i], 0f);
+    }
+
+    private static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var yv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
+            var dyv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(dy);
+            var dzv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(dz);
+            for (int v = 0; v < yv.Length; v++)
+                dzv[v] = Vector.ConditionalSelect(Vector.GreaterThan(yv[v], Vector<float>.Zero), dyv[v], Vector<float>.Zero);
+            i = yv.Length * Vector<float>.Count;
+        }
+        for (; i < y.Length; i++) dz[i] = y[i] > 0 ? dy[i] : 0f;
+    }
+
+    private static void SoftmaxRow(ReadOnlySpan<float> z, Span<float> y)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in z) max = MathF.Max(max, v);
+        float sum = 0;
+        for (int j = 0; j < z.Length; j++) { y[j] = MathF.Exp(z[j] - max); sum += y[j]; }
+        float inv = 1f / sum;
+        for (int j = 0; j < y.Length; j++) y[j] *= inv;
+    }
+
+    /// <summary>erf(x) through the Chebyshev fit of erfc from Numerical Recipes (relative error below 1.2e-7).</summary>
+    internal static float Erf(float x)
+    {
+        double t = 1.0 / (1.0 + 0.5 * Math.Abs(x));
+        double r = t * Math.Exp(-x * (double)x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+            t * (-0.82215223 + t * 0.17087277)))))))));
+        return (float)(x >= 0 ? 1.0 - r : r - 1.0);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Strata.Tensors;
+
+namespace Strata.Layers;
+
+/// <summary>
+/// Weight initializers with Keras's names, defaults and fan conventions: for a kernel
+/// [..receptive field.., in, out], fan_in = in·receptive and fan_out = out·receptive.
+/// </summary>
+public sealed class Initializer
+{
+    private enum Kind { Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling }
+
+    private readonly Kind _kind;
+    private readonly double _a, _b;
+    private readonly string _mode = "", _distribution = "";
+
+    private Initializer(string className, Kind kind, double a = 0, double b = 0, string mode = "", string distribution = "", int? seed = null)
+    {
+        ClassName = className;
+        _kind = kind;
+        _a = a;
+        _b = b;
+        _mode = mode;
+        _distribution = distribution;
+        Seed = seed;
+    }
+
+    public string ClassName { get; }
+
+    /// <summary>The initializer's own seed; when null the model's generator is used.</summary>
+    public int? Seed { get; }
+
+    public static Initializer Zeros() => new("Zeros", Kind.Zeros);
+
+    public static Initializer Ones() => new("Ones", Kind.Ones);
+
+    public static Initializer Constant(double value) => new("Constant", Kind.Constant, value);
+
+    public static Initializer RandomNormal(double mean = 0, double stddev = 0.05, int? seed = null) => new("RandomNormal", Kind.RandomNormal, mean, stddev, seed: seed);
+
+    public static Initializer RandomUniform(double minval = -0.05, double maxval = 0.05, int? seed = null) => new("RandomUniform", Kind.RandomUniform, minval, maxval, seed: seed);
+
+    public static Initializer TruncatedNormal(double mean = 0, double stddev = 0.05, int? seed = null) => new("TruncatedNormal", Kind.TruncatedNormal, mean, stddev, seed: seed);
+
+    public static Initializer GlorotUniform(int? seed = null) => Scaling("GlorotUniform", 1, "fan_avg", "uniform", seed);
+
+    public static Initializer GlorotNormal(int? seed = null) => Scaling("GlorotNormal", 1, "fan_avg", "truncated_normal", seed);
+
+    public static Initializer HeUniform(int? seed = null) => Scaling("HeUniform", 2, "fan_in", "uniform", seed);
+
+    public static Initializer HeNormal(int? seed = null) => Scaling("HeNormal", 2, "fan_in", "truncated_normal", seed);
+
+    public static Initializer LecunUniform(int? seed = null) => Scaling("LecunUniform", 1, "fan_in", "uniform", seed);
+
+    public static Initializer LecunNormal(int? seed = null) => Scaling("LecunNormal", 1, "fan_in", "truncated_normal", seed);
+
+    public static Initializer VarianceScaling(double scale = 1, string mode = "fan_in", string distribution = "truncated_normal", int? seed = null)
+    {
+        if (scale <= 0) throw new StrataException($"Expected a positive scale for VarianceScaling. Received: scale={scale}");
+        if (mode is not ("fan_in" or "fan_out" or "fan_avg"))
+            throw new StrataException($"Expected mode to be one of fan_in, fan_out, fan_avg. Received: mode={mode}");
+        if (distribution is not ("truncated_normal" or "untruncated_normal" or "uniform" or "normal"))
+            throw new StrataException($"Expected distribution to be one of truncated_normal, untruncated_normal, uniform. Received: distribution={distribution}");
+        return Scaling("VarianceScaling", scale, mode, distribution == "normal" ? "truncated_normal" : distribution, seed);
+    }
+
+    private static Initializer Scaling(string name, double scale, string mode, string distribution, int? seed) =>
+        new(name, Kind.VarianceScaling, scale, 0, mode, distribution, seed);
+
+    /// <summary>Fills <paramref name="tensor"/>, drawing from the initializer's own seed or from <paramref name="random"/>.</summary>
+    public void Fill(Tensor tensor, RandomGenerator random)
+    {
+        var rng = Seed is int s ? new RandomGenerator((ulong)s) : random;
+        var data = tensor.Data;
+        switch (_kind)
+        {
+            case Kind.Zeros: Array.Clear(data); break;
+            case Kind.Ones: Array.Fill(data, 1f); break;
+            case Kind.Constant: Array.Fill(data, (float)_a); break;
+            case Kind.RandomNormal:
+                for (int i = 0; i < data.Length; i++) data[i] = (float)(_a + _b * rng.NextGaussian());
+                break;
+            case Kind.RandomUniform:
+                for (int i = 0; i < data.Length; i++) data[i] = (float)(_a + (_b - _a) * rng.NextDouble());
+                break;
+            case Kind.TruncatedNormal:
+                for (int i = 0; i < data.Length; i++) data[i] = (float)(_a + _b * Truncated(rng));
+                break;
+            default:
+                FillScaled(tensor, rng);
+                break;
+        }
+    }
+
+    private void FillScaled(Tensor tensor, RandomGenerator rng)
+    {
+        var (fanIn, fanOut) = Fans(tensor.Shape);
+        double fan = _mode switch { "fan_in" => fanIn, "fan_out" => fanOut, _ => (fanIn + fanOut) / 2.0 };
+        double variance = _a / Math.Max(1.0, fan);
+        var data = tensor.Data;
+        switch (_distribution)
+        {
+            case "uniform":
+                double limit = Math.Sqrt(3 * variance);
+                for (int i = 0; i < data.Length; i++) data[i] = (float)((2 * rng.NextDouble() - 1) * limit);
+                break;
+            case "untruncated_normal":
+                double sd = Math.Sqrt(variance);
+                for (int i = 0; i < data.Length; i++) data[i] = (float)(sd * rng.NextGaussian());
+                break;
+            default:
+                // Keras divides by the standard deviation of a unit normal truncated at ±2.
+                double tsd = Math.Sqrt(variance) / 0.87962566103423978;
+                for (int i = 0; i < data.Length; i++) data[i] = (float)(tsd * Truncated(rng));
+                break;
+        }
+    }
+
+    private static double Truncated(RandomGenerator rng)
+    {
+        double v;
+        do v = rng.NextGaussian(); while (Math.Abs(v) > 2);
+        return v;
+    }
+
+    /// <summary>Keras's compute_fans.</summary>
+    internal static (double FanIn, double FanOut) Fans(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length == 0) return (1, 1);
+        if (shape.Length == 1) return (shape[0], shape[0]);
+        if (shape.Length == 2) return (shape[0], shape[1]);
+        double receptive = 1;
+        for (int i = 0; i < shape.Length - 2; i++) receptive *= shape[i];
+        return (shape[^2] * receptive, shape[^1] * receptive);
+    }
+
+    public JsonObject ToConfig()
+    {
+        var config = new JsonObject();
+        switch (_kind)
+        {
+            case Kind.Constant: config["value"] = _a; break;
+            case Kind.RandomNormal or Kind.TruncatedNormal: config["mean"] = _a; config["stddev"] = _b; config["seed"] = Seed; break;
+            case Kind.RandomUniform: config["minval"] = _a; config["maxval"] = _b; config["seed"] = Seed; break;
+            case Kind.VarianceScaling when ClassName == "VarianceScaling":
+                config["scale"] = _a; config["mode"] = _mode; config["distribution"] = _distribution; config["seed"] = Seed; break;
+            case Kind.VarianceScaling: config["seed"] = Seed; break;
+        }
+        return new JsonObject { ["module"] = "keras.initializers", ["class_name"] = ClassName, ["config"] = config };
+    }
+
+    /// <summary>Reads the Keras form: a name such as "glorot_uniform" or {"class_name": ..., "config": {...}}.</summary>
+    public static Initializer FromConfig(JsonNode? node, string argument)
+    {
+        if (node is null) throw new StrataException($"{argument} must name an initializer.");
+        string className;
+        JsonObject config;
+        if (node is JsonValue value && value.TryGetValue(out string? name))
+        {
+            className = name;
+            config = [];
+        }
+        else if (node is JsonObject obj && obj["class_name"]?.GetValue<string>() is string cn)
+        {
+            className = cn;
+            config = obj["config"] as JsonObject ?? [];
+        }
+        else
+        {
+            throw new StrataException($"{argument} must be an initializer name or object. Received: {node.ToJsonString()}");
+        }
+        int? seed = ConfigReader.Number(config["seed"]) is double sd ? (int)sd : null;
+        double D(string key, double fallback) => ConfigReader.Number(config[key]) ?? fallback;
+        return Normalize(className) switch
+        {
+            "zeros" => Zeros(),
+            "ones" => Ones(),
+            "constant" => Constant(D("value", 0)),
+            "randomnormal" => RandomNormal(D("mean", 0), D("stddev", 0.05), seed),
+            "randomuniform" => RandomUniform(D("minval", -0.05), D("maxval", 0.05), seed),
+            "truncatednormal" => TruncatedNormal(D("mean", 0), D("stddev", 0.05), seed),
+            "glorotuniform" => GlorotUniform(seed),
+            "glorotnormal" => GlorotNormal(seed),
+            "heuniform" => HeUniform(seed),
+            "henormal" => HeNormal(seed),
+            "lecununiform" => LecunUniform(seed),
+            "lecunnormal" => LecunNormal(seed),
+            "variancescaling" => VarianceScaling(D("scale", 1), config["mode"]?.GetValue<string>() ?? "fan_in",
+                config["distribution"]?.GetValue<string>() ?? "truncated_normal", seed),
+            _ => throw new StrataException($"Unknown initializer '{className}' for {argument}."),
+        };
+    }
+
+    private static string Normalize(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Strata.Layers.Core;
+using Strata.Layers.Normalization;
+using Strata.Layers.Regularization;
+using NormalizationLayer = Strata.Layers.Normalization.Normalization;
+
+namespace Strata.Layers;
+
+/// <summary>Builds layers from their Keras config form ({"class_name": ..., "config": {...}}).</summary>
+public static class LayerRegistry
+{
+    private static readonly Dictionary<string, Func<ConfigReader, Layer>> Factories = new()
+    {
+        ["InputLayer"] = InputLayer.FromConfig,
+        ["Dense"] = Dense.FromConfig,
+        ["Activation"] = Activation.FromConfig,
+        ["Flatten"] = Flatten.FromConfig,
+        ["Dropout"] = Dropout.FromConfig,
+        ["BatchNormalization"] = BatchNormalization.FromConfig,
+        ["Normalization"] = NormalizationLayer.FromConfig,
+    };
+
+    public static IEnumerable<string> ClassNames => Factories.Keys;
+
+    public static Layer FromConfig(JsonNode? node, int index)
+    {
+        if (node is not JsonObject obj || obj["class_name"] is not JsonValue cn || !cn.TryGetValue(out string? className))
+            throw new StrataException($"Layer {index} of the model config must be an object with a \"class_name\".");
+        if (!Factories.TryGetValue(className, out var factory))
+            throw new StrataException($"Unknown layer class '{className}' (layer {index}). Known layers: {string.Join(", ", Factories.Keys)}.");
+        var config = obj["config"] as JsonObject ?? [];
+        var layer = factory(new ConfigReader(config, className));
+        if (config["trainable"] is JsonValue t && t.TryGetValue(out bool trainable)) layer.Trainable = trainable;
+        return layer;
+    }
+}

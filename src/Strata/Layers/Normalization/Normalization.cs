@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Layers.Normalization;
+
+/// <summary>
+/// Keras's preprocessing layer: (x − mean) / max(√variance, 1e-7) per feature along <c>axis</c>.
+/// <see cref="Adapt"/> computes mean and (population) variance from data; both are stored as
+/// non-trainable weights, so a model that standardizes its input is self-contained.
+/// </summary>
+public sealed class Normalization : Layer
+{
+    private const float Floor = 1e-7f;
+    private float[]? _pendingMean, _pendingVariance;
+
+    public Normalization(int axis = -1, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null) : base(name)
+    {
+        if ((mean is null) != (variance is null))
+            throw new StrataException($"Normalization layer '{name}': give both mean and variance, or neither.");
+        Axis = axis;
+        Invert = invert;
+        _pendingMean = mean;
+        _pendingVariance = variance;
+    }
+
+    public override string ClassName => "Normalization";
+
+    public int Axis { get; }
+
+    /// <summary>When true the layer maps standardized values back: x·√variance + mean.</summary>
+    public bool Invert { get; }
+
+    public Variable? Mean { get; private set; }
+
+    public Variable? Variance { get; private set; }
+
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
+        if (a < 1 || a >= inputShape.Length || inputShape[a] <= 0)
+            throw new StrataException($"Normalization layer '{Name}': axis {Axis} is not a known feature axis of {ShapeOps.Format(inputShape)}.");
+        return inputShape;
+    }
+
+    protected override void BuildWeights(int[] inputShape, RandomGenerator random)
+    {
+        int features = inputShape[Axis < 0 ? Axis + inputShape.Length : Axis];
+        Mean = AddVariable("mean", [features], Initializer.Zeros(), false, random);
+        Variance = AddVariable("variance", [features], Initializer.Ones(), false, random);
+        if (_pendingMean is not null)
+        {
+            SetStatistics(_pendingMean, _pendingVariance!);
+            _pendingMean = _pendingVariance = null;
+        }
+    }
+
+    /// <summary>Computes each feature's mean and variance over all other axes of <paramref name="data"/>.</summary>
+    public void Adapt(Tensor data, RandomGenerator? random = null)
+    {
+        var shape = data.ShapeArray();
+        shape[0] = -1;
+        Build(shape, random ?? new RandomGenerator(0));
+        int a = Axis < 0 ? Axis + data.Rank : Axis;
+        int features = data.Shape[a];
+        int inner = ShapeOps.Size(data.Shape[(a + 1)..]);
+        int outer = data.Size / (features * inner);
+        var sum = new double[features];
+        var sq = new double[features];
+        for (int o = 0; o < outer; o++)
+            for (int f = 0; f < features; f++)
+                for (int i = 0; i < inner; i++)
+                {
+                    double v = data.Data[(o * features + f) * inner + i];
+                    sum[f] += v;
+                }
+        int n = outer * inner;
+        var mean = new float[features];
+        for (int f = 0; f < features; f++) mean[f] = (float)(sum[f] / n);
+        for (int o = 0; o < outer; o++)
+            for (int f = 0; f < features; f++)
+                for (int i = 0; i < inner; i++)
+                {
+                    double d = data.Data[(o * features + f) * inner + i] - sum[f] / n;
+                    sq[f] += d * d;
+                }
+        var variance = new float[features];
+        for (int f = 0; f < features; f++) variance[f] = (float)(sq[f] / n);
+        SetStatistics(mean, variance);
+    }
+
+    private void SetStatistics(float[] mean, float[] variance)
+    {
+        if (mean.Length != Mean!.Value.Size || variance.Length != Variance!.Value.Size)
+            throw new StrataException($"Normalization layer '{Name}': mean and variance need {Mean.Value.Size} values each.");
+        mean.CopyTo(Mean.Value.Data, 0);
+        variance.CopyTo(Variance.Value.Data, 0);
+    }
+
+    public override Node Call(Node input, bool training)
+    {
+        int rank = input.Shape.Length;
+        int a = Axis < 0 ? Axis + rank : Axis;
+        Node mean = Parameter(input, Mean!), variance = Parameter(input, Variance!);
+        if (a != rank - 1)
+        {
+            var shape = Enumerable.Repeat(1, rank - a).ToArray();
+            shape[0] = input.Shape[a];
+            mean = Ops.Reshape(mean, shape);
+            variance = Ops.Reshape(variance, shape);
+        }
+        var std = Ops.Clip(Ops.Sqrt(variance), Floor, float.MaxValue);
+        return Invert
+            ? Ops.Add(Ops.Multiply(input, std), mean)
+            : Ops.Divide(Ops.Subtract(input, mean), std);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["axis"] = Axis;
+        config["invert"] = Invert;
+        config["mean"] = null;
+        config["variance"] = null;
+        return config;
+    }
+
+    public static Normalization FromConfig(ConfigReader c)
+    {
+        int axis = c.Raw("axis") is JsonArray list
+            ? (list.Count == 1 ? (int)(ConfigReader.Number(list[0]) ?? 0) : throw new StrataException($"Normalization layer '{c.Name}': a list of several axes is not supported."))
+            : c.Int("axis", -1);
+        float[]? Values(string key) => c.Raw(key) switch
+        {
+            null => null,
+            JsonArray arr => arr.Select(v => (float)(ConfigReader.Number(v) ?? throw new StrataException($"Normalization layer '{c.Name}': '{key}' must hold numbers."))).ToArray(),
+            JsonValue v when ConfigReader.Number(v) is double d => [(float)d],
+            var other => throw new StrataException($"Normalization layer '{c.Name}': '{key}' must be a number or a list. Received: {other.ToJsonString()}"),
+        };
+        return new Normalization(axis, Values("mean"), Values("variance"), c.Bool("invert", false), c.Name);
+    }
+}

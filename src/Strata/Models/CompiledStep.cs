@@ -1,0 +1,48 @@
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Models;
+
+/// <summary>
+/// A model's graph for one batch size and one mode, built once and replayed: the input and target
+/// placeholders, the output, the loss (when there are targets) and, for training, each trainable
+/// variable paired with its gradient buffer.
+/// </summary>
+internal sealed class CompiledStep
+{
+    public CompiledStep(Graph graph, InputNode input, Node output, InputNode? targets, Node? loss)
+    {
+        Graph = graph;
+        Input = input;
+        Output = output;
+        Targets = targets;
+        Loss = loss;
+    }
+
+    public Graph Graph { get; }
+
+    public InputNode Input { get; }
+
+    public Node Output { get; }
+
+    public InputNode? Targets { get; }
+
+    public Node? Loss { get; }
+
+    public List<Variable> Variables { get; } = [];
+
+    public List<Tensor> Gradients { get; } = [];
+
+    /// <summary>Runs forward, and backward when the step trains; returns the loss (NaN without targets).</summary>
+    public double Run(bool train)
+    {
+        Graph.Forward();
+        if (train && Loss is not null)
+        {
+            Graph.Backward(Loss);
+            if (Gradients.Count == 0)
+                foreach (var v in Variables) Gradients.Add(Graph.GradientOf(v)!);
+        }
+        return Loss is null ? double.NaN : Loss.Value.Data[0];
+    }
+}

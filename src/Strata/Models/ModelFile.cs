@@ -1,0 +1,132 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Strata.Tensors;
+using Strata.Training.Losses;
+using Strata.Training.Optimizers;
+
+namespace Strata.Models;
+
+/// <summary>
+/// The .strata model file: a zip holding config.json (the Keras config), model.safetensors (the
+/// variables, named layer/variable) and metadata.json (feature names, compile settings, anything
+/// the caller adds). Written to a temporary file and renamed, so a failed save leaves the old file intact.
+/// </summary>
+public static class ModelFile
+{
+    private const long MaxEntryBytes = 2L << 30;
+    private const double MaxCompressionRatio = 1000;
+
+    public static void Save(Sequential model, string path, JsonObject? extraMetadata = null)
+    {
+        if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before saving.");
+        var metadata = extraMetadata?.DeepClone().AsObject() ?? [];
+        metadata["format"] = "strata";
+        metadata["strata_version"] = typeof(ModelFile).Assembly.GetName().Version?.ToString(3);
+        metadata["seed"] = model.Seed;
+        if (model.FeatureNames is { } names) metadata["feature_names"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray());
+        if (model.Optimizer is not null && model.Loss is not null)
+        {
+            metadata["compile"] = new JsonObject
+            {
+                ["optimizer"] = new JsonObject { ["class_name"] = model.Optimizer.ClassName, ["config"] = model.Optimizer.GetConfig() },
+                ["loss"] = model.Loss.Name,
+                ["metrics"] = new JsonArray(model.MetricNames.Select(n => (JsonNode)n).ToArray()),
+            };
+        }
+        var weights = SafeTensors.Serialize(model.Variables.Select(v => (v.Path, v.Value)).ToList());
+
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        string temporary = full + $".tmp-{Environment.ProcessId}";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+                {
+                    Write(zip, "config.json", Encoding.UTF8.GetBytes(model.GetConfig().ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+                    Write(zip, "model.safetensors", weights);
+                    Write(zip, "metadata.json", Encoding.UTF8.GetBytes(metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+                }
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            throw new StrataException($"Cannot write model file '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loads a model, compiled again when the file records its compile settings.</summary>
+    public static Sequential Load(string path)
+    {
+        if (!File.Exists(path)) throw new StrataException($"Model file '{path}' does not exist.");
+        Dictionary<string, byte[]> entries;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            entries = [];
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName is not ("config.json" or "model.safetensors" or "metadata.json")) continue;
+                if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))
+                    throw new StrataException($"{path}: entry '{entry.FullName}' declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
+                using var s = entry.Open();
+                var buffer = new MemoryStream();
+                s.CopyTo(buffer);
+                entries[entry.FullName] = buffer.ToArray();
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StrataException($"{path}: not a Strata model file (not a valid zip archive: {e.Message}).", e);
+        }
+        byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
+
+        var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
+        int seed = metadata["seed"] is JsonValue sv && sv.TryGetValue(out int si) ? si : 0;
+        var model = Sequential.FromConfig(ParseJson(Entry("config.json"), path, "config.json"), seed);
+        if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
+        var tensors = SafeTensors.Deserialize(Entry("model.safetensors"), $"{path} (model.safetensors)");
+        var variables = model.Variables.ToList();
+        foreach (var v in variables)
+        {
+            if (!tensors.TryGetValue(v.Path, out var t))
+                throw new StrataException($"{path}: the weights have no '{v.Path}'.");
+            if (!t.Shape.SequenceEqual(v.Value.Shape))
+                throw new StrataException($"{path}: weight '{v.Path}' has shape {ShapeOps.Format(t.Shape)} but the config needs {ShapeOps.Format(v.Value.Shape)}.");
+            v.Value.CopyFrom(t);
+        }
+        var unknown = tensors.Keys.Except(variables.Select(v => v.Path)).ToList();
+        if (unknown.Count > 0) throw new StrataException($"{path}: the weights hold tensors no layer uses: {string.Join(", ", unknown)}.");
+
+        if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
+        if (metadata["compile"] is JsonObject compile)
+        {
+            var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
+            model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
+        }
+        model.Metadata = metadata;
+        return model;
+    }
+
+    private static JsonNode? ParseJson(byte[] bytes, string path, string entry)
+    {
+        try { return JsonNode.Parse(bytes); }
+        catch (JsonException e) { throw new StrataException($"{path}: {entry} is not valid JSON ({e.Message}).", e); }
+    }
+
+    private static void Write(ZipArchive zip, string name, byte[] bytes)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        // A fixed timestamp keeps the file identical for identical models.
+        entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var s = entry.Open();
+        s.Write(bytes);
+    }
+}

@@ -1,0 +1,200 @@
+using Strata.Tensors;
+using Strata.Training;
+using Strata.Training.Callbacks;
+using Strata.Training.Metrics;
+
+namespace Strata.Models;
+
+public sealed partial class Sequential
+{
+    private RandomGenerator? _shuffleRandom;
+
+    /// <summary>
+    /// Trains the model, as Keras's fit. Validation data is either given or, with
+    /// <paramref name="validationSplit"/>, the last fraction of the rows (taken before shuffling, as Keras).
+    /// Each epoch's batches are drawn in an order shuffled by a generator seeded with <paramref name="seed"/>
+    /// (default: the model's seed).
+    /// </summary>
+    public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1,
+        (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
+        int? seed = null, IEnumerable<Callback>? callbacks = null)
+    {
+        RequireCompiled();
+        CheckRows(x, y, "training");
+        if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
+        if (epochs < 0) throw new StrataException($"Expected a non-negative number of epochs. Received: epochs={epochs}");
+        if (!(validationSplit >= 0 && validationSplit < 1))
+            throw new StrataException($"Expected validation_split in [0, 1). Received: validation_split={validationSplit}");
+        if (validationSplit > 0)
+        {
+            if (validationData is not null) throw new StrataException("Give either validation data or validation_split, not both.");
+            int rows = x.Dim(0);
+            int train = rows - (int)Math.Floor(rows * validationSplit);
+            validationData = (x.SliceRows(train, rows - train), y.SliceRows(train, rows - train));
+            x = x.SliceRows(0, train);
+            y = y.SliceRows(0, train);
+        }
+        if (validationData is { } v) CheckRows(v.X, v.Y, "validation");
+        EnsureBuilt(x);
+        if (seed is not null || _shuffleRandom is null) _shuffleRandom = new RandomGenerator((ulong)(seed ?? Seed) ^ 0x5EEDUL);
+
+        var callbackList = callbacks?.ToList() ?? [];
+        foreach (var c in callbackList) c.Model = this;
+        var history = new History();
+        var metrics = CreateMetrics();
+        int n = x.Dim(0);
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        int batches = (n + batchSize - 1) / batchSize;
+
+        StopTraining = false;
+        foreach (var c in callbackList) c.OnTrainBegin();
+        for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        {
+            foreach (var c in callbackList) c.OnEpochBegin(epoch, epochs);
+            if (shuffle) _shuffleRandom.Shuffle(order);
+            foreach (var m in metrics) m.Reset();
+            double lossSum = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                int start = b * batchSize, count = Math.Min(batchSize, n - start);
+                var step = GetStep(count, StepMode.Train);
+                x.GatherRows(order.AsSpan(start, count), step.Input.Value);
+                y.GatherRows(order.AsSpan(start, count), step.Targets!.Value);
+                double loss = step.Run(train: true);
+                Optimizer!.Apply(step.Variables, step.Gradients);
+                lossSum += loss * count;
+                foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
+                foreach (var c in callbackList) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
+                if (StopTraining) break;
+            }
+            var logs = new Dictionary<string, double> { ["loss"] = lossSum / n };
+            foreach (var m in metrics) logs[m.Name] = m.Result;
+            if (validationData is { } val)
+                foreach (var (key, value) in Evaluate(val.X, val.Y, batchSize)) logs["val_" + key] = value;
+            history.Record(epoch + 1, logs);
+            foreach (var c in callbackList) c.OnEpochEnd(epoch, logs);
+        }
+        foreach (var c in callbackList) c.OnTrainEnd();
+        return history;
+    }
+
+    /// <summary>The loss and metrics over (x, y) in inference mode, averaged over samples.</summary>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)
+    {
+        RequireCompiled();
+        CheckRows(x, y, "evaluation");
+        EnsureBuilt(x);
+        var metrics = CreateMetrics();
+        int n = x.Dim(0);
+        double lossSum = 0;
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int count = Math.Min(batchSize, n - start);
+            var step = GetStep(count, StepMode.Evaluate);
+            CopyRows(x, start, count, step.Input.Value);
+            CopyRows(y, start, count, step.Targets!.Value);
+            lossSum += step.Run(train: false) * count;
+            foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
+        }
+        var result = new Dictionary<string, double> { ["loss"] = lossSum / n };
+        foreach (var m in metrics) result[m.Name] = m.Result;
+        return result;
+    }
+
+    /// <summary>The model's outputs for every row of x, in inference mode.</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32)
+    {
+        EnsureBuilt(x);
+        if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
+        int n = x.Dim(0);
+        var shape = (int[])OutputShape!.Clone();
+        shape[0] = n;
+        var result = new Tensor(shape);
+        int width = result.Size / Math.Max(1, n);
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int count = Math.Min(batchSize, n - start);
+            var step = GetStep(count, StepMode.Predict);
+            CopyRows(x, start, count, step.Input.Value);
+            step.Run(train: false);
+            step.Output.Value.Data.AsSpan(0, count * width).CopyTo(result.Data.AsSpan(start * width));
+        }
+        return result;
+    }
+
+    /// <summary>One layer-by-layer forward pass, for tests and diagnostics: every layer's output.</summary>
+    public IReadOnlyList<Tensor> ForwardTrace(Tensor x, bool training)
+    {
+        EnsureBuilt(x);
+        var graph = new Autodiff.Graph();
+        var input = graph.Input(x.ShapeArray());
+        input.Set(x);
+        var outputs = new List<Autodiff.Node>();
+        Autodiff.Node h = input;
+        foreach (var layer in _layers) outputs.Add(h = layer.Call(h, training));
+        graph.Forward();
+        return outputs.Select(o => o.Value.Clone()).ToList();
+    }
+
+    private CompiledStep GetStep(int batch, StepMode mode)
+    {
+        int trainability = 17;
+        foreach (var layer in _layers) trainability = trainability * 31 + (layer.Trainable ? 1 : 0);
+        var key = (batch, mode, trainability);
+        if (_steps.TryGetValue(key, out var step)) return step;
+
+        var graph = new Autodiff.Graph();
+        var inputShape = (int[])InputShape!.Clone();
+        inputShape[0] = batch;
+        var input = graph.Input(inputShape);
+        Autodiff.Node h = input;
+        foreach (var layer in _layers) h = layer.Call(h, training: mode == StepMode.Train);
+        Autodiff.InputNode? targets = null;
+        Autodiff.Node? loss = null;
+        if (mode != StepMode.Predict)
+        {
+            targets = graph.Input(Loss!.TargetShape(h.Value.ShapeArray()));
+            loss = Loss.Compute(h, targets);
+        }
+        step = new CompiledStep(graph, input, h, targets, loss);
+        if (mode == StepMode.Train)
+            foreach (var v in TrainableVariables)
+                if (graph.Uses(v)) step.Variables.Add(v);
+        _steps[key] = step;
+        return step;
+    }
+
+    private static void CopyRows(Tensor source, int start, int count, Tensor destination)
+    {
+        int width = source.Size / source.Dim(0);
+        source.Data.AsSpan(start * width, count * width).CopyTo(destination.Data);
+    }
+
+    private void EnsureBuilt(Tensor x)
+    {
+        if (!IsBuilt)
+        {
+            var shape = InputShape is not null ? InputShape : x.ShapeArray();
+            Build(shape);
+        }
+        var expected = InputShape!;
+        if (x.Rank != expected.Length || !x.Shape[1..].SequenceEqual(expected.AsSpan(1)))
+            throw new StrataException($"Input of shape {ShapeOps.Format(x.Shape)} does not fit model '{Name}', which expects {ShapeOps.Format(expected)}.");
+    }
+
+    private void RequireCompiled()
+    {
+        if (Optimizer is null || Loss is null)
+            throw new StrataException($"Model '{Name}' must be compiled before training or evaluation: call Compile(optimizer, loss).");
+    }
+
+    private void CheckRows(Tensor x, Tensor y, string what)
+    {
+        if (x.Rank == 0 || y.Rank == 0 || x.Dim(0) != y.Dim(0))
+            throw new StrataException($"The {what} inputs and targets must have the same number of rows; got {ShapeOps.Format(x.Shape)} and {ShapeOps.Format(y.Shape)}.");
+        if (x.Dim(0) == 0) throw new StrataException($"The {what} data has no rows.");
+        if (OutputShape is not null && Loss is not null && !Loss.SparseTargets && y.Size / y.Dim(0) != OutputShape[^1])
+            throw new StrataException($"The {what} targets have {y.Size / y.Dim(0)} columns but the model outputs {OutputShape[^1]}.");
+    }
+}

@@ -1,0 +1,217 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Layers;
+using Strata.Layers.Core;
+using Strata.Tensors;
+using Strata.Training.Losses;
+using Strata.Training.Metrics;
+using Strata.Training.Optimizers;
+
+namespace Strata.Models;
+
+/// <summary>
+/// A linear stack of layers, as Keras's Sequential: add layers, compile with an optimizer, a loss
+/// and metrics, then fit, evaluate and predict. Graphs are built per batch size and mode and
+/// replayed, so steady-state training allocates no tensors.
+/// </summary>
+public sealed partial class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private readonly Dictionary<(int Batch, StepMode Mode, int Trainability), CompiledStep> _steps = [];
+    private InputLayer? _input;
+    private RandomGenerator _random;
+
+    /// <param name="layers">The layers in order; an <see cref="InputLayer"/> first fixes the input shape.</param>
+    /// <param name="name">The model name (Keras: "sequential").</param>
+    /// <param name="seed">Seeds weight initialization and the dropout masks, so the same seed trains the same model.</param>
+    public Sequential(IEnumerable<Layer>? layers = null, string name = "sequential", int seed = 0)
+    {
+        Name = name;
+        Seed = seed;
+        _random = new RandomGenerator((ulong)seed);
+        if (layers is not null)
+            foreach (var layer in layers) Add(layer);
+    }
+
+    public string Name { get; }
+
+    public int Seed { get; }
+
+    /// <summary>The layers after the input layer.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The input shape with the batch axis as -1, once known.</summary>
+    public int[]? InputShape { get; private set; }
+
+    public int[]? OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
+
+    public bool IsBuilt { get; private set; }
+
+    public Optimizer? Optimizer { get; private set; }
+
+    public Loss? Loss { get; private set; }
+
+    public IReadOnlyList<string> MetricNames { get; private set; } = [];
+
+    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch.</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>Feature column names, when the model was trained from a table (kept in the model file).</summary>
+    public IReadOnlyList<string>? FeatureNames { get; set; }
+
+    public IEnumerable<Variable> Variables => _layers.SelectMany(l => l.Variables);
+
+    public IEnumerable<Variable> TrainableVariables => _layers.SelectMany(l => l.TrainableVariables);
+
+    public IEnumerable<Variable> NonTrainableVariables => _layers.SelectMany(l => l.NonTrainableVariables);
+
+    public void Add(Layer layer)
+    {
+        if (layer is InputLayer input)
+        {
+            if (_input is not null || _layers.Count > 0)
+                throw new StrataException("An InputLayer can only be the first layer of a Sequential model.");
+            _input = input;
+            if (string.IsNullOrEmpty(input.Name)) input.Name = "input_layer";
+            InputShape = input.BatchShape;
+            return;
+        }
+        if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(SnakeCase(layer.ClassName));
+        else if (_layers.Any(l => l.Name == layer.Name))
+            throw new StrataException($"All layers added to a Sequential model should have unique names. Name '{layer.Name}' is already used.");
+        _layers.Add(layer);
+        IsBuilt = false;
+        if (InputShape is not null && _layers.Take(_layers.Count - 1).All(l => l.IsBuilt)) Build(InputShape);
+    }
+
+    /// <summary>Creates every layer's weights for an input of <paramref name="inputShape"/> (batch axis -1).</summary>
+    public void Build(int[] inputShape)
+    {
+        var shape = (int[])inputShape.Clone();
+        shape[0] = -1;
+        InputShape = shape;
+        foreach (var layer in _layers)
+        {
+            try
+            {
+                layer.Build(shape, _random);
+            }
+            catch (StrataException e) when (!e.Message.Contains(layer.Name, StringComparison.Ordinal))
+            {
+                throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}): {e.Message}", e);
+            }
+            layer.Reseed(_random);
+            shape = layer.OutputShape!;
+        }
+        IsBuilt = true;
+        _steps.Clear();
+    }
+
+    /// <summary>Configures training, as Keras's compile. Metrics are names such as "mae" or "accuracy".</summary>
+    public void Compile(Optimizer optimizer, Loss loss, IEnumerable<string>? metrics = null)
+    {
+        Optimizer = optimizer;
+        Loss = loss;
+        MetricNames = metrics?.ToArray() ?? [];
+        _steps.Clear();
+    }
+
+    /// <summary>Copies of all variables' values, in <see cref="Variables"/> order (Keras's get_weights).</summary>
+    public float[][] GetWeights() => Variables.Select(v => (float[])v.Value.Data.Clone()).ToArray();
+
+    public void SetWeights(IReadOnlyList<float[]> weights)
+    {
+        var variables = Variables.ToList();
+        if (weights.Count != variables.Count)
+            throw new StrataException($"The model has {variables.Count} weights; received {weights.Count}.");
+        for (int i = 0; i < variables.Count; i++)
+        {
+            if (weights[i].Length != variables[i].Value.Size)
+                throw new StrataException($"Weight '{variables[i].Path}' has {variables[i].Value.Size} values; received {weights[i].Length}.");
+            weights[i].CopyTo(variables[i].Value.Data, 0);
+        }
+    }
+
+    /// <summary>The model's Keras config, as model.to_json() writes it.</summary>
+    public JsonObject GetConfig()
+    {
+        var layers = new JsonArray();
+        if (InputShape is not null)
+        {
+            var input = _input ?? new InputLayer(InputShape, "input_layer");
+            layers.Add(Wrap(input));
+        }
+        foreach (var layer in _layers) layers.Add(Wrap(layer));
+        return new JsonObject
+        {
+            ["module"] = "keras",
+            ["class_name"] = "Sequential",
+            ["config"] = new JsonObject
+            {
+                ["name"] = Name,
+                ["trainable"] = true,
+                ["dtype"] = "float32",
+                ["layers"] = layers,
+            },
+        };
+    }
+
+    private static JsonObject Wrap(Layer layer) => new()
+    {
+        ["module"] = "keras.layers",
+        ["class_name"] = layer.ClassName,
+        ["config"] = layer.GetConfig(),
+    };
+
+    /// <summary>A model from its Keras config (the to_json() form, or just its "config" part).</summary>
+    public static Sequential FromConfig(JsonNode? node, int seed = 0)
+    {
+        if (node is not JsonObject obj) throw new StrataException("The model config must be a JSON object.");
+        if (obj["class_name"] is JsonValue cn && cn.GetValue<string>() != "Sequential")
+            throw new StrataException($"Only Sequential models are supported; the config describes a '{cn.GetValue<string>()}'.");
+        var config = obj["class_name"] is null ? obj : obj["config"] as JsonObject ?? throw new StrataException("The model config has no \"config\" object.");
+        var layers = config["layers"] as JsonArray ?? throw new StrataException("The model config has no \"layers\" list.");
+        string name = config["name"] is JsonValue n && n.TryGetValue(out string? s) ? s : "sequential";
+        var model = new Sequential(name: name, seed: seed);
+        for (int i = 0; i < layers.Count; i++) model.Add(LayerRegistry.FromConfig(layers[i], i));
+        if (model.InputShape is not null && !model.IsBuilt) model.Build(model.InputShape);
+        return model;
+    }
+
+    /// <summary>What the model file's metadata.json held when the model was loaded.</summary>
+    public System.Text.Json.Nodes.JsonObject? Metadata { get; internal set; }
+
+    /// <summary>Writes the model file (see <see cref="ModelFile"/>); the write is atomic.</summary>
+    public void Save(string path, System.Text.Json.Nodes.JsonObject? metadata = null) => ModelFile.Save(this, path, metadata);
+
+    public static Sequential Load(string path) => ModelFile.Load(path);
+
+    /// <summary>The Keras summary table; see <see cref="ModelSummary"/>.</summary>
+    public string Summary() => ModelSummary.Format(this);
+
+    private string UniqueName(string baseName)
+    {
+        if (_layers.All(l => l.Name != baseName)) return baseName;
+        for (int i = 1; ; i++)
+        {
+            string candidate = $"{baseName}_{i}";
+            if (_layers.All(l => l.Name != candidate)) return candidate;
+        }
+    }
+
+    private static string SnakeCase(string className)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < className.Length; i++)
+        {
+            char c = className[i];
+            bool boundary = char.IsUpper(c) && i > 0 && (char.IsLower(className[i - 1]) || (i + 1 < className.Length && char.IsLower(className[i + 1])));
+            if (boundary) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+
+    private Metric[] CreateMetrics() =>
+        MetricNames.Select(n => MetricRegistry.FromName(n, Loss!, OutputShape![^1])).ToArray();
+}

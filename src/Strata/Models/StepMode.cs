@@ -1,0 +1,3 @@
+namespace Strata.Models;
+
+internal enum StepMode { Train, Evaluate, Predict }

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+
+namespace Strata.Tensors;
+
+/// <summary>
+/// A dense float32 n-dimensional array, row-major (the last axis varies fastest), channels-last
+/// like Keras. The data buffer is exposed so kernels can work on spans without copying.
+/// </summary>
+public sealed class Tensor
+{
+    private readonly int[] _shape;
+
+    public Tensor(params int[] shape) : this(shape, new float[ShapeOps.Size(shape)]) { }
+
+    public Tensor(int[] shape, float[] data)
+    {
+        ShapeOps.Validate(shape);
+        if (data.Length != ShapeOps.Size(shape))
+            throw new StrataException($"Tensor data has {data.Length} values but shape {ShapeOps.Format(shape)} needs {ShapeOps.Size(shape)}.");
+        _shape = (int[])shape.Clone();
+        Data = data;
+    }
+
+    /// <summary>The values in row-major order; its length is always <see cref="Size"/>.</summary>
+    public float[] Data { get; }
+
+    public ReadOnlySpan<int> Shape => _shape;
+
+    public int Rank => _shape.Length;
+
+    public int Size => Data.Length;
+
+    public Span<float> Span => Data;
+
+    public int Dim(int axis) => _shape[ShapeOps.NormalizeAxis(axis, _shape.Length)];
+
+    public int[] ShapeArray() => (int[])_shape.Clone();
+
+    public float this[params int[] index]
+    {
+        get => Data[Offset(index)];
+        set => Data[Offset(index)] = value;
+    }
+
+    public static Tensor Zeros(params int[] shape) => new(shape);
+
+    public static Tensor Filled(float value, params int[] shape)
+    {
+        var t = new Tensor(shape);
+        Array.Fill(t.Data, value);
+        return t;
+    }
+
+    public static Tensor FromArray(float[,] values)
+    {
+        int rows = values.GetLength(0), cols = values.GetLength(1);
+        var t = new Tensor(rows, cols);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                t.Data[r * cols + c] = values[r, c];
+        return t;
+    }
+
+    /// <summary>A tensor of the same values with another shape of the same size; the data is shared.</summary>
+    public Tensor Reshape(params int[] shape) => new(shape, Data);
+
+    public Tensor Clone() => new(_shape, (float[])Data.Clone());
+
+    public void CopyFrom(Tensor source)
+    {
+        if (source.Size != Size)
+            throw new StrataException($"Cannot copy a tensor of shape {ShapeOps.Format(source.Shape)} into one of shape {ShapeOps.Format(Shape)}.");
+        source.Data.AsSpan().CopyTo(Data);
+    }
+
+    /// <summary>Rows [start, start + count) of the first axis, copied into a new tensor.</summary>
+    public Tensor SliceRows(int start, int count)
+    {
+        int rowSize = Size / _shape[0];
+        var shape = ShapeArray();
+        shape[0] = count;
+        var result = new Tensor(shape);
+        Data.AsSpan(start * rowSize, count * rowSize).CopyTo(result.Data);
+        return result;
+    }
+
+    /// <summary>The rows named by <paramref name="rows"/>, in that order, copied into <paramref name="destination"/>.</summary>
+    public void GatherRows(ReadOnlySpan<int> rows, Tensor destination)
+    {
+        int rowSize = Size / _shape[0];
+        for (int i = 0; i < rows.Length; i++)
+            Data.AsSpan(rows[i] * rowSize, rowSize).CopyTo(destination.Data.AsSpan(i * rowSize, rowSize));
+    }
+
+    public Tensor GatherRows(ReadOnlySpan<int> rows)
+    {
+        var shape = ShapeArray();
+        shape[0] = rows.Length;
+        var result = new Tensor(shape);
+        GatherRows(rows, result);
+        return result;
+    }
+
+    private int Offset(int[] index)
+    {
+        if (index.Length != _shape.Length)
+            throw new StrataException($"Index of rank {index.Length} for a tensor of rank {_shape.Length}.");
+        int offset = 0;
+        for (int i = 0; i < index.Length; i++)
+        {
+            if ((uint)index[i] >= (uint)_shape[i])
+                throw new StrataException($"Index {index[i]} is out of range for axis {i} of size {_shape[i]}.");
+            offset = offset * _shape[i] + index[i];
+        }
+        return offset;
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("Tensor").Append(ShapeOps.Format(Shape)).Append(" [");
+        int n = Math.Min(Size, 8);
+        for (int i = 0; i < n; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            sb.Append(Data[i].ToString("G6", CultureInfo.InvariantCulture));
+        }
+        if (Size > n) sb.Append(", ...");
+        return sb.Append(']').ToString();
+    }
+}

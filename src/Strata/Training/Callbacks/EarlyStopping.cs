@@ -1,0 +1,78 @@
+namespace Strata.Training.Callbacks;
+
+/// <summary>
+/// Stops training when the monitored quantity has not improved by more than <c>min_delta</c> for
+/// <c>patience</c> epochs; with <c>restore_best_weights</c> the best epoch's weights are put back
+/// at the end of training. Keras defaults: monitor val_loss, min_delta 0, patience 0.
+/// </summary>
+public sealed class EarlyStopping : Callback
+{
+    private double _best;
+    private int _wait;
+    private float[][]? _bestWeights;
+    private readonly bool _maximize;
+
+    public EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, string mode = "auto",
+        bool restoreBestWeights = false, int startFromEpoch = 0)
+    {
+        if (patience < 0) throw new StrataException($"Expected a non-negative patience. Received: patience={patience}");
+        Monitor = monitor;
+        MinDelta = Math.Abs(minDelta);
+        Patience = patience;
+        RestoreBestWeights = restoreBestWeights;
+        StartFromEpoch = startFromEpoch;
+        _maximize = MonitorMode.Maximize(mode, monitor);
+    }
+
+    public string Monitor { get; }
+
+    public double MinDelta { get; }
+
+    public int Patience { get; }
+
+    public bool RestoreBestWeights { get; }
+
+    public int StartFromEpoch { get; }
+
+    /// <summary>The epoch (from 0) at which training was stopped, or -1.</summary>
+    public int StoppedEpoch { get; private set; } = -1;
+
+    /// <summary>The epoch (from 0) with the best monitored value.</summary>
+    public int BestEpoch { get; private set; }
+
+    public override void OnTrainBegin()
+    {
+        _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        _wait = 0;
+        _bestWeights = null;
+        StoppedEpoch = -1;
+        BestEpoch = 0;
+    }
+
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (epoch < StartFromEpoch) return;
+        double current = MonitorMode.Read(logs, Monitor, "EarlyStopping");
+        if (RestoreBestWeights && _bestWeights is null) _bestWeights = Model!.GetWeights();
+        _wait++;
+        bool improved = _maximize ? current - MinDelta > _best : current + MinDelta < _best;
+        if (improved)
+        {
+            _best = current;
+            BestEpoch = epoch;
+            if (RestoreBestWeights) _bestWeights = Model!.GetWeights();
+            _wait = 0;
+            return;
+        }
+        if (_wait >= Patience && epoch > 0)
+        {
+            StoppedEpoch = epoch;
+            Model!.StopTraining = true;
+        }
+    }
+
+    public override void OnTrainEnd()
+    {
+        if (RestoreBestWeights && _bestWeights is not null) Model!.SetWeights(_bestWeights);
+    }
+}

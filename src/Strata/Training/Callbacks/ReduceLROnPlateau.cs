@@ -1,0 +1,77 @@
+namespace Strata.Training.Callbacks;
+
+/// <summary>
+/// Multiplies the learning rate by <c>factor</c> when the monitored quantity has not improved by
+/// more than <c>min_delta</c> for <c>patience</c> epochs, then waits <c>cooldown</c> epochs.
+/// Keras defaults: monitor val_loss, factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
+/// </summary>
+public sealed class ReduceLROnPlateau : Callback
+{
+    private double _best;
+    private int _wait, _cooldownCounter;
+    private readonly bool _maximize;
+
+    public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, string mode = "auto",
+        double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0)
+    {
+        if (!(factor < 1 && factor >= 0))
+            throw new StrataException($"ReduceLROnPlateau does not support a factor >= 1.0. Received: factor={factor}");
+        Monitor = monitor;
+        Factor = factor;
+        Patience = patience;
+        MinDelta = minDelta;
+        Cooldown = cooldown;
+        MinLearningRate = minLearningRate;
+        _maximize = MonitorMode.Maximize(mode, monitor);
+    }
+
+    public string Monitor { get; }
+
+    public double Factor { get; }
+
+    public int Patience { get; }
+
+    public double MinDelta { get; }
+
+    public int Cooldown { get; }
+
+    public double MinLearningRate { get; }
+
+    public override void OnTrainBegin()
+    {
+        _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        _wait = 0;
+        _cooldownCounter = 0;
+    }
+
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        double current = MonitorMode.Read(logs, Monitor, "ReduceLROnPlateau");
+        bool inCooldown = _cooldownCounter > 0;
+        if (inCooldown)
+        {
+            _cooldownCounter--;
+            _wait = 0;
+        }
+        bool improved = _maximize ? current > _best + MinDelta : current < _best - MinDelta;
+        if (improved)
+        {
+            _best = current;
+            _wait = 0;
+        }
+        else if (!inCooldown)
+        {
+            _wait++;
+            if (_wait >= Patience)
+            {
+                var optimizer = Model!.Optimizer!;
+                if (optimizer.LearningRate > MinLearningRate)
+                {
+                    optimizer.LearningRate = Math.Max(optimizer.LearningRate * Factor, MinLearningRate);
+                    _cooldownCounter = Cooldown;
+                    _wait = 0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Strata.Autodiff;
+
+namespace Strata.Training.Losses;
+
+/// <summary>
+/// −Σ y·log p over the class axis, averaged over the batch. From probabilities, p is first
+/// renormalized to sum to 1 and clipped to [1e-7, 1 − 1e-7] (Keras); from logits, log p is a stable log-softmax.
+/// </summary>
+public sealed class CategoricalCrossentropy : Loss
+{
+    public CategoricalCrossentropy(bool fromLogits = false) => FromLogits = fromLogits;
+
+    public bool FromLogits { get; }
+
+    public override string Name => "categorical_crossentropy";
+
+    public override Node Compute(Node predictions, Node targets) => CrossEntropy(predictions, targets, FromLogits);
+
+    internal static Node CrossEntropy(Node predictions, Node oneHot, bool fromLogits)
+    {
+        Node logP;
+        if (fromLogits)
+        {
+            logP = Ops.LogSoftmax(predictions);
+        }
+        else
+        {
+            var normalized = Ops.Divide(predictions, Ops.Sum(predictions, -1, keepDims: true));
+            logP = Ops.Log(Ops.Clip(normalized, Epsilon, 1 - Epsilon));
+        }
+        return Ops.Negate(Ops.Mean(Ops.Sum(Ops.Multiply(oneHot, logP), -1)));
+    }
+}

@@ -1,0 +1,11 @@
+using Strata.Autodiff;
+
+namespace Strata.Training.Losses;
+
+/// <summary>mean((y_pred − y_true)²).</summary>
+public sealed class MeanSquaredError : Loss
+{
+    public override string Name => "mean_squared_error";
+
+    public override Node Compute(Node predictions, Node targets) => Ops.Mean(Ops.Square(Ops.Subtract(predictions, targets)));
+}

@@ -1,0 +1,38 @@
+using Strata.Tensors;
+
+namespace Strata.Training.Metrics;
+
+/// <summary>A streaming metric: a running total over the batches of an epoch, weighted by samples.</summary>
+public abstract class Metric
+{
+    private double _total;
+    private long _count;
+
+    protected Metric(string name) => Name = name;
+
+    /// <summary>The key under which the metric appears in logs and history ("mae", "val_mae").</summary>
+    public string Name { get; }
+
+    public void Reset()
+    {
+        _total = 0;
+        _count = 0;
+    }
+
+    /// <summary>Adds the first <paramref name="rows"/> samples of a batch.</summary>
+    public void Update(Tensor predictions, Tensor targets, int rows)
+    {
+        int predictionWidth = predictions.Size / predictions.Dim(0);
+        int targetWidth = targets.Size / targets.Dim(0);
+        for (int r = 0; r < rows; r++)
+        {
+            _total += Score(predictions.Data.AsSpan(r * predictionWidth, predictionWidth), targets.Data.AsSpan(r * targetWidth, targetWidth));
+            _count++;
+        }
+    }
+
+    public double Result => _count == 0 ? double.NaN : _total / _count;
+
+    /// <summary>The metric's value for one sample.</summary>
+    protected abstract double Score(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target);
+}

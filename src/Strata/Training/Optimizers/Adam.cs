@@ -1,0 +1,84 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+
+namespace Strata.Training.Optimizers;
+
+/// <summary>
+/// Adam (Kingma and Ba 2015) as Keras computes it: m ← m + (g − m)(1 − β₁), v ← v + (g² − v)(1 − β₂),
+/// w ← w − α·m/(√v + ε) with α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ). Keras defaults: lr 1e-3, β₁ 0.9,
+/// β₂ 0.999, ε 1e-7 (PyTorch's default ε is 1e-8).
+/// </summary>
+public class Adam : Optimizer
+{
+    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : base(learningRate)
+    {
+        if (!(beta1 >= 0 && beta1 < 1)) throw new StrataException($"Expected beta_1 in [0, 1). Received: beta_1={beta1}");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new StrataException($"Expected beta_2 in [0, 1). Received: beta_2={beta2}");
+        if (!(epsilon >= 0)) throw new StrataException($"Expected a non-negative epsilon. Received: epsilon={epsilon}");
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+    }
+
+    public override string ClassName => "Adam";
+
+    public double Beta1 { get; }
+
+    public double Beta2 { get; }
+
+    public double Epsilon { get; }
+
+    protected override int SlotCount => 2;
+
+    protected override void Update(float[] w, float[] g, float[][] slots)
+    {
+        double t = Iterations;
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        AdamStep(w, g, slots[0], slots[1], alpha, (float)(1 - Beta1), (float)(1 - Beta2), (float)Epsilon);
+    }
+
+    internal static void AdamStep(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var wv = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+            var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
+            var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var a = new Vector<float>(alpha);
+            var b1 = new Vector<float>(oneMinusBeta1);
+            var b2 = new Vector<float>(oneMinusBeta2);
+            var eps = new Vector<float>(epsilon);
+            for (int k = 0; k < wv.Length; k++)
+            {
+                var gk = gv[k];
+                var mk = mv[k] + (gk - mv[k]) * b1;
+                var vk = vv[k] + (gk * gk - vv[k]) * b2;
+                mv[k] = mk;
+                vv[k] = vk;
+                wv[k] -= a * mk / (Vector.SquareRoot(vk) + eps);
+            }
+            i = wv.Length * Vector<float>.Count;
+        }
+        for (; i < w.Length; i++)
+        {
+            float gi = g[i];
+            m[i] += (gi - m[i]) * oneMinusBeta1;
+            v[i] += (gi * gi - v[i]) * oneMinusBeta2;
+            w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+        }
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = base.GetConfig();
+        c["beta_1"] = Beta1;
+        c["beta_2"] = Beta2;
+        c["epsilon"] = Epsilon;
+        c["amsgrad"] = false;
+        return c;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Training.Optimizers;
+
+/// <summary>
+/// Updates variables in place from their gradients. Per-variable state (moments, velocities) is
+/// allocated on the first step and reused, so a steady-state step allocates nothing.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly Dictionary<Variable, float[][]> _slots = new(ReferenceEqualityComparer.Instance);
+
+    protected Optimizer(double learningRate)
+    {
+        if (!(learningRate > 0))
+            throw new StrataException($"Expected a positive learning_rate. Received: learning_rate={learningRate}");
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The Keras class name.</summary>
+    public abstract string ClassName { get; }
+
+    /// <summary>The current learning rate; callbacks such as ReduceLROnPlateau change it.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>How many steps have been applied.</summary>
+    public long Iterations { get; set; }
+
+    /// <summary>How many state buffers each variable needs (first and second moments, ...).</summary>
+    protected abstract int SlotCount { get; }
+
+    /// <summary>Applies one step to every variable from its gradient (same order in both lists).</summary>
+    public void Apply(IReadOnlyList<Variable> variables, IReadOnlyList<Tensor> gradients)
+    {
+        Iterations++;
+        for (int i = 0; i < variables.Count; i++)
+        {
+            var variable = variables[i];
+            if (!_slots.TryGetValue(variable, out var slots))
+            {
+                slots = new float[SlotCount][];
+                for (int s = 0; s < slots.Length; s++) slots[s] = new float[variable.Value.Size];
+                _slots.Add(variable, slots);
+            }
+            Update(variable.Value.Data, gradients[i].Data, slots);
+        }
+    }
+
+    /// <summary>The state buffers of one variable, for saving and restoring (empty before its first step).</summary>
+    public float[][] SlotsOf(Variable variable) => _slots.TryGetValue(variable, out var s) ? s : [];
+
+    protected abstract void Update(float[] weights, float[] gradient, float[][] slots);
+
+    public virtual JsonObject GetConfig() => new()
+    {
+        ["name"] = ClassName.ToLowerInvariant(),
+        ["learning_rate"] = LearningRate,
+    };
+}

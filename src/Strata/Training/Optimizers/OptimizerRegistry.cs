@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using Strata.Layers;
+
+namespace Strata.Training.Optimizers;
+
+/// <summary>Optimizers from a Keras name ("adam") or {"class_name": "Adam", "config": {...}}.</summary>
+public static class OptimizerRegistry
+{
+    public static Optimizer FromConfig(JsonNode? node)
+    {
+        string name;
+        JsonObject config;
+        if (node is JsonValue v && v.TryGetValue(out string? s)) { name = s; config = []; }
+        else if (node is JsonObject o && o["class_name"] is JsonValue cn && cn.TryGetValue(out string? c)) { name = c; config = o["config"] as JsonObject ?? []; }
+        else throw new StrataException($"The optimizer must be a name such as \"adam\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
+        var r = new ConfigReader(config, "optimizer");
+        if (r.Bool("amsgrad", false)) throw new StrataException("The optimizer argument 'amsgrad' is not supported.");
+        foreach (var key in new[] { "clipnorm", "clipvalue", "global_clipnorm" })
+            r.Unsupported(key);
+        return name.ToLowerInvariant() switch
+        {
+            "sgd" => new SGD(r.Double("learning_rate", 0.01), r.Double("momentum", 0), r.Bool("nesterov", false)),
+            "adam" => new Adam(r.Double("learning_rate", 1e-3), r.Double("beta_1", 0.9), r.Double("beta_2", 0.999), r.Double("epsilon", 1e-7)),
+            "adamw" => new AdamW(r.Double("learning_rate", 1e-3), r.Double("weight_decay", 0.004), r.Double("beta_1", 0.9), r.Double("beta_2", 0.999), r.Double("epsilon", 1e-7)),
+            "rmsprop" => new RMSprop(r.Double("learning_rate", 1e-3), r.Double("rho", 0.9), r.Double("momentum", 0), r.Double("epsilon", 1e-7), r.Bool("centered", false)),
+            _ => throw new StrataException($"Unknown optimizer '{name}'. Expected one of: sgd, adam, adamw, rmsprop."),
+        };
+    }
+}

@@ -1,0 +1,88 @@
+using Strata.Kernels;
+using Strata.Tensors;
+using Xunit;
+
+namespace Strata.Tests.Kernels;
+
+public class GemmTests
+{
+    private static float[] Naive(float[] a, bool ta, float[] b, bool tb, int m, int n, int k)
+    {
+        var c = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                    s += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                c[i * n + j] = (float)s;
+            }
+        return c;
+    }
+
+    public static IEnumerable<object[]> Shapes()
+    {
+        int[][] shapes = [[1, 1, 1], [1, 17, 3], [5, 1, 9], [6, 16, 4], [7, 17, 300], [13, 40, 1], [96, 256, 257], [100, 300, 70], [2, 513, 11]];
+        foreach (var s in shapes)
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    yield return [s[0], s[1], s[2], ta, tb];
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesNaiveProductForEveryLayoutAndEdge(int m, int n, int k, bool transA, bool transB)
+    {
+        var a = TestSupport.Random(1, 1, m * k).Data;
+        var b = TestSupport.Random(2, 1, k * n).Data;
+        var expected = Naive(a, transA, b, transB, m, n, k);
+        foreach (bool scalar in new[] { false, true })
+        {
+            Gemm.ForceScalar = scalar;
+            try
+            {
+                var c = new float[m * n];
+                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: false);
+                TestSupport.AssertClose(expected, c, 1e-4, scalar ? "scalar" : "simd");
+                // Accumulating adds the product to what C holds.
+                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: true);
+                TestSupport.AssertClose(expected.Select(v => 2 * v).ToArray(), c, 1e-4, "accumulate");
+            }
+            finally
+            {
+                Gemm.ForceScalar = false;
+            }
+        }
+    }
+
+    [Fact]
+    public void ResultIsIdenticalForOneAndTwoThreads()
+    {
+        int m = 200, n = 600, k = 530;
+        var a = TestSupport.Random(3, 1, m * k).Data;
+        var b = TestSupport.Random(4, 1, k * n).Data;
+        var c1 = new float[m * n];
+        var c2 = new float[m * n];
+        int saved = Compute.Threads;
+        try
+        {
+            Compute.Threads = 1;
+            Gemm.Multiply(a, k, false, b, n, false, c1, n, m, n, k, false);
+            Compute.Threads = 2;
+            Gemm.Multiply(a, k, false, b, n, false, c2, n, m, n, k, false);
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+        Assert.Equal(c1, c2);
+    }
+
+    [Fact]
+    public void EmptyInnerDimensionGivesZeros()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply([], 0, false, [], 2, false, c, 2, 2, 2, 0, accumulate: false);
+        Assert.All(c, v => Assert.Equal(0f, v));
+    }
+}
