@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Strata.Cli;
+using Strata.Data;
+using Strata.Models;
+using Xunit;
+
+namespace Strata.Tests.Cli;
+
+/// <summary>The strata command end to end, on a small copy of the Red Wine example.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-cli-{Guid.NewGuid():N}");
+
+    public CommandLineTests()
+    {
+        Directory.CreateDirectory(_dir);
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "red-wine.json")))!.AsObject();
+        spec["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv");
+        foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
+            if (layer!["class_name"]!.GetValue<string>() == "Dense" && layer["config"]!["units"]!.GetValue<int>() == 1024)
+                layer["config"]!["units"] = 32;
+        spec["fit"]!["epochs"] = 3;
+        File.WriteAllText(SpecPath, spec.ToJsonString());
+    }
+
+    private string SpecPath => Path.Combine(_dir, "small.json");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CommandLine.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void TrainWritesHistoryCurvesAndModelAndPredictReproducesPredict()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        var (code, stdout, stderr) = Run("train", SpecPath, "--out", outDir, "--epochs", "2", "--seed", "3");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Epoch 2/2", stdout);
+        Assert.Contains("val_loss:", stdout);
+        var history = File.ReadAllLines(Path.Combine(outDir, "history.csv"));
+        Assert.Equal("epoch,loss,val_loss", history[0]);
+        Assert.Equal(3, history.Length);
+        var svg = File.ReadAllText(Path.Combine(outDir, "learning-curves.svg"));
+        Assert.Contains("<svg", svg);
+        Assert.Contains(">val_loss<", svg);
+        Assert.Contains(">Epoch<", svg);
+
+        string modelPath = Path.Combine(outDir, "model.strata");
+        string input = Path.Combine(_dir, "input.csv");
+        // Columns in another order: predict picks them by name.
+        var lines = File.ReadAllLines(Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv")).Take(21)
+            .Select(l => string.Join(';', l.Split(';').Reverse())).ToArray();
+        File.WriteAllLines(input, lines);
+        string output = Path.Combine(_dir, "out.csv");
+        (code, _, stderr) = Run("predict", modelPath, "--input", input, "--output", output);
+        Assert.True(code == 0, stderr);
+        var predicted = File.ReadAllLines(output);
+        Assert.Equal("output_0", predicted[0]);
+
+        var model = Sequential.Load(modelPath);
+        var table = CsvTable.Load(Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv"));
+        var expected = model.Predict(table.Split("quality").Features.SliceRows(0, 20));
+        Assert.Equal(expected.Data, predicted.Skip(1).Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    [Fact]
+    public void SameSeedGivesIdenticalHistories()
+    {
+        Assert.Equal(0, Run("train", SpecPath, "--out", Path.Combine(_dir, "a"), "--seed", "1").Code);
+        Assert.Equal(0, Run("train", SpecPath, "--out", Path.Combine(_dir, "b"), "--seed", "1", "--threads", "1").Code);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a", "history.csv")), File.ReadAllText(Path.Combine(_dir, "b", "history.csv")));
+    }
+
+    [Fact]
+    public void SummaryPrintsTheTable()
+    {
+        var (code, stdout, _) = Run("summary", SpecPath);
+        Assert.Equal(0, code);
+        Assert.Contains("dense (Dense)", stdout);
+        Assert.Contains("Total params:", stdout);
+    }
+
+    [Theory]
+    [InlineData("missing file", "train", "nope.json")]
+    [InlineData("Unknown command 'fly'", "fly")]
+    [InlineData("Unknown option --epoch", "train", "SPEC", "--epoch", "3")]
+    [InlineData("--epochs expects an integer", "train", "SPEC", "--epochs", "many")]
+    [InlineData("needs --input", "predict", "model.strata")]
+    [InlineData("Model file 'model.strata' does not exist", "predict", "model.strata", "--input", "x.csv")]
+    [InlineData("Spec file 'nope.json' does not exist", "summary", "nope.json")]
+    public void ErrorsPrintOneLineAndExitNonZero(string message, params string[] args)
+    {
+        args = args.Select(a => a == "SPEC" ? SpecPath : a).ToArray();
+        var (code, _, stderr) = Run(args);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        if (message != "missing file") Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void BadSpecsNameTheLayerOrColumn()
+    {
+        var spec = JsonNode.Parse(File.ReadAllText(SpecPath))!.AsObject();
+        spec["model"]!["config"]!["layers"]![1]!["config"]!["activation"] = "swish-ish";
+        File.WriteAllText(SpecPath, spec.ToJsonString());
+        var (code, _, stderr) = Run("train", SpecPath);
+        Assert.Equal(1, code);
+        Assert.Contains("Unknown activation 'swish-ish' in layer 'dense'", stderr);
+
+        spec["model"]!["config"]!["layers"]![1]!["config"]!["activation"] = "relu";
+        spec["data"]!["target"] = "Quality";
+        File.WriteAllText(SpecPath, spec.ToJsonString());
+        (code, _, stderr) = Run("train", SpecPath, "--out", Path.Combine(_dir, "bad"));
+        Assert.Equal(1, code);
+        Assert.Contains("there is no column 'Quality'", stderr);
+    }
+
+    [Fact]
+    public void PredictRejectsAFileWithoutTheModelsColumns()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run("train", SpecPath, "--out", outDir, "--epochs", "1").Code);
+        string input = Path.Combine(_dir, "few.csv");
+        File.WriteAllText(input, "alcohol,pH\n9.4,3.5\n");
+        var (code, _, stderr) = Run("predict", Path.Combine(outDir, "model.strata"), "--input", input);
+        Assert.Equal(1, code);
+        Assert.Contains("'fixed acidity'", stderr);
+    }
+}
