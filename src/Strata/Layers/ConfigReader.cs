@@ -87,6 +87,15 @@ public sealed class ConfigReader
         return shape;
     }
 
+    /// <summary>An axis given as an integer or, as Keras also writes it, a one-element list.</summary>
+    public int Axis(string key, int fallback)
+    {
+        if (_config[key] is not JsonArray list) return Int(key, fallback);
+        if (list.Count != 1 || Number(list[0]) is not double d)
+            throw new StrataException($"{Where(key)}: a list of several axes is not supported. Received: {list.ToJsonString()}");
+        return (int)d;
+    }
+
     public Initializer Initializer(string key, Initializer fallback) =>
         _config[key] is null ? fallback : Layers.Initializer.FromConfig(_config[key], Where(key));
 

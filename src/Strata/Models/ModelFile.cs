@@ -37,29 +37,13 @@ public static class ModelFile
         }
         var weights = SafeTensors.Serialize(model.Variables.Select(v => (v.Path, v.Value)).ToList());
 
-        string full = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        string temporary = full + $".tmp-{Environment.ProcessId}";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    Write(zip, "config.json", Encoding.UTF8.GetBytes(model.GetConfig().ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-                    Write(zip, "model.safetensors", weights);
-                    Write(zip, "metadata.json", Encoding.UTF8.GetBytes(metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-                }
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temporary);
-            throw new StrataException($"Cannot write model file '{path}': {e.Message}", e);
-        }
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            Write(zip, "config.json", Encoding.UTF8.GetBytes(model.GetConfig().ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+            Write(zip, "model.safetensors", weights);
+            Write(zip, "metadata.json", Encoding.UTF8.GetBytes(metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        });
     }
 
     /// <summary>Loads a model, compiled again when the file records its compile settings.</summary>

@@ -113,9 +113,7 @@ public sealed class BatchNormalization : Layer
     {
         foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping", "virtual_batch_size", "adjustment" })
             c.Unsupported(key);
-        int axis = c.Raw("axis") is JsonArray list
-            ? (list.Count == 1 ? (int)(ConfigReader.Number(list[0]) ?? 0) : throw new StrataException($"BatchNormalization layer '{c.Name}': a list of several axes is not supported."))
-            : c.Int("axis", -1);
+        int axis = c.Axis("axis", -1);
         return new BatchNormalization(axis, c.Double("momentum", 0.99), c.Double("epsilon", 1e-3),
             c.Bool("center", true), c.Bool("scale", true),
             c.Initializer("beta_initializer", Initializer.Zeros()), c.Initializer("gamma_initializer", Initializer.Ones()),

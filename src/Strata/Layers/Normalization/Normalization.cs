@@ -127,9 +127,7 @@ public sealed class Normalization : Layer
 
     public static Normalization FromConfig(ConfigReader c)
     {
-        int axis = c.Raw("axis") is JsonArray list
-            ? (list.Count == 1 ? (int)(ConfigReader.Number(list[0]) ?? 0) : throw new StrataException($"Normalization layer '{c.Name}': a list of several axes is not supported."))
-            : c.Int("axis", -1);
+        int axis = c.Axis("axis", -1);
         float[]? Values(string key) => c.Raw(key) switch
         {
             null => null,

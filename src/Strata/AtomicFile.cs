@@ -1,11 +1,15 @@
 using System.Text;
 
-namespace Strata.IO;
+namespace Strata;
 
-/// <summary>Writes a file through a temporary file and a rename, so readers never see half a file.</summary>
+/// <summary>Writes a file through a temporary file and a rename, so readers never see half a file
+/// and a failed write leaves the previous file intact.</summary>
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string text)
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
+
+    public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string? directory = Path.GetDirectoryName(full);
@@ -15,7 +19,7 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                stream.Write(Encoding.UTF8.GetBytes(text));
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
