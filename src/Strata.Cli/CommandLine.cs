@@ -52,13 +52,7 @@ public static class CommandLine
                 _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, help."),
             };
         }
-        catch (StrataException e)
-        {
-            error.WriteLine($"error: {e.Message}");
-            if (verbose) error.WriteLine(e);
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {e.Message}");
             if (verbose) error.WriteLine(e);

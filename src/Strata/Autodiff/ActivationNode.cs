@@ -7,6 +7,7 @@ internal sealed class ActivationNode : Node
 {
     private readonly ActivationFunction _function;
     private readonly int _rowLength;
+    private float[]? _scratch;
 
     public ActivationNode(ActivationFunction function, Node x) : base(x.Graph, x.Value.ShapeArray(), x)
     {
@@ -20,13 +21,9 @@ internal sealed class ActivationNode : Node
     internal override void Backward()
     {
         var dx = Inputs[0].Gradient!.Data;
-        // Computed in place into a scratch copy of dy, then added, since dx may already hold gradient.
-        var scratch = Scratch;
+        // dx may already hold gradient from another consumer, so f'·dy goes to a scratch buffer and is added.
+        var scratch = _scratch ??= new float[Value.Size];
         ActivationKernels.Backward(_function, Inputs[0].Value.Data, Value.Data, Gradient!.Data, scratch, _rowLength);
         RowKernels.Add(dx, scratch, dx);
     }
-
-    private float[]? _scratch;
-
-    private float[] Scratch => _scratch ??= new float[Value.Size];
 }

@@ -51,12 +51,6 @@ internal sealed class BatchNormNode : Node
         return list.ToArray();
     }
 
-    /// <summary>The last batch's mean, for inspection and tests.</summary>
-    public ReadOnlySpan<float> BatchMean => _mean;
-
-    /// <summary>The last batch's biased variance.</summary>
-    public ReadOnlySpan<float> BatchVariance => _variance;
-
     internal override void Forward()
     {
         var x = Inputs[0].Value.Data;

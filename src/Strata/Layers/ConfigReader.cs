@@ -20,6 +20,17 @@ public sealed class ConfigReader
 
     public string ClassName { get; }
 
+    /// <summary>
+    /// Reads the Keras forms of a named object: a bare name ("adam") or {"class_name": ..., "config": {...}}.
+    /// </summary>
+    public static (string Name, ConfigReader Config) Named(JsonNode? node, string what, string example)
+    {
+        if (node is JsonValue v && v.TryGetValue(out string? s)) return (s, new ConfigReader([], what));
+        if (node is JsonObject o && o["class_name"] is JsonValue cn && cn.TryGetValue(out string? c))
+            return (c, new ConfigReader(o["config"] as JsonObject ?? [], what));
+        throw new StrataException($"The {what} must be a name such as \"{example}\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
+    }
+
     public string? Name { get; }
 
     private string Where(string key) => $"argument '{key}' of {ClassName} layer '{Name ?? "(unnamed)"}'";

@@ -123,20 +123,6 @@ public sealed partial class Sequential
         return result;
     }
 
-    /// <summary>One layer-by-layer forward pass, for tests and diagnostics: every layer's output.</summary>
-    public IReadOnlyList<Tensor> ForwardTrace(Tensor x, bool training)
-    {
-        EnsureBuilt(x);
-        var graph = new Autodiff.Graph();
-        var input = graph.Input(x.ShapeArray());
-        input.Set(x);
-        var outputs = new List<Autodiff.Node>();
-        Autodiff.Node h = input;
-        foreach (var layer in _layers) outputs.Add(h = layer.Call(h, training));
-        graph.Forward();
-        return outputs.Select(o => o.Value.Clone()).ToList();
-    }
-
     private CompiledStep GetStep(int batch, StepMode mode)
     {
         int trainability = 17;

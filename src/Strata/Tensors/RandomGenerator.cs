@@ -17,13 +17,6 @@ public sealed class RandomGenerator
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
 
-    /// <summary>The state, for saving and restoring a generator exactly.</summary>
-    public ulong[] State
-    {
-        get => [_s0, _s1, _s2, _s3];
-        set { _s0 = value[0]; _s1 = value[1]; _s2 = value[2]; _s3 = value[3]; _spareGaussian = null; }
-    }
-
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

@@ -30,8 +30,6 @@ public static class ShapeOps
         return a;
     }
 
-    public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
-
     /// <summary>The numpy broadcast of two shapes, or an error naming both.</summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {

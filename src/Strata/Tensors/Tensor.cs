@@ -52,16 +52,6 @@ public sealed class Tensor
         return t;
     }
 
-    public static Tensor FromArray(float[,] values)
-    {
-        int rows = values.GetLength(0), cols = values.GetLength(1);
-        var t = new Tensor(rows, cols);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                t.Data[r * cols + c] = values[r, c];
-        return t;
-    }
-
     /// <summary>A tensor of the same values with another shape of the same size; the data is shared.</summary>
     public Tensor Reshape(params int[] shape) => new(shape, Data);
 

@@ -8,12 +8,7 @@ public static class LossRegistry
 {
     public static Loss FromConfig(JsonNode? node)
     {
-        string name;
-        JsonObject config;
-        if (node is JsonValue v && v.TryGetValue(out string? s)) { name = s; config = []; }
-        else if (node is JsonObject o && o["class_name"] is JsonValue cn && cn.TryGetValue(out string? c)) { name = c; config = o["config"] as JsonObject ?? []; }
-        else throw new StrataException($"The loss must be a name such as \"mae\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
-        var r = new ConfigReader(config, "loss");
+        var (name, r) = ConfigReader.Named(node, "loss", "mae");
         bool logits = r.Bool("from_logits", false);
         if (r.Double("label_smoothing", 0) != 0) throw new StrataException("The loss argument 'label_smoothing' is not supported.");
         return name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch

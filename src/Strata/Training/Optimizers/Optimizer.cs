@@ -48,9 +48,6 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>The state buffers of one variable, for saving and restoring (empty before its first step).</summary>
-    public float[][] SlotsOf(Variable variable) => _slots.TryGetValue(variable, out var s) ? s : [];
-
     protected abstract void Update(float[] weights, float[] gradient, float[][] slots);
 
     public virtual JsonObject GetConfig() => new()

@@ -8,12 +8,7 @@ public static class OptimizerRegistry
 {
     public static Optimizer FromConfig(JsonNode? node)
     {
-        string name;
-        JsonObject config;
-        if (node is JsonValue v && v.TryGetValue(out string? s)) { name = s; config = []; }
-        else if (node is JsonObject o && o["class_name"] is JsonValue cn && cn.TryGetValue(out string? c)) { name = c; config = o["config"] as JsonObject ?? []; }
-        else throw new StrataException($"The optimizer must be a name such as \"adam\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
-        var r = new ConfigReader(config, "optimizer");
+        var (name, r) = ConfigReader.Named(node, "optimizer", "adam");
         if (r.Bool("amsgrad", false)) throw new StrataException("The optimizer argument 'amsgrad' is not supported.");
         foreach (var key in new[] { "clipnorm", "clipvalue", "global_clipnorm" })
             r.Unsupported(key);
