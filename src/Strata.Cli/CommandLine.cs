@@ -23,9 +23,16 @@ public static class CommandLine
                 and model.strata to DIR (default runs/<spec name>).
           summary SPEC.json|MODEL.strata
                 Print the model's layers, output shapes and parameter counts.
-          predict MODEL.strata --input X.csv [--output Y.csv]
+          predict MODEL.strata --input X.csv [--output Y.csv] [--mc-samples N [--seed S]]
                 Write the model's outputs for every row of X.csv (columns chosen by name
-                when the model knows its feature names).
+                when the model knows its feature names). With --mc-samples, Monte-Carlo
+                dropout: N passes with dropout active, writing each output's mean and
+                standard deviation (output_0, output_0_std, ...).
+          recalibrate MODEL.strata --data X.csv [--batches N] [--batch-size B] [--output F.strata] [--all-rows]
+                Recompute every BatchNormalization layer's moving statistics from the
+                data with the final weights (precise BN). When the data holds the training
+                target and the model's spec split off validation rows, recalibrates on the
+                training rows and reports the validation loss before and after.
           help  Show this text.
 
         Options for every command: --verbose (show stack traces), --threads N.
@@ -49,7 +56,8 @@ public static class CommandLine
                 "train" => Train(a, output),
                 "summary" => Summary(a, output),
                 "predict" => Predict(a, output),
-                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, help."),
+                "recalibrate" => Recalibrate(a, output),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, recalibrate, help."),
             };
         }
         catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
@@ -115,34 +123,32 @@ public static class CommandLine
     {
         string input = a.String("input") ?? throw new StrataException("'strata predict' needs --input X.csv.");
         string? outputPath = a.String("output");
+        int? mcSamples = a.Int("mc-samples"), seed = a.Int("seed");
         a.Finish("predict", 1);
+        if (seed is not null && mcSamples is null) throw new StrataException("Option --seed of 'strata predict' only applies with --mc-samples.");
         var model = Sequential.Load(a.Positional[0]);
-        var table = CsvTable.Load(input);
-        Tensor x;
-        if (model.FeatureNames is { } names)
+        var x = Features(model, CsvTable.Load(input), input);
+        Tensor y;
+        Tensor? deviation = null;
+        if (mcSamples is int samples)
         {
-            var missing = names.Where(n => !table.Columns.Contains(n)).ToList();
-            if (missing.Count > 0)
-                throw new StrataException($"{input}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
-            x = table.Select(names);
+            var prediction = model.Predict(x, samples, seed ?? 0, batchSize: 256);
+            (y, deviation) = (prediction.Mean, prediction.StandardDeviation);
         }
         else
         {
-            int expected = model.InputShape![^1];
-            if (table.Columns.Count != expected)
-                throw new StrataException($"{input}: the model expects {expected} columns; the file has {table.Columns.Count}.");
-            x = table.Select(table.Columns);
+            y = model.Predict(x, batchSize: 256);
         }
-        var y = model.Predict(x, batchSize: 256);
         int width = y.Size / y.Dim(0);
         var sb = new StringBuilder();
-        sb.AppendJoin(',', Enumerable.Range(0, width).Select(i => $"output_{i}")).Append('\n');
+        sb.AppendJoin(',', Enumerable.Range(0, width).SelectMany(i => deviation is null ? [$"output_{i}"] : new[] { $"output_{i}", $"output_{i}_std" })).Append('\n');
         for (int r = 0; r < y.Dim(0); r++)
         {
             for (int j = 0; j < width; j++)
             {
                 if (j > 0) sb.Append(',');
                 sb.Append(y.Data[r * width + j].ToString("R", CultureInfo.InvariantCulture));
+                if (deviation is not null) sb.Append(',').Append(deviation.Data[r * width + j].ToString("R", CultureInfo.InvariantCulture));
             }
             sb.Append('\n');
         }
@@ -153,5 +159,73 @@ public static class CommandLine
             output.WriteLine($"Wrote {y.Dim(0)} predictions to {outputPath}");
         }
         return 0;
+    }
+
+    private static int Recalibrate(Arguments a, TextWriter output)
+    {
+        string data = a.String("data") ?? throw new StrataException("'strata recalibrate' needs --data X.csv.");
+        int? batches = a.Int("batches"), batchSize = a.Int("batch-size");
+        string? outputPath = a.String("output");
+        bool allRows = a.Flag("all-rows");
+        a.Finish("recalibrate", 1);
+        string modelPath = a.Positional[0];
+        var model = Sequential.Load(modelPath);
+        var table = CsvTable.Load(data);
+        var x = Features(model, table, data);
+        var dataSpec = model.Metadata?["spec"]?["data"] as System.Text.Json.Nodes.JsonObject;
+        string? target = dataSpec?["target"]?.GetValue<string>();
+        (Tensor X, Tensor Y, string Label)? evaluation = null;
+        var calibration = x;
+        if (target is not null && table.Columns.Contains(target) && model.Loss is not null)
+        {
+            var y = table.Select([target]);
+            double split = dataSpec?["validation_split"] is { } vs ? vs.GetValue<double>() : 0;
+            int splitSeed = dataSpec?["split_seed"] is { } ss ? ss.GetValue<int>() : 0;
+            if (split > 0 && !allRows)
+            {
+                var (tx, _, vx, vy) = DataSplit.TrainValidation(x, y, split, splitSeed);
+                calibration = tx;
+                evaluation = (vx, vy, "validation");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Recalibrating on the {tx.Dim(0)} training rows of the model's split (validation_split {split}, split_seed {splitSeed}); --all-rows uses every row."));
+            }
+            else
+            {
+                evaluation = (x, y, "data");
+            }
+        }
+        var before = evaluation is { } e1 ? model.Evaluate(e1.X, e1.Y, 256) : null;
+        var layers = model.RecalibrateBatchNorm(calibration, batches, batchSize ?? 256);
+        if (layers.Count == 0) throw new StrataException($"{modelPath}: the model has no BatchNormalization layer to recalibrate.");
+        foreach (var layer in layers)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {layer.Name}: {layer.Count} values per channel, mean moved by {layer.MeanShift:G4} on average, variance x{layer.VarianceRatio:G4}"));
+        if (evaluation is { } e2)
+        {
+            var after = model.Evaluate(e2.X, e2.Y, 256);
+            string prefix = e2.Label == "validation" ? "val_" : "";
+            foreach (var (key, value) in before!)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prefix}{key}: {value:F4} before, {after[key]:F4} after"));
+        }
+        string destination = outputPath ?? modelPath;
+        model.Save(destination, model.Metadata);
+        output.WriteLine($"Wrote {destination}");
+        return 0;
+    }
+
+    /// <summary>The model's input columns from a table: by name when the model knows its feature names, else all columns.</summary>
+    private static Tensor Features(Sequential model, CsvTable table, string path)
+    {
+        if (model.FeatureNames is { } names)
+        {
+            var missing = names.Where(n => !table.Columns.Contains(n)).ToList();
+            if (missing.Count > 0)
+                throw new StrataException($"{path}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
+            return table.Select(names);
+        }
+        int expected = model.InputShape![^1];
+        if (table.Columns.Count != expected)
+            throw new StrataException($"{path}: the model expects {expected} columns; the file has {table.Columns.Count}.");
+        return table.Select(table.Columns);
     }
 }

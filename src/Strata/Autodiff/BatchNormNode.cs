@@ -4,86 +4,163 @@ using Strata.Tensors;
 namespace Strata.Autodiff;
 
 /// <summary>
-/// Fused batch normalization over every axis but <c>axis</c>. With batch statistics it normalizes
-/// by the batch mean and biased variance and moves the moving statistics toward them
-/// (moving = moving·momentum + batch·(1 − momentum), Keras's convention); without, it uses the
-/// moving statistics and leaves them alone.
+/// Batch normalization, one statistic per position along the feature axes. With batch statistics
+/// it normalizes by the batch mean and biased variance and moves the moving statistics toward them
+/// (exponential or cumulative average, biased or unbiased variance: see <see cref="BatchNormOptions"/>);
+/// with moving statistics it uses them and leaves them alone.
+/// The common case (adjacent feature axes, no ghost batches, no renormalization) runs on the fused,
+/// parallel kernels; the rest on <see cref="BatchNormGeneral"/>, which keeps a statistic index per element.
+/// Batch renormalization: y = γ·(r·x̂ + d) + β with r = σ_B/σ_R and d = (μ_B − μ_R)/σ_R clipped and
+/// held constant in the backward pass, μ_R and σ_R moving averages updated with renorm_momentum.
 /// </summary>
 internal sealed class BatchNormNode : Node
 {
-    private readonly Node? _gamma, _beta;
-    private readonly Node _movingMean, _movingVariance;
+    private readonly BatchNormNodes _nodes;
+    private readonly BatchNormOptions _options;
     private readonly bool _batchStatistics;
-    private readonly float _momentum, _epsilon;
+    private readonly PopulationStatistics? _population;
     private readonly int _outer, _channels, _inner;
+    private readonly BatchNormGeneral? _general;
     private readonly float[] _xhat, _invStd, _mean, _variance;
+    private BatchNormGeneral? _index;
 
-    public BatchNormNode(Node x, Node? gamma, Node? beta, Node movingMean, Node movingVariance,
-        int axis, float momentum, float epsilon, bool batchStatistics)
-        : base(x.Graph, x.Value.ShapeArray(), Collect(x, gamma, beta, movingMean, movingVariance))
+    public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, bool batchStatistics, PopulationStatistics? population)
+        : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
-        int a = ShapeOps.NormalizeAxis(axis, x.Shape.Length);
-        _outer = ShapeOps.Size(x.Shape[..a]);
-        _channels = x.Shape[a];
-        _inner = ShapeOps.Size(x.Shape[(a + 1)..]);
-        if (movingMean.Value.Size != _channels)
-            throw new StrataException($"BatchNormalization statistics have {movingMean.Value.Size} channels; the input has {_channels} on axis {axis}.");
-        _gamma = gamma;
-        _beta = beta;
-        _movingMean = movingMean;
-        _movingVariance = movingVariance;
-        _momentum = momentum;
-        _epsilon = epsilon;
+        var shape = x.Value.ShapeArray();
+        var axes = options.Axes;
+        if (axes.Length == 0 || axes.Any(a => a < 1 || a >= shape.Length) || axes.Distinct().Count() != axes.Length || !axes.SequenceEqual(axes.Order()))
+            throw new StrataException($"BatchNormalization axes [{string.Join(", ", axes)}] must be distinct, ascending feature axes of input {ShapeOps.Format(shape)}.");
+        _channels = 1;
+        foreach (int a in axes) _channels *= shape[a];
+        if (nodes.MovingMean.Value.Size != _channels)
+            throw new StrataException($"BatchNormalization statistics have {nodes.MovingMean.Value.Size} values; the input has {_channels} positions along axes [{string.Join(", ", axes)}].");
+        _nodes = nodes;
+        _options = options;
         _batchStatistics = batchStatistics;
+        _population = population;
+        bool adjacent = axes[^1] - axes[0] == axes.Length - 1;
+        if (adjacent && options.VirtualBatchSize == 0 && !(options.Renorm && batchStatistics))
+        {
+            _outer = ShapeOps.Size(shape[..axes[0]]);
+            _inner = ShapeOps.Size(shape[(axes[^1] + 1)..]);
+        }
+        else
+        {
+            _general = new BatchNormGeneral(shape, axes, batchStatistics ? options.VirtualBatchSize : 0);
+        }
         _xhat = new float[Value.Size];
-        _invStd = new float[_channels];
-        _mean = new float[_channels];
-        _variance = new float[_channels];
-    }
-
-    private static Node[] Collect(Node x, Node? gamma, Node? beta, Node mean, Node variance)
-    {
-        var list = new List<Node> { x };
-        if (gamma is not null) list.Add(gamma);
-        if (beta is not null) list.Add(beta);
-        list.Add(mean);
-        list.Add(variance);
-        return list.ToArray();
+        int statistics = _general?.Statistics ?? _channels;
+        _invStd = new float[statistics];
+        _mean = new float[statistics];
+        _variance = new float[statistics];
     }
 
     internal override void Forward()
     {
         var x = Inputs[0].Value.Data;
-        var gamma = _gamma?.Value.Data;
-        var beta = _beta?.Value.Data;
-        var movingMean = _movingMean.Value.Data;
-        var movingVariance = _movingVariance.Value.Data;
-        if (_batchStatistics)
+        var gamma = _nodes.Gamma?.Value.Data;
+        var beta = _nodes.Beta?.Value.Data;
+        var movingMean = _nodes.MovingMean.Value.Data;
+        var movingVariance = _nodes.MovingVariance.Value.Data;
+        if (_population is not null) Accumulate(x);
+        if (!_batchStatistics)
         {
-            BatchNormKernels.ForwardTraining(x, _outer, _channels, _inner, _epsilon, gamma, beta,
+            if (_general is null)
+                BatchNormKernels.ForwardInference(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
+                    movingMean, movingVariance, _invStd, _xhat, Value.Data);
+            else
+                _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat, Value.Data);
+            return;
+        }
+        if (_general is null)
+        {
+            BatchNormKernels.ForwardTraining(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
                 _mean, _variance, _invStd, _xhat, Value.Data);
-            float keep = _momentum, take = 1f - _momentum;
-            for (int c = 0; c < _channels; c++)
-            {
-                movingMean[c] = movingMean[c] * keep + _mean[c] * take;
-                movingVariance[c] = movingVariance[c] * keep + _variance[c] * take;
-            }
+            UpdateMovingStatistics(groups: 1);
         }
         else
         {
-            BatchNormKernels.ForwardInference(x, _outer, _channels, _inner, _epsilon, gamma, beta,
-                movingMean, movingVariance, _invStd, _xhat, Value.Data);
+            _general.ForwardTraining(x, _options, gamma, beta, _nodes.RenormMean?.Value.Data, _nodes.RenormStddev?.Value.Data,
+                _mean, _variance, _invStd, _xhat, Value.Data);
+            if (_options.Renorm) UpdateRenormStatistics();
+            UpdateMovingStatistics(_general.Groups);
         }
+    }
+
+    // Ghost batches contribute the average of their statistics, as Keras does.
+    private void UpdateMovingStatistics(int groups)
+    {
+        var movingMean = _nodes.MovingMean.Value.Data;
+        var movingVariance = _nodes.MovingVariance.Value.Data;
+        float take;
+        if (_options.Cumulative)
+        {
+            var updates = _nodes.Updates!.Value.Data;
+            updates[0] += 1;
+            take = 1f / updates[0];
+        }
+        else
+        {
+            take = 1f - _options.Momentum;
+        }
+        for (int c = 0; c < _channels; c++)
+        {
+            double m = 0, v = 0;
+            for (int g = 0; g < groups; g++)
+            {
+                int s = g * _channels + c;
+                int n = _general?.Count(s) ?? _outer * _inner;
+                m += _mean[s];
+                v += _options.UnbiasedMovingVariance && n > 1 ? _variance[s] * (double)n / (n - 1) : _variance[s];
+            }
+            movingMean[c] += ((float)(m / groups) - movingMean[c]) * take;
+            movingVariance[c] += ((float)(v / groups) - movingVariance[c]) * take;
+        }
+    }
+
+    private void UpdateRenormStatistics()
+    {
+        var renormMean = _nodes.RenormMean!.Value.Data;
+        var renormStddev = _nodes.RenormStddev!.Value.Data;
+        int groups = _general!.Groups;
+        float take = 1f - _options.RenormMomentum;
+        for (int c = 0; c < _channels; c++)
+        {
+            double m = 0, sd = 0;
+            for (int g = 0; g < groups; g++)
+            {
+                int s = g * _channels + c;
+                m += _mean[s];
+                sd += MathF.Sqrt(_variance[s] + _options.Epsilon);
+            }
+            renormMean[c] += ((float)(m / groups) - renormMean[c]) * take;
+            renormStddev[c] += ((float)(sd / groups) - renormStddev[c]) * take;
+        }
+    }
+
+    // Precise BN: merges this batch's per-channel moments into the population statistics.
+    private void Accumulate(float[] x)
+    {
+        var index = _index ??= _general ?? new BatchNormGeneral(Inputs[0].Shape, _options.Axes, 0);
+        Span<double> mean = new double[_channels], deviations = new double[_channels];
+        var counts = new long[_channels];
+        for (int i = 0; i < x.Length; i++) { int c = index.ParameterOf(i); mean[c] += x[i]; counts[c]++; }
+        for (int c = 0; c < _channels; c++) mean[c] /= Math.Max(1, counts[c]);
+        for (int i = 0; i < x.Length; i++) { int c = index.ParameterOf(i); double d = x[i] - mean[c]; deviations[c] += d * d; }
+        _population!.Merge(mean, deviations, counts[0]);
     }
 
     internal override void Backward()
     {
         Node x = Inputs[0];
-        BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner,
-            _gamma?.Value.Data,
-            _gamma is not null && Flows(_gamma) ? _gamma.Gradient!.Data : null,
-            _beta is not null && Flows(_beta) ? _beta.Gradient!.Data : null,
-            Flows(x) ? x.Gradient!.Data : null,
-            _batchStatistics);
+        var gamma = _nodes.Gamma?.Value.Data;
+        var dGamma = _nodes.Gamma is { } g && Flows(g) ? g.Gradient!.Data : null;
+        var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
+        var dx = Flows(x) ? x.Gradient!.Data : null;
+        if (_general is null)
+            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _batchStatistics);
+        else
+            _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _batchStatistics);
     }
 }

@@ -13,7 +13,25 @@ public sealed class Graph
     private readonly Dictionary<Variable, ParameterNode> _parameters = new(ReferenceEqualityComparer.Instance);
     private bool _gradientsAllocated;
 
+    private readonly List<Node> _losses = [];
+
     public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>
+    /// Whether layers should add penalty terms (weight and activity regularization) with
+    /// <see cref="AddLoss"/>; off for prediction graphs, which have no loss.
+    /// </summary>
+    public bool CollectsLosses { get; init; } = true;
+
+    /// <summary>Scalar terms layers added to the model's loss (Keras's <c>add_loss</c>).</summary>
+    public IReadOnlyList<Node> Losses => _losses;
+
+    public void AddLoss(Node scalar)
+    {
+        if (scalar.Value.Size != 1)
+            throw new StrataException($"A loss term must be a scalar; got shape {ShapeOps.Format(scalar.Shape)}.");
+        _losses.Add(scalar);
+    }
 
     /// <summary>A placeholder whose value is copied in before each run.</summary>
     public InputNode Input(int[] shape, bool requiresGradient = false) => new(this, shape, requiresGradient);

@@ -58,6 +58,26 @@ public static class Ops
 
     public static Node Mean(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: true);
 
+    /// <summary>The mean over several axes, kept as size 1 (one reduction per axis; exact since each averages equal counts).</summary>
+    public static Node Mean(Node x, IEnumerable<int> axes)
+    {
+        var result = x;
+        foreach (int axis in axes) result = Mean(result, axis, keepDims: true);
+        return result;
+    }
+
+    /// <summary>(x − mean)/√(variance + ε) over <paramref name="axes"/>, with the biased variance (layer and group normalization).</summary>
+    public static Node Standardize(Node x, int[] axes, float epsilon)
+    {
+        var centered = Subtract(x, Mean(x, axes));
+        var variance = Mean(Square(centered), axes);
+        return Divide(centered, Sqrt(AddScalar(variance, epsilon)));
+    }
+
+    /// <summary>x/√(mean(x²) + ε) over <paramref name="axes"/> (RMS normalization, Zhang and Sennrich 2019).</summary>
+    public static Node RmsNormalize(Node x, int[] axes, float epsilon) =>
+        Divide(x, Sqrt(AddScalar(Mean(Square(x), axes), epsilon)));
+
     public static Node Reshape(Node x, params int[] shape) => new ReshapeNode(x, shape);
 
     public static Node OneHot(Node labels, int classes) => new OneHotNode(labels, classes);
@@ -71,8 +91,24 @@ public static class Ops
         return new DropoutNode(x, rate, noiseShape, random);
     }
 
-    /// <summary>Batch normalization over every axis but <paramref name="axis"/>; see <see cref="BatchNormNode"/>.</summary>
-    public static Node BatchNormalization(Node x, Node? gamma, Node? beta, Node movingMean, Node movingVariance,
-        int axis, float momentum, float epsilon, bool batchStatistics) =>
-        new BatchNormNode(x, gamma, beta, movingMean, movingVariance, axis, momentum, epsilon, batchStatistics);
+    /// <summary>A fresh Bernoulli draw on every forward pass: <paramref name="value"/> with probability <paramref name="probability"/>, else 0.</summary>
+    public static Node RandomBernoulli(Graph graph, int[] shape, float probability, float value, RandomStream random) =>
+        new NoiseNode(graph, shape, NoiseDistribution.Bernoulli, probability, value, random);
+
+    /// <summary>Fresh Gaussian noise on every forward pass.</summary>
+    public static Node RandomNormal(Graph graph, int[] shape, float mean, float stddev, RandomStream random) =>
+        new NoiseNode(graph, shape, NoiseDistribution.Gaussian, mean, stddev, random);
+
+    /// <summary>A DropBlock mask for channels-last feature maps of <paramref name="shape"/>, already scaled by size/kept.</summary>
+    public static Node DropBlockMask(Graph graph, int[] shape, float rate, int blockHeight, int blockWidth, RandomStream random) =>
+        new DropBlockMaskNode(graph, shape, rate, blockHeight, blockWidth, random);
+
+    /// <summary>
+    /// Batch normalization over every axis but <see cref="BatchNormOptions.Axes"/>, with batch
+    /// statistics (training) or the moving ones; see <see cref="BatchNormNode"/>. With
+    /// <paramref name="population"/> the input's moments are also merged into it (precise BN).
+    /// </summary>
+    public static Node BatchNormalization(Node x, BatchNormNodes variables, BatchNormOptions options,
+        bool batchStatistics, PopulationStatistics? population = null) =>
+        new BatchNormNode(x, variables, options, batchStatistics, population);
 }

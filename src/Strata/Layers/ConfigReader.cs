@@ -110,6 +110,10 @@ public sealed class ConfigReader
     public Initializer Initializer(string key, Initializer fallback) =>
         _config[key] is null ? fallback : Layers.Initializer.FromConfig(_config[key], Where(key));
 
+    public Regularizers.Regularizer? Regularizer(string key) => Regularizers.Regularizer.FromConfig(_config[key], Where(key));
+
+    public Constraints.Constraint? Constraint(string key) => Constraints.Constraint.FromConfig(_config[key], Where(key));
+
     /// <summary>Rejects an argument Strata does not implement yet, unless it has its neutral value.</summary>
     public void Unsupported(string key)
     {

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
+using Strata.Layers.Constraints;
+using Strata.Layers.Regularizers;
 using Strata.Tensors;
 
 namespace Strata.Layers;
@@ -13,6 +15,9 @@ namespace Strata.Layers;
 public abstract class Layer
 {
     private readonly List<Variable> _variables = [];
+    private readonly Dictionary<Variable, Regularizer> _regularizers = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Variable, Constraint> _constraints = new(ReferenceEqualityComparer.Instance);
+    private bool _trainable = true;
 
     protected Layer(string? name) => Name = name ?? "";
 
@@ -22,8 +27,22 @@ public abstract class Layer
     /// <summary>The Keras class name, as written in configs.</summary>
     public abstract string ClassName { get; }
 
-    /// <summary>When false the layer's weights are frozen (and BatchNormalization runs in inference mode).</summary>
-    public bool Trainable { get; set; } = true;
+    /// <summary>
+    /// When false the layer's weights are frozen (and BatchNormalization runs in inference mode).
+    /// Setting it on a layer that holds others sets it on them too, as in Keras.
+    /// </summary>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            _trainable = value;
+            foreach (var child in Children) child.Trainable = value;
+        }
+    }
+
+    /// <summary>The layers this layer holds (a residual block's branch); empty for plain layers.</summary>
+    public virtual IReadOnlyList<Layer> Children => [];
 
     public bool IsBuilt { get; private set; }
 
@@ -31,12 +50,17 @@ public abstract class Layer
 
     public int[]? OutputShape { get; private set; }
 
-    /// <summary>All variables in creation order (Keras's <c>weights</c>).</summary>
-    public IReadOnlyList<Variable> Variables => _variables;
+    /// <summary>All variables in creation order, the held layers' after the layer's own (Keras's <c>weights</c>).</summary>
+    public IEnumerable<Variable> Variables => _variables.Concat(Children.SelectMany(c => c.Variables));
 
-    public IEnumerable<Variable> TrainableVariables => _variables.Where(v => Trainable && v.Trainable);
+    public IEnumerable<Variable> TrainableVariables =>
+        _variables.Where(v => Trainable && v.Trainable).Concat(Children.SelectMany(c => c.TrainableVariables));
 
-    public IEnumerable<Variable> NonTrainableVariables => _variables.Where(v => !(Trainable && v.Trainable));
+    public IEnumerable<Variable> NonTrainableVariables =>
+        _variables.Where(v => !(Trainable && v.Trainable)).Concat(Children.SelectMany(c => c.NonTrainableVariables));
+
+    /// <summary>The random streams of this layer and the layers it holds (for Monte-Carlo passes and reproducibility).</summary>
+    public virtual IEnumerable<RandomStream> RandomStreams => Children.SelectMany(c => c.RandomStreams);
 
     /// <summary>Creates the weights for <paramref name="inputShape"/>; does nothing when already built for it.</summary>
     public void Build(int[] inputShape, RandomGenerator random)
@@ -50,6 +74,7 @@ public abstract class Layer
         OutputShape = ComputeOutputShape(inputShape);
         BuildWeights(inputShape, random);
         foreach (var v in _variables) v.Path = $"{Name}/{v.Name}";
+        foreach (var v in Children.SelectMany(c => c.Variables)) v.Path = $"{Name}/{v.Path}";
         InputShape = (int[])inputShape.Clone();
         IsBuilt = true;
     }
@@ -60,7 +85,7 @@ public abstract class Layer
     protected virtual void BuildWeights(int[] inputShape, RandomGenerator random) { }
 
     /// <summary>Records this layer's computation on <paramref name="input"/> in the input's graph.</summary>
-    public abstract Node Call(Node input, bool training);
+    public abstract Node Call(Node input, CallMode mode);
 
     /// <summary>The Keras config of this layer (the "config" object of its class_name/config pair).</summary>
     public virtual JsonObject GetConfig() => new()
@@ -71,20 +96,66 @@ public abstract class Layer
     };
 
     /// <summary>Reseeds the layer's random streams, if any, from <paramref name="random"/>.</summary>
-    public virtual void Reseed(RandomGenerator random) { }
+    public virtual void Reseed(RandomGenerator random)
+    {
+        foreach (var child in Children) child.Reseed(random);
+    }
 
-    protected Variable AddVariable(string name, int[] shape, Initializer initializer, bool trainable, RandomGenerator random)
+    /// <summary>
+    /// Projects the weights onto their constraints (max-norm, non-negativity, ...); the model calls
+    /// it after every optimizer step, as Keras applies constraints after each update.
+    /// </summary>
+    public void ApplyConstraints()
+    {
+        foreach (var (variable, constraint) in _constraints)
+            if (Trainable && variable.Trainable) constraint.Apply(variable.Value);
+        foreach (var child in Children) child.ApplyConstraints();
+    }
+
+    protected Variable AddVariable(string name, int[] shape, Initializer initializer, bool trainable, RandomGenerator random,
+        Regularizer? regularizer = null, Constraint? constraint = null)
     {
         var value = new Tensor(shape);
         initializer.Fill(value, random);
         var variable = new Variable(name, value, trainable);
         _variables.Add(variable);
+        if (regularizer is not null) _regularizers.Add(variable, regularizer);
+        if (constraint is not null) _constraints.Add(variable, constraint);
         return variable;
     }
 
-    /// <summary>The graph node for one of this layer's variables.</summary>
-    protected Node Parameter(Node input, Variable variable) =>
-        input.Graph.Parameter(variable, Trainable && variable.Trainable);
+    /// <summary>
+    /// The graph node for one of this layer's variables. The first use in a graph that collects
+    /// losses also adds the variable's regularization penalty, as Keras adds it to the loss.
+    /// </summary>
+    protected Node Parameter(Node input, Variable variable)
+    {
+        var graph = input.Graph;
+        bool first = !graph.Uses(variable);
+        bool trainable = Trainable && variable.Trainable;
+        var node = graph.Parameter(variable, trainable);
+        if (first && trainable && graph.CollectsLosses && _regularizers.TryGetValue(variable, out var regularizer))
+            graph.AddLoss(regularizer.Penalty(node));
+        return node;
+    }
+
+    /// <summary>A Keras-style default name (dense, dense_1, ...) not used by <paramref name="siblings"/>.</summary>
+    internal static string UniqueName(string className, IEnumerable<Layer> siblings)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < className.Length; i++)
+        {
+            char c = className[i];
+            bool boundary = char.IsUpper(c) && i > 0 && (char.IsLower(className[i - 1]) || (i + 1 < className.Length && char.IsLower(className[i + 1])));
+            if (boundary) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        string baseName = sb.ToString();
+        var used = siblings.Select(l => l.Name).ToHashSet();
+        if (!used.Contains(baseName)) return baseName;
+        for (int i = 1; ; i++)
+            if (!used.Contains($"{baseName}_{i}")) return $"{baseName}_{i}";
+    }
 
     private static bool SameFeatureShape(int[] a, int[] b) =>
         a.Length == b.Length && a.AsSpan(1).SequenceEqual(b.AsSpan(1));

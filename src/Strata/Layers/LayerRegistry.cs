@@ -15,12 +15,32 @@ public static class LayerRegistry
         ["Dense"] = Dense.FromConfig,
         ["Activation"] = Activation.FromConfig,
         ["Flatten"] = Flatten.FromConfig,
+        ["Residual"] = Residual.FromConfig,
         ["Dropout"] = Dropout.FromConfig,
+        ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
+        ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
+        ["SpatialDropout3D"] = SpatialDropout3D.FromConfig,
+        ["GaussianDropout"] = GaussianDropout.FromConfig,
+        ["GaussianNoise"] = GaussianNoise.FromConfig,
+        ["AlphaDropout"] = AlphaDropout.FromConfig,
+        ["DropBlock2D"] = DropBlock2D.FromConfig,
+        ["DropConnect"] = DropConnect.FromConfig,
+        ["StochasticDepth"] = StochasticDepth.FromConfig,
         ["BatchNormalization"] = BatchNormalization.FromConfig,
+        ["LayerNormalization"] = LayerNormalization.FromConfig,
+        ["GroupNormalization"] = GroupNormalization.FromConfig,
         ["Normalization"] = NormalizationLayer.FromConfig,
     };
 
     public static IEnumerable<string> ClassNames => Factories.Keys;
+
+    /// <summary>The layer's {"class_name", "config"} pair, as Keras writes it in a model config.</summary>
+    public static JsonObject ToConfig(Layer layer) => new()
+    {
+        ["module"] = "keras.layers",
+        ["class_name"] = layer.ClassName,
+        ["config"] = layer.GetConfig(),
+    };
 
     public static Layer FromConfig(JsonNode? node, int index)
     {

@@ -77,6 +77,40 @@ public static class ModelFile
         var model = Sequential.FromConfig(ParseJson(Entry("config.json"), path, "config.json"), seed);
         if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
         var tensors = SafeTensors.Deserialize(Entry("model.safetensors"), $"{path} (model.safetensors)");
+        AssignWeights(model, tensors, path);
+
+        if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
+        if (metadata["compile"] is JsonObject compile)
+        {
+            var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
+            model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
+        }
+        model.Metadata = metadata;
+        return model;
+    }
+
+    /// <summary>
+    /// Loads variables from a safetensors file whose tensor names are the variables' paths
+    /// (dense/kernel, batch_normalization/moving_mean, ...), such as one written by another tool.
+    /// </summary>
+    public static void LoadWeights(Sequential model, string path)
+    {
+        if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' must be built (know its input shape) before loading weights.");
+        if (!File.Exists(path)) throw new StrataException($"Weights file '{path}' does not exist.");
+        if (new FileInfo(path).Length > MaxEntryBytes) throw new StrataException($"{path}: the weights file is implausibly large.");
+        AssignWeights(model, SafeTensors.Deserialize(File.ReadAllBytes(path), path), path);
+    }
+
+    /// <summary>Writes the variables to a safetensors file, named by their paths; the write is atomic.</summary>
+    public static void SaveWeights(Sequential model, string path)
+    {
+        if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before saving.");
+        var bytes = SafeTensors.Serialize(model.Variables.Select(v => (v.Path, v.Value)).ToList());
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    private static void AssignWeights(Sequential model, IReadOnlyDictionary<string, Tensor> tensors, string path)
+    {
         var variables = model.Variables.ToList();
         foreach (var v in variables)
         {
@@ -88,15 +122,6 @@ public static class ModelFile
         }
         var unknown = tensors.Keys.Except(variables.Select(v => v.Path)).ToList();
         if (unknown.Count > 0) throw new StrataException($"{path}: the weights hold tensors no layer uses: {string.Join(", ", unknown)}.");
-
-        if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
-        if (metadata["compile"] is JsonObject compile)
-        {
-            var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
-            model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
-        }
-        model.Metadata = metadata;
-        return model;
     }
 
     private static JsonNode? ParseJson(byte[] bytes, string path, string entry)

@@ -1,3 +1,4 @@
+using Strata.Layers;
 using Strata.Tensors;
 using Strata.Training;
 using Strata.Training.Callbacks;
@@ -63,6 +64,7 @@ public sealed partial class Sequential
                 y.GatherRows(order.AsSpan(start, count), step.Targets!.Value);
                 double loss = step.Run(train: true);
                 Optimizer!.Apply(step.Variables, step.Gradients);
+                foreach (var layer in _layers) layer.ApplyConstraints();
                 lossSum += loss * count;
                 foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
                 foreach (var c in callbackList) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
@@ -130,18 +132,27 @@ public sealed partial class Sequential
         var key = (batch, mode, trainability);
         if (_steps.TryGetValue(key, out var step)) return step;
 
-        var graph = new Autodiff.Graph();
+        var graph = new Autodiff.Graph { CollectsLosses = mode is StepMode.Train or StepMode.Evaluate };
+        var callMode = mode switch
+        {
+            StepMode.Train => CallMode.Training,
+            StepMode.MonteCarlo => CallMode.MonteCarlo,
+            StepMode.Recalibrate => CallMode.Recalibration,
+            _ => CallMode.Inference,
+        };
         var inputShape = (int[])InputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
         Autodiff.Node h = input;
-        foreach (var layer in _layers) h = layer.Call(h, training: mode == StepMode.Train);
+        foreach (var layer in _layers) h = layer.Call(h, callMode);
         Autodiff.InputNode? targets = null;
         Autodiff.Node? loss = null;
-        if (mode != StepMode.Predict)
+        if (graph.CollectsLosses)
         {
             targets = graph.Input(Loss!.TargetShape(h.Value.ShapeArray()));
             loss = Loss.Compute(h, targets);
+            // Regularization penalties count in the loss, as in Keras.
+            foreach (var penalty in graph.Losses.ToList()) loss = Autodiff.Ops.Add(loss, penalty);
         }
         step = new CompiledStep(graph, input, h, targets, loss);
         if (mode == StepMode.Train)

@@ -76,7 +76,7 @@ public sealed partial class Sequential
             InputShape = input.BatchShape;
             return;
         }
-        if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(SnakeCase(layer.ClassName));
+        if (string.IsNullOrEmpty(layer.Name)) layer.Name = Layer.UniqueName(layer.ClassName, _layers);
         else if (_layers.Any(l => l.Name == layer.Name))
             throw new StrataException($"All layers added to a Sequential model should have unique names. Name '{layer.Name}' is already used.");
         _layers.Add(layer);
@@ -139,9 +139,9 @@ public sealed partial class Sequential
         if (InputShape is not null)
         {
             var input = _input ?? new InputLayer(InputShape, "input_layer");
-            layers.Add(Wrap(input));
+            layers.Add(LayerRegistry.ToConfig(input));
         }
-        foreach (var layer in _layers) layers.Add(Wrap(layer));
+        foreach (var layer in _layers) layers.Add(LayerRegistry.ToConfig(layer));
         return new JsonObject
         {
             ["module"] = "keras",
@@ -155,13 +155,6 @@ public sealed partial class Sequential
             },
         };
     }
-
-    private static JsonObject Wrap(Layer layer) => new()
-    {
-        ["module"] = "keras.layers",
-        ["class_name"] = layer.ClassName,
-        ["config"] = layer.GetConfig(),
-    };
 
     /// <summary>A model from its Keras config (the to_json() form, or just its "config" part).</summary>
     public static Sequential FromConfig(JsonNode? node, int seed = 0)
@@ -186,31 +179,14 @@ public sealed partial class Sequential
 
     public static Sequential Load(string path) => ModelFile.Load(path);
 
+    /// <summary>Loads the variables from a safetensors file named by variable path (Keras's load_weights).</summary>
+    public void LoadWeights(string path) => ModelFile.LoadWeights(this, path);
+
+    /// <summary>Writes the variables to a safetensors file named by variable path (Keras's save_weights).</summary>
+    public void SaveWeights(string path) => ModelFile.SaveWeights(this, path);
+
     /// <summary>The Keras summary table; see <see cref="ModelSummary"/>.</summary>
     public string Summary() => ModelSummary.Format(this);
-
-    private string UniqueName(string baseName)
-    {
-        if (_layers.All(l => l.Name != baseName)) return baseName;
-        for (int i = 1; ; i++)
-        {
-            string candidate = $"{baseName}_{i}";
-            if (_layers.All(l => l.Name != candidate)) return candidate;
-        }
-    }
-
-    private static string SnakeCase(string className)
-    {
-        var sb = new System.Text.StringBuilder();
-        for (int i = 0; i < className.Length; i++)
-        {
-            char c = className[i];
-            bool boundary = char.IsUpper(c) && i > 0 && (char.IsLower(className[i - 1]) || (i + 1 < className.Length && char.IsLower(className[i + 1])));
-            if (boundary) sb.Append('_');
-            sb.Append(char.ToLowerInvariant(c));
-        }
-        return sb.ToString();
-    }
 
     private Metric[] CreateMetrics() =>
         MetricNames.Select(n => MetricRegistry.FromName(n, Loss!, OutputShape![^1])).ToArray();

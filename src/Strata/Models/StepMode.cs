@@ -1,3 +1,4 @@
 namespace Strata.Models;
 
-internal enum StepMode { Train, Evaluate, Predict }
+/// <summary>What a compiled step is for; each has its own graph.</summary>
+internal enum StepMode { Train, Evaluate, Predict, MonteCarlo, Recalibrate }

@@ -119,32 +119,50 @@ public class OpsGradientTests
         TestSupport.CheckGradients(n => Ops.LogSoftmax(n[0]), [R(13, 3, 5)]);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void BatchNormalizationInBothModes(bool batchStatistics)
+    private static Node BatchNorm(Node x, int[] shape, BatchNormOptions options, bool batchStatistics, int seed, Variable[] trainable)
     {
-        var x = TestSupport.Random(14, 2, 8, 5);
-        var gamma = new Variable("gamma", Positive(15, 5), true);
-        var beta = new Variable("beta", R(16, 5), true);
-        var mean = new Variable("moving_mean", R(17, 5), false);
-        var variance = new Variable("moving_variance", Positive(18, 5), false);
-        TestSupport.CheckGradients(n => Ops.BatchNormalization(n[0], n[0].Graph.Parameter(gamma, true), n[0].Graph.Parameter(beta, true),
-            n[0].Graph.Parameter(mean, false), n[0].Graph.Parameter(variance, false), -1, 0.99f, 1e-3f, batchStatistics),
-            [x], [gamma, beta], tolerance: 3e-2);
+        var g = x.Graph;
+        var mean = new Variable("moving_mean", R(seed + 2, shape), false);
+        var variance = new Variable("moving_variance", Positive(seed + 3, shape), false);
+        var nodes = new BatchNormNodes(g.Parameter(trainable[0], true), g.Parameter(trainable[1], true), g.Parameter(mean, false), g.Parameter(variance, false))
+        {
+            RenormMean = options.Renorm ? g.Parameter(new Variable("renorm_mean", Tensor.Filled(10, shape), false), false) : null,
+            RenormStddev = options.Renorm ? g.Parameter(new Variable("renorm_stddev", Positive(seed + 5, shape), false), false) : null,
+        };
+        return Ops.BatchNormalization(x, nodes, options, batchStatistics);
     }
 
-    [Fact]
-    public void BatchNormalizationOverAnInnerAxis()
+    public static IEnumerable<object[]> BatchNormCases() =>
+    [
+        // input shape, feature axes, parameter shape, ghost batch size, renorm
+        [new[] { 8, 5 }, new[] { 1 }, new[] { 5 }, 0, false],
+        [new[] { 2, 3, 4, 5 }, new[] { 2 }, new[] { 4 }, 0, false],
+        [new[] { 3, 4, 2, 3 }, new[] { 1, 2 }, new[] { 1, 4, 2, 1 }, 0, false],
+        [new[] { 3, 4, 2, 3 }, new[] { 1, 3 }, new[] { 1, 4, 1, 3 }, 0, false],
+        [new[] { 12, 4 }, new[] { 1 }, new[] { 4 }, 4, false],
+        [new[] { 10, 4 }, new[] { 1 }, new[] { 4 }, 4, false],
+        [new[] { 9, 4 }, new[] { 1 }, new[] { 4 }, 0, true],
+        [new[] { 12, 2, 3 }, new[] { 2 }, new[] { 3 }, 6, true],
+    ];
+
+    [Theory]
+    [MemberData(nameof(BatchNormCases))]
+    public void BatchNormalizationInBothModes(int[] shape, int[] axes, int[] parameterShape, int ghost, bool renorm)
     {
-        var x = TestSupport.Random(19, 1.5, 2, 3, 4, 5);
-        var gamma = new Variable("gamma", Positive(20, 4), true);
-        var beta = new Variable("beta", R(21, 4), true);
-        var mean = new Variable("moving_mean", new Tensor(4), false);
-        var variance = new Variable("moving_variance", Tensor.Filled(1, 4), false);
-        TestSupport.CheckGradients(n => Ops.BatchNormalization(n[0], n[0].Graph.Parameter(gamma, true), n[0].Graph.Parameter(beta, true),
-            n[0].Graph.Parameter(mean, false), n[0].Graph.Parameter(variance, false), 2, 0.9f, 1e-3f, true),
-            [x], [gamma, beta], tolerance: 3e-2);
+        foreach (bool batchStatistics in new[] { true, false })
+        {
+            var gamma = new Variable("gamma", Positive(15, parameterShape), true);
+            var beta = new Variable("beta", R(16, parameterShape), true);
+            // r and d are constants in the backward pass (stop_gradient); clipping them to fixed
+            // values (renorm_mean far from the data puts d at −dmax) makes the forward agree.
+            var options = new BatchNormOptions
+            {
+                Axes = axes, VirtualBatchSize = ghost, Renorm = renorm,
+                RenormRMin = renorm ? 1.2f : null, RenormRMax = renorm ? 1.2f : null, RenormDMax = renorm ? 0.5f : null,
+            };
+            TestSupport.CheckGradients(n => BatchNorm(n[0], parameterShape, options, batchStatistics, 17, [gamma, beta]),
+                [TestSupport.Random(14, 2, shape)], [gamma, beta], tolerance: 3e-2);
+        }
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class ReferenceTests
         Floats(f["beta"]).CopyTo(layer.Beta!.Value.Data, 0);
 
         var (graph, input) = GraphFor(Floats(f["x"]), shape);
-        var y = layer.Call(input, training: true);
+        var y = layer.Call(input, true);
         var dy = graph.Input(shape);
         dy.Set(new Tensor(shape, Floats(f["dy"])));
         var loss = Ops.Sum(Ops.Multiply(y, dy));
@@ -54,7 +54,7 @@ public class ReferenceTests
         Floats(f["inference_mean"]).CopyTo(layer.MovingMean.Value.Data, 0);
         Floats(f["inference_variance"]).CopyTo(layer.MovingVariance.Value.Data, 0);
         var (g2, in2) = GraphFor(Floats(f["x"]), shape);
-        var y2 = layer.Call(in2, training: false);
+        var y2 = layer.Call(in2, false);
         var dy2 = g2.Input(shape);
         dy2.Set(new Tensor(shape, Floats(f["dy"])));
         var loss2 = Ops.Sum(Ops.Multiply(y2, dy2));
@@ -72,7 +72,7 @@ public class ReferenceTests
         var layer = new BatchNormalization { Trainable = false };
         layer.Build([-1, 3], new RandomGenerator(0));
         var (graph, input) = GraphFor([1, 2, 3, 5, 7, 9], [2, 3]);
-        var y = layer.Call(input, training: true);
+        var y = layer.Call(input, true);
         graph.Forward();
         // Moving mean 0 and variance 1: y = x / sqrt(1 + 1e-3), and the statistics stay put.
         AssertClose(new[] { 1f, 2, 3, 5, 7, 9 }.Select(v => v / MathF.Sqrt(1.001f)).ToArray(), y.Value.Data, 1e-6);
@@ -97,7 +97,7 @@ public class ReferenceTests
         var layer = new Dropout(rate, seed: 3);
         layer.Build([-1, 32], new RandomGenerator(0));
         var (graph, input) = GraphFor(x, [64, 32]);
-        var output = layer.Call(input, training: true);
+        var output = layer.Call(input, true);
         graph.Forward();
         int dropped = 0;
         for (int i = 0; i < x.Length; i++)
@@ -106,7 +106,7 @@ public class ReferenceTests
             else AssertClose([x[i] / (1 - rate)], [output.Value.Data[i]], 1e-6, "kept");
         }
         Assert.InRange(dropped / (double)x.Length, rate - 0.05, rate + 0.05);
-        Assert.Same(input, layer.Call(input, training: false));
+        Assert.Same(input, layer.Call(input, false));
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class Activation : Layer
 
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
 
-    public override Node Call(Node input, bool training) => Ops.Activation(input, Function);
+    public override Node Call(Node input, CallMode mode) => Ops.Activation(input, Function);
 
     public override JsonObject GetConfig()
     {

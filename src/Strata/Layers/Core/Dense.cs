@@ -1,17 +1,22 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
+using Strata.Layers.Constraints;
+using Strata.Layers.Regularizers;
 using Strata.Tensors;
 
 namespace Strata.Layers.Core;
 
 /// <summary>
 /// Densely connected layer: activation(x·kernel + bias) over the last axis. Keras defaults:
-/// glorot_uniform kernel, zero bias, linear activation. Kernel shape [in, units].
+/// glorot_uniform kernel, zero bias, linear activation, no regularizers or constraints.
+/// Kernel shape [in, units] (PyTorch's nn.Linear weight is its transpose, [units, in]).
 /// </summary>
 public sealed class Dense : Layer
 {
     public Dense(int units, string? activation = null, bool useBias = true,
-        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, string? name = null) : base(name)
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+        Constraint? kernelConstraint = null, Constraint? biasConstraint = null, string? name = null) : base(name)
     {
         if (units <= 0)
             throw new StrataException($"Received an invalid value for `units`, expected a positive integer. Received: units={units}");
@@ -20,6 +25,11 @@ public sealed class Dense : Layer
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? Initializer.GlorotUniform();
         BiasInitializer = biasInitializer ?? Initializer.Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ActivityRegularizer = activityRegularizer;
+        KernelConstraint = kernelConstraint;
+        BiasConstraint = biasConstraint;
     }
 
     public override string ClassName => "Dense";
@@ -33,6 +43,17 @@ public sealed class Dense : Layer
     public Initializer KernelInitializer { get; }
 
     public Initializer BiasInitializer { get; }
+
+    public Regularizer? KernelRegularizer { get; }
+
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>A penalty on the layer's output, added to the loss (Keras's activity_regularizer).</summary>
+    public Regularizer? ActivityRegularizer { get; }
+
+    public Constraint? KernelConstraint { get; }
+
+    public Constraint? BiasConstraint { get; }
 
     public Variable? Kernel { get; private set; }
 
@@ -49,12 +70,23 @@ public sealed class Dense : Layer
 
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
-        Kernel = AddVariable("kernel", [inputShape[^1], Units], KernelInitializer, true, random);
-        if (UseBias) Bias = AddVariable("bias", [Units], BiasInitializer, true, random);
+        Kernel = AddVariable("kernel", [inputShape[^1], Units], KernelInitializer, true, random, KernelRegularizer, KernelConstraint);
+        if (UseBias) Bias = AddVariable("bias", [Units], BiasInitializer, true, random, BiasRegularizer, BiasConstraint);
     }
 
-    public override Node Call(Node input, bool training) =>
-        Ops.Dense(input, Parameter(input, Kernel!), Bias is null ? null : Parameter(input, Bias), Activation);
+    public override Node Call(Node input, CallMode mode) => Call(input, mode, kernel => kernel);
+
+    /// <summary>The layer's computation with its kernel node transformed first (DropConnect masks it).</summary>
+    internal Node Call(Node input, CallMode mode, Func<Node, Node> transformKernel)
+    {
+        var output = Ops.Dense(input, transformKernel(Parameter(input, Kernel!)), Bias is null ? null : Parameter(input, Bias), Activation);
+        if (ActivityRegularizer is not null && input.Graph.CollectsLosses)
+        {
+            // Keras divides the activity penalty by the batch size.
+            input.Graph.AddLoss(Ops.Scale(ActivityRegularizer.Penalty(output), 1f / output.Shape[0]));
+        }
+        return output;
+    }
 
     public override JsonObject GetConfig()
     {
@@ -64,20 +96,22 @@ public sealed class Dense : Layer
         config["use_bias"] = UseBias;
         config["kernel_initializer"] = KernelInitializer.ToConfig();
         config["bias_initializer"] = BiasInitializer.ToConfig();
-        config["kernel_regularizer"] = null;
-        config["bias_regularizer"] = null;
-        config["kernel_constraint"] = null;
-        config["bias_constraint"] = null;
+        config["kernel_regularizer"] = KernelRegularizer?.ToConfig();
+        config["bias_regularizer"] = BiasRegularizer?.ToConfig();
+        config["activity_regularizer"] = ActivityRegularizer?.ToConfig();
+        config["kernel_constraint"] = KernelConstraint?.ToConfig();
+        config["bias_constraint"] = BiasConstraint?.ToConfig();
         return config;
     }
 
     public static Dense FromConfig(ConfigReader c)
     {
-        foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank" })
-            c.Unsupported(key);
+        c.Unsupported("lora_rank");
         int units = c.Has("units") ? c.Int("units", 0) : throw new StrataException($"Dense layer '{c.Name}' needs 'units'.");
         return new Dense(units, c.String("activation", "linear"), c.Bool("use_bias", true),
             c.Initializer("kernel_initializer", Initializer.GlorotUniform()),
-            c.Initializer("bias_initializer", Initializer.Zeros()), c.Name);
+            c.Initializer("bias_initializer", Initializer.Zeros()),
+            c.Regularizer("kernel_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
+            c.Constraint("kernel_constraint"), c.Constraint("bias_constraint"), c.Name);
     }
 }

@@ -23,7 +23,7 @@ public sealed class Flatten : Layer
         return [inputShape[0], features];
     }
 
-    public override Node Call(Node input, bool training) =>
+    public override Node Call(Node input, CallMode mode) =>
         Ops.Reshape(input, input.Shape[0], input.Value.Size / Math.Max(1, input.Shape[0]));
 
     public override JsonObject GetConfig()

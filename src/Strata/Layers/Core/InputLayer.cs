@@ -23,7 +23,7 @@ public sealed class InputLayer : Layer
 
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
 
-    public override Node Call(Node input, bool training) => input;
+    public override Node Call(Node input, CallMode mode) => input;
 
     public override JsonObject GetConfig()
     {

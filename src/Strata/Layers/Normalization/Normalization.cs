@@ -97,7 +97,7 @@ public sealed class Normalization : Layer
         variance.CopyTo(Variance.Value.Data, 0);
     }
 
-    public override Node Call(Node input, bool training)
+    public override Node Call(Node input, CallMode mode)
     {
         int rank = input.Shape.Length;
         int a = Axis < 0 ? Axis + rank : Axis;

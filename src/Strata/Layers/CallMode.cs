@@ -1,0 +1,38 @@
+namespace Strata.Layers;
+
+/// <summary>
+/// How a layer computes on one call. Keras passes a single <c>training</c> flag; Strata separates
+/// the two things it controls, so Monte-Carlo dropout can keep the dropout family active while
+/// BatchNormalization uses its moving statistics.
+/// A bool converts implicitly: true is <see cref="Training"/>, false is <see cref="Inference"/>.
+/// </summary>
+public readonly record struct CallMode
+{
+    private CallMode(bool training, bool stochastic, bool accumulatesStatistics)
+    {
+        IsTraining = training;
+        IsStochastic = stochastic;
+        AccumulatesStatistics = accumulatesStatistics;
+    }
+
+    /// <summary>Normalization uses batch statistics and updates its moving statistics.</summary>
+    public bool IsTraining { get; }
+
+    /// <summary>The dropout family draws noise (in training, and in Monte-Carlo inference).</summary>
+    public bool IsStochastic { get; }
+
+    /// <summary>BatchNormalization runs on its moving statistics and collects its input's population statistics.</summary>
+    public bool AccumulatesStatistics { get; }
+
+    public static CallMode Training { get; } = new(true, true, false);
+
+    public static CallMode Inference { get; } = new(false, false, false);
+
+    /// <summary>Dropout active, normalization in inference mode (Gal and Ghahramani 2016).</summary>
+    public static CallMode MonteCarlo { get; } = new(false, true, false);
+
+    /// <summary>Inference, with BatchNormalization layers collecting population statistics (precise BN).</summary>
+    public static CallMode Recalibration { get; } = new(false, false, true);
+
+    public static implicit operator CallMode(bool training) => training ? Training : Inference;
+}

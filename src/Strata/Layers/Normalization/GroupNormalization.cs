@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Layers.Constraints;
+using Strata.Layers.Regularizers;
+using Strata.Tensors;
+
+namespace Strata.Layers.Normalization;
+
+/// <summary>
+/// Group normalization (Wu and He 2018): the channels on <c>axis</c> are split into <c>groups</c>
+/// groups and each sample is normalized per group over the group's channels and all other axes;
+/// gamma and beta are per channel. Independent of the batch size (a fit for small batches where
+/// BatchNormalization's statistics are noisy); groups = 1 is layer normalization over all features,
+/// groups = channels is instance normalization. Keras defaults: groups 32, axis −1, epsilon 1e-3.
+/// PyTorch: nn.GroupNorm(num_groups, num_channels, eps = 1e-5) on channels-first data (axis 1).
+/// </summary>
+public sealed class GroupNormalization : Layer
+{
+    public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
+        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
+        Constraint? betaConstraint = null, Constraint? gammaConstraint = null, string? name = null) : base(name)
+    {
+        if (groups < 1) throw new StrataException($"Expected a positive number of groups. Received: groups={groups}");
+        if (!(epsilon > 0)) throw new StrataException($"Expected a positive epsilon. Received: epsilon={epsilon}");
+        Groups = groups;
+        Axis = axis;
+        Epsilon = epsilon;
+        Center = center;
+        Scale = scale;
+        BetaInitializer = betaInitializer ?? Initializer.Zeros();
+        GammaInitializer = gammaInitializer ?? Initializer.Ones();
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
+        BetaConstraint = betaConstraint;
+        GammaConstraint = gammaConstraint;
+    }
+
+    public override string ClassName => "GroupNormalization";
+
+    public int Groups { get; }
+
+    public int Axis { get; }
+
+    public double Epsilon { get; }
+
+    public bool Center { get; }
+
+    public bool Scale { get; }
+
+    public Initializer BetaInitializer { get; }
+
+    public Initializer GammaInitializer { get; }
+
+    public Regularizer? BetaRegularizer { get; }
+
+    public Regularizer? GammaRegularizer { get; }
+
+    public Constraint? BetaConstraint { get; }
+
+    public Constraint? GammaConstraint { get; }
+
+    public Variable? Gamma { get; private set; }
+
+    public Variable? Beta { get; private set; }
+
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        int a = Axis < 0 ? Axis + inputShape.Length : Axis;
+        if (a < 1 || a >= inputShape.Length || inputShape[a] <= 0)
+            throw new StrataException($"GroupNormalization layer '{Name}': axis {Axis} must be a known, non-batch axis of input shape {ShapeOps.Format(inputShape)}.");
+        int channels = inputShape[a];
+        if (Groups > channels)
+            throw new StrataException($"GroupNormalization layer '{Name}': number of groups ({Groups}) cannot be more than the number of channels ({channels}).");
+        if (channels % Groups != 0)
+            throw new StrataException($"GroupNormalization layer '{Name}': number of groups ({Groups}) must be a multiple of the number of channels ({channels}).");
+        return inputShape;
+    }
+
+    protected override void BuildWeights(int[] inputShape, RandomGenerator random)
+    {
+        int channels = inputShape[Axis < 0 ? Axis + inputShape.Length : Axis];
+        if (Scale) Gamma = AddVariable("gamma", [channels], GammaInitializer, true, random, GammaRegularizer, GammaConstraint);
+        if (Center) Beta = AddVariable("beta", [channels], BetaInitializer, true, random, BetaRegularizer, BetaConstraint);
+    }
+
+    public override Node Call(Node input, CallMode mode)
+    {
+        var shape = input.Value.ShapeArray();
+        int a = Axis < 0 ? Axis + shape.Length : Axis, channels = shape[a];
+        // [..., C, ...] -> [..., G, C/G, ...]; statistics over everything but the batch and group axes.
+        var grouped = shape[..a].Concat([Groups, channels / Groups]).Concat(shape[(a + 1)..]).ToArray();
+        var reduce = Enumerable.Range(1, grouped.Length - 1).Where(d => d != a).ToArray();
+        var normalized = Ops.Reshape(Ops.Standardize(Ops.Reshape(input, grouped), reduce, (float)Epsilon), shape);
+        var broadcast = Enumerable.Range(0, shape.Length).Select(d => d == a ? channels : 1).ToArray();
+        if (Gamma is not null) normalized = Ops.Multiply(normalized, Ops.Reshape(Parameter(input, Gamma), broadcast));
+        if (Beta is not null) normalized = Ops.Add(normalized, Ops.Reshape(Parameter(input, Beta), broadcast));
+        return normalized;
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["groups"] = Groups;
+        config["axis"] = Axis;
+        config["epsilon"] = Epsilon;
+        config["center"] = Center;
+        config["scale"] = Scale;
+        config["beta_initializer"] = BetaInitializer.ToConfig();
+        config["gamma_initializer"] = GammaInitializer.ToConfig();
+        config["beta_regularizer"] = BetaRegularizer?.ToConfig();
+        config["gamma_regularizer"] = GammaRegularizer?.ToConfig();
+        config["beta_constraint"] = BetaConstraint?.ToConfig();
+        config["gamma_constraint"] = GammaConstraint?.ToConfig();
+        return config;
+    }
+
+    public static GroupNormalization FromConfig(ConfigReader c) =>
+        new(c.Int("groups", 32), c.Axis("axis", -1), c.Double("epsilon", 1e-3), c.Bool("center", true), c.Bool("scale", true),
+            c.Initializer("beta_initializer", Initializer.Zeros()), c.Initializer("gamma_initializer", Initializer.Ones()),
+            c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"),
+            c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"), c.Name);
+}
