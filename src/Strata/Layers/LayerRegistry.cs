@@ -15,6 +15,7 @@ public static class LayerRegistry
         ["Dense"] = Dense.FromConfig,
         ["Activation"] = Activation.FromConfig,
         ["Flatten"] = Flatten.FromConfig,
+        ["Reshape"] = Reshape.FromConfig,
         ["Residual"] = Residual.FromConfig,
         ["Dropout"] = Dropout.FromConfig,
         ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,

@@ -134,4 +134,55 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("'fixed acidity'", stderr);
     }
+
+    [Fact]
+    public void PredictWithMonteCarloSamplesWritesMeanAndDeviation()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run("train", SpecPath, "--out", outDir, "--epochs", "1").Code);
+        string modelPath = Path.Combine(outDir, "model.strata");
+        string input = Path.Combine(_dir, "input.csv");
+        File.WriteAllLines(input, File.ReadAllLines(Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv")).Take(11));
+        string a = Path.Combine(_dir, "a.csv"), b = Path.Combine(_dir, "b.csv");
+        Assert.Equal(0, Run("predict", modelPath, "--input", input, "--output", a, "--mc-samples", "20", "--seed", "4").Code);
+        Assert.Equal(0, Run("predict", modelPath, "--input", input, "--output", b, "--mc-samples", "20", "--seed", "4").Code);
+        var lines = File.ReadAllLines(a);
+        Assert.Equal("output_0,output_0_std", lines[0]);
+        Assert.Equal(11, lines.Length);
+        Assert.Equal(lines, File.ReadAllLines(b));
+
+        var model = Sequential.Load(modelPath);
+        var x = CsvTable.Load(input).Split("quality").Features;
+        var expected = model.Predict(x, mcSamples: 20, seed: 4, batchSize: 256);
+        var parsed = lines.Skip(1).Select(l => l.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.Equal(expected.Mean.Data, parsed.Select(p => p[0]).ToArray());
+        Assert.Equal(expected.StandardDeviation.Data, parsed.Select(p => p[1]).ToArray());
+        Assert.All(parsed, p => Assert.True(p[1] > 0));
+        Assert.Contains("--seed of 'strata predict' only applies with --mc-samples", Run("predict", modelPath, "--input", input, "--seed", "1").Err);
+    }
+
+    [Fact]
+    public void RecalibrateRewritesTheMovingStatisticsAndReportsTheValidationLoss()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run("train", SpecPath, "--out", outDir, "--epochs", "1").Code);
+        string modelPath = Path.Combine(outDir, "model.strata"), recalibrated = Path.Combine(_dir, "recalibrated.strata");
+        string data = Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv");
+        var (code, stdout, stderr) = Run("recalibrate", modelPath, "--data", data, "--output", recalibrated);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Recalibrating on the 1119 training rows", stdout);
+        Assert.Contains("batch_normalization_2: 1119 values per channel", stdout);
+        Assert.Matches(@"val_loss: \d+\.\d{4} before, \d+\.\d{4} after", stdout);
+
+        var before = Sequential.Load(modelPath);
+        var after = Sequential.Load(recalibrated);
+        var table = CsvTable.Load(data);
+        var (x, y, _) = table.Split("quality");
+        var (trainX, _, valX, valY) = DataSplit.TrainValidation(x, y, 0.3, 0);
+        before.RecalibrateBatchNorm(trainX, batchSize: 256);
+        Assert.Equal(before.GetWeights(), after.GetWeights());
+        Assert.Contains(after.Evaluate(valX, valY, 256)["loss"].ToString("F4", CultureInfo.InvariantCulture) + " after", stdout);
+
+        Assert.Contains("needs --data", Run("recalibrate", modelPath).Err);
+    }
 }

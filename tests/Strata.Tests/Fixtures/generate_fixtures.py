@@ -114,6 +114,119 @@ for g in grads:
     opt.zero_grad(); w.grad = g.clone(); opt.step()
 out["adam"] = dict(lr=0.01, w0=w0, grads=[flat(g) for g in grads], w3=flat(w))
 
+# --- Normalization family -------------------------------------------------------------------
+# PyTorch BatchNorm1d's running statistics over several steps: Strata's BatchNormalization with
+# momentum = 1 - momentum_torch, epsilon = eps and unbiased_moving_variance reproduces them;
+# momentum=None is moving_statistics "cumulative".
+for name, torch_momentum in (("batchnorm_torch_ema", 0.1), ("batchnorm_torch_cumulative", None)):
+    bn = torch.nn.BatchNorm1d(4, momentum=torch_momentum, eps=1e-5)
+    batches = [torch.randn(6, 4) * 2 + torch.arange(4.0) for _ in range(5)]
+    ys = [flat(bn(b)) for b in batches]
+    out[name] = dict(batches=[flat(b) for b in batches], rows=6, channels=4, torch_momentum=torch_momentum,
+                     last_y=ys[-1], running_mean=flat(bn.running_mean), running_var=flat(bn.running_var),
+                     num_batches_tracked=int(bn.num_batches_tracked))
+
+
+def norm_case(name, module, x, **extra):
+    x = x.clone().requires_grad_(True)
+    dy = torch.randn(x.shape)
+    y = module(x)
+    (y * dy).sum().backward()
+    case = dict(shape=list(x.shape), x=flat(x), dy=flat(dy), y=flat(y), dx=flat(x.grad), **extra)
+    if getattr(module, "weight", None) is not None:
+        case.update(gamma=flat(module.weight), dgamma=flat(module.weight.grad))
+    if getattr(module, "bias", None) is not None:
+        case.update(beta=flat(module.bias), dbeta=flat(module.bias.grad))
+    out[name] = case
+
+
+def randomized(module):
+    with torch.no_grad():
+        if getattr(module, "weight", None) is not None: module.weight.copy_(torch.rand(module.weight.shape) + 0.5)
+        if getattr(module, "bias", None) is not None: module.bias.copy_(torch.randn(module.bias.shape) * 0.3)
+    return module
+
+
+# LayerNorm over the last axis and over the last two (Keras axis [1, 2], gamma shaped [3, 6]).
+norm_case("layernorm_last", randomized(torch.nn.LayerNorm(6, eps=1e-3)), torch.randn(4, 3, 6) * 2 + 0.5)
+norm_case("layernorm_two_axes", randomized(torch.nn.LayerNorm((3, 6), eps=1e-3)), torch.randn(4, 3, 6) * 2 - 0.5)
+# RMS normalization: Keras LayerNormalization(rms_scaling=True).
+if hasattr(torch.nn, "RMSNorm"):
+    norm_case("rmsnorm", randomized(torch.nn.RMSNorm(6, eps=1e-3)), torch.randn(4, 6) * 2)
+# GroupNorm on channels-first data [N, C, L]: Keras GroupNormalization(groups, axis=1).
+norm_case("groupnorm_axis1", randomized(torch.nn.GroupNorm(3, 6, eps=1e-3)), torch.randn(3, 6, 5) * 2 + 1, groups=3)
+
+# AlphaDropout on zeros: kept units become b, dropped ones a*alpha' + b.
+torch.manual_seed(11)
+ad = F.alpha_dropout(torch.zeros(20000), p=0.2, training=True)
+values = sorted(set(round(v, 12) for v in ad.tolist()))
+out["alpha_dropout"] = dict(rate=0.2, values=values, dropped_fraction=float((ad != ad.max()).double().mean()))
+
+# A model trained in PyTorch, exported under Keras names: Dense/BatchNormalization/LayerNormalization/Dropout.
+torch.manual_seed(21)
+net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8, momentum=0.1, eps=1e-5), torch.nn.ReLU(),
+                          torch.nn.Dropout(0.5), torch.nn.Linear(8, 6), torch.nn.LayerNorm(6, eps=1e-5), torch.nn.Linear(6, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.05)
+for _ in range(20):
+    xb = torch.randn(16, 5) * 1.5 + 0.5
+    loss = ((net(xb) - xb[:, :2]) ** 2).mean()
+    opt.zero_grad(); loss.backward(); opt.step()
+net.eval()
+x = torch.randn(10, 5) * 1.5 + 0.5
+eval_y = net(x)
+net.train()
+net[3].p = 0.0
+train_y = net(x)  # batch statistics; also moves the running statistics once more
+tensors = {
+    "dense/kernel": net[0].weight.t(), "dense/bias": net[0].bias,
+    "batch_normalization/gamma": net[1].weight, "batch_normalization/beta": net[1].bias,
+    "dense_1/kernel": net[4].weight.t(), "dense_1/bias": net[4].bias,
+    "layer_normalization/gamma": net[5].weight, "layer_normalization/beta": net[5].bias,
+    "dense_2/kernel": net[6].weight.t(), "dense_2/bias": net[6].bias,
+}
+# The running statistics before the training-mode pass above: recompute them by undoing that update.
+m = 0.1
+n = x.shape[0]
+h = net[0](x).detach()
+batch_mean = h.mean(0); batch_var_unbiased = h.var(0, unbiased=True)
+tensors["batch_normalization/moving_mean"] = (net[1].running_mean - m * batch_mean) / (1 - m)
+tensors["batch_normalization/moving_variance"] = (net[1].running_var - m * batch_var_unbiased) / (1 - m)
+order = ["dense/kernel", "dense/bias", "batch_normalization/gamma", "batch_normalization/beta",
+         "batch_normalization/moving_mean", "batch_normalization/moving_variance", "dense_1/kernel", "dense_1/bias",
+         "layer_normalization/gamma", "layer_normalization/beta", "dense_2/kernel", "dense_2/bias"]
+import struct
+header, blobs, offset = {}, [], 0
+for key in order:
+    data = tensors[key].detach().float().contiguous().numpy().tobytes()
+    header[key] = dict(dtype="F32", shape=list(tensors[key].shape), data_offsets=[offset, offset + len(data)])
+    blobs.append(data); offset += len(data)
+head = json.dumps(header, separators=(",", ":")).encode()
+head += b" " * (-len(head) % 8)
+interop_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "interop")
+os.makedirs(interop_dir, exist_ok=True)
+with open(os.path.join(interop_dir, "model.safetensors"), "wb") as f:
+    f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+out["interop"] = dict(x=flat(x), eval_y=flat(eval_y), train_y=flat(train_y), rows=10)
+
+
+def layer(class_name, **config):
+    return {"module": "keras.layers", "class_name": class_name, "config": config}
+
+
+config = {"module": "keras", "class_name": "Sequential", "config": {"name": "from_pytorch", "layers": [
+    layer("InputLayer", name="input_layer", batch_shape=[None, 5]),
+    layer("Dense", name="dense", units=8),
+    # PyTorch momentum 0.1 and eps 1e-5; running_var moves toward the unbiased batch variance.
+    layer("BatchNormalization", name="batch_normalization", momentum=0.9, epsilon=1e-5, unbiased_moving_variance=True),
+    layer("Activation", name="activation", activation="relu"),
+    layer("Dropout", name="dropout", rate=0.5),
+    layer("Dense", name="dense_1", units=6),
+    layer("LayerNormalization", name="layer_normalization", epsilon=1e-5),
+    layer("Dense", name="dense_2", units=2),
+]}}
+with open(os.path.join(interop_dir, "config.json"), "w") as f:
+    json.dump(config, f, indent=1)
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1)

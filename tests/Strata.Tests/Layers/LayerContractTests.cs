@@ -1,10 +1,13 @@
 using System.Text.Json.Nodes;
 using Strata.Layers;
+using Strata.Layers.Constraints;
+using Strata.Layers.Regularizers;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
 using Strata.Tensors;
 using Xunit;
+using NormalizationLayer = Strata.Layers.Normalization.Normalization;
 
 namespace Strata.Tests.Layers;
 
@@ -17,11 +20,40 @@ public class LayerContractTests
         [(Func<Layer>)(() => new Dense(2, useBias: false)), new[] { 5, 3 }, new[] { -1, 2 }, 1, 0],
         [(Func<Layer>)(() => new Activation("elu")), new[] { 4, 3 }, new[] { -1, 3 }, 0, 0],
         [(Func<Layer>)(() => new Flatten()), new[] { 2, 3, 4 }, new[] { -1, 12 }, 0, 0],
+        [(Func<Layer>)(() => new Reshape([3, -1])), new[] { 2, 12 }, new[] { -1, 3, 4 }, 0, 0],
         [(Func<Layer>)(() => new Dropout(0.3, seed: 1)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
         [(Func<Layer>)(() => new Dropout(0.5, noiseShape: [-1, 1, 3], seed: 2)), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
         [(Func<Layer>)(() => new BatchNormalization()), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
         [(Func<Layer>)(() => new BatchNormalization(axis: 1, center: false)), new[] { 4, 3, 2 }, new[] { -1, 3, 2 }, 1, 2],
-        [(Func<Layer>)(() => new Normalization(mean: [1, 2, 3], variance: [4, 1, 0.25f])), new[] { 5, 3 }, new[] { -1, 3 }, 0, 2],
+        [(Func<Layer>)(() => new NormalizationLayer(mean: [1, 2, 3], variance: [4, 1, 0.25f])), new[] { 5, 3 }, new[] { -1, 3 }, 0, 2],
+        [(Func<Layer>)(() => new Dense(3, "relu", kernelRegularizer: Regularizer.L1L2(0.01, 0.02), biasRegularizer: Regularizer.L2(),
+            activityRegularizer: Regularizer.L1(), kernelConstraint: Constraint.MaxNorm(1.5), biasConstraint: Constraint.NonNeg())), new[] { 5, 4 }, new[] { -1, 3 }, 2, 0],
+        [(Func<Layer>)(() => new SpatialDropout1D(0.5, seed: 3)), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
+        [(Func<Layer>)(() => new SpatialDropout2D(0.5, seed: 4)), new[] { 3, 4, 4, 2 }, new[] { -1, 4, 4, 2 }, 0, 0],
+        [(Func<Layer>)(() => new SpatialDropout2D(0.5, "channels_first")), new[] { 3, 2, 4, 4 }, new[] { -1, 2, 4, 4 }, 0, 0],
+        [(Func<Layer>)(() => new SpatialDropout3D(0.5)), new[] { 2, 3, 2, 3, 2 }, new[] { -1, 3, 2, 3, 2 }, 0, 0],
+        [(Func<Layer>)(() => new GaussianDropout(0.3, seed: 5)), new[] { 5, 4 }, new[] { -1, 4 }, 0, 0],
+        [(Func<Layer>)(() => new GaussianNoise(0.5)), new[] { 5, 4 }, new[] { -1, 4 }, 0, 0],
+        [(Func<Layer>)(() => new AlphaDropout(0.2)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
+        [(Func<Layer>)(() => new AlphaDropout(0.2, noiseShape: [-1, 1, 3])), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
+        [(Func<Layer>)(() => new DropBlock2D(0.3, blockSize: 3)), new[] { 2, 6, 6, 2 }, new[] { -1, 6, 6, 2 }, 0, 0],
+        [(Func<Layer>)(() => new DropBlock2D(0.3, blockSize: 2, blockWidth: 3)), new[] { 2, 5, 6, 1 }, new[] { -1, 5, 6, 1 }, 0, 0],
+        [(Func<Layer>)(() => new DropConnect(new Dense(3, "tanh"), 0.4)), new[] { 5, 4 }, new[] { -1, 3 }, 2, 0],
+        [(Func<Layer>)(() => new StochasticDepth(0.5)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
+        [(Func<Layer>)(() => new StochasticDepth(0.5, "batch")), new[] { 6, 2, 2 }, new[] { -1, 2, 2 }, 0, 0],
+        [(Func<Layer>)(() => new Residual([new Dense(4, "tanh"), new BatchNormalization(), new Dense(4), new StochasticDepth(0.3)])),
+            new[] { 6, 4 }, new[] { -1, 4 }, 6, 2],
+        // r and d are held constant in the backward pass, so finite differences agree only where clipping pins them.
+        [(Func<Layer>)(() => new BatchNormalization(renorm: true, renormClipping: new RenormClipping(1, 1, 0))), new[] { 8, 3 }, new[] { -1, 3 }, 2, 4],
+        [(Func<Layer>)(() => new BatchNormalization(virtualBatchSize: 4)), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
+        [(Func<Layer>)(() => new BatchNormalization(axes: [1, 3])), new[] { 4, 3, 2, 5 }, new[] { -1, 3, 2, 5 }, 2, 2],
+        [(Func<Layer>)(() => new BatchNormalization(movingStatistics: "cumulative", unbiasedMovingVariance: true,
+            gammaRegularizer: Regularizer.L2(0.1), betaConstraint: Constraint.UnitNorm())), new[] { 8, 3 }, new[] { -1, 3 }, 2, 3],
+        [(Func<Layer>)(() => new LayerNormalization()), new[] { 5, 6 }, new[] { -1, 6 }, 2, 0],
+        [(Func<Layer>)(() => new LayerNormalization([1, 2], center: false)), new[] { 3, 4, 5 }, new[] { -1, 4, 5 }, 1, 0],
+        [(Func<Layer>)(() => new LayerNormalization(rmsScaling: true)), new[] { 5, 6 }, new[] { -1, 6 }, 1, 0],
+        [(Func<Layer>)(() => new GroupNormalization(groups: 2)), new[] { 3, 5, 4 }, new[] { -1, 5, 4 }, 2, 0],
+        [(Func<Layer>)(() => new GroupNormalization(groups: 2, axis: 1, scale: false)), new[] { 3, 4, 5 }, new[] { -1, 4, 5 }, 1, 0],
     ];
 
     [Theory]
@@ -42,11 +74,12 @@ public class LayerContractTests
         Assert.Equal(config.ToJsonString(), copy.GetConfig().ToJsonString());
 
         var x = TestSupport.Random(7, 1.5, inputShape);
-        foreach (bool training in new[] { true, false })
+        var streams = layer.RandomStreams.ToList();
+        foreach (var mode in new[] { CallMode.Training, CallMode.Inference, CallMode.MonteCarlo })
         {
-            var stream = (layer as Dropout)?.RandomStream;
-            TestSupport.CheckGradients(n => layer.Call(n[0], training), [x], layer.TrainableVariables.ToList(),
-                beforeForward: stream is null ? null : () => stream.Step = 1, step: 1e-3, tolerance: 3e-2);
+            // Freezing the streams' step gives every finite-difference evaluation the same noise.
+            TestSupport.CheckGradients(n => layer.Call(n[0], mode), [x], layer.TrainableVariables.ToList(),
+                beforeForward: () => streams.ForEach(s => s.Step = 1), step: 1e-3, tolerance: 3e-2);
         }
     }
 
@@ -66,7 +99,7 @@ public class LayerContractTests
     [Fact]
     public void NormalizationAdaptsAndStandardizes()
     {
-        var layer = new Normalization();
+        var layer = new NormalizationLayer();
         var data = new Tensor([4, 2], [1, 10, 2, 20, 3, 30, 4, 40]);
         layer.Adapt(data);
         Assert.Equal(new[] { 2.5f, 25f }, layer.Mean!.Value.Data);

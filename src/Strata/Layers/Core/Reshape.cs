@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Layers.Core;
+
+/// <summary>
+/// Gives each sample a new shape with the same number of values, as Keras's Reshape(target_shape):
+/// the batch axis is kept, and one entry of target_shape may be -1 (inferred).
+/// </summary>
+public sealed class Reshape : Layer
+{
+    public Reshape(int[] targetShape, string? name = null) : base(name)
+    {
+        if (targetShape.Length == 0 || targetShape.Any(d => d == 0 || d < -1) || targetShape.Count(d => d == -1) > 1)
+            throw new StrataException($"Invalid target_shape {ShapeOps.Format(targetShape)}: positive sizes and at most one -1 expected.");
+        TargetShape = (int[])targetShape.Clone();
+    }
+
+    public override string ClassName => "Reshape";
+
+    public int[] TargetShape { get; }
+
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        if (inputShape.Skip(1).Any(d => d <= 0))
+            throw new StrataException($"Reshape layer '{Name}' needs an input with known sizes; got {ShapeOps.Format(inputShape)}.");
+        int size = ShapeOps.Size(inputShape.AsSpan(1));
+        int known = TargetShape.Where(d => d > 0).Aggregate(1, (a, b) => a * b);
+        var output = TargetShape.Select(d => d == -1 ? size / known : d).ToArray();
+        if (ShapeOps.Size(output) != size || (TargetShape.Contains(-1) && size % known != 0))
+            throw new StrataException($"Reshape layer '{Name}': total size of the new shape {ShapeOps.Format(TargetShape)} must match the input's {size} values per sample.");
+        return [inputShape[0], .. output];
+    }
+
+    public override Node Call(Node input, CallMode mode)
+    {
+        var shape = ComputeOutputShape(input.Value.ShapeArray());
+        shape[0] = input.Shape[0];
+        return Ops.Reshape(input, shape);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["target_shape"] = new JsonArray(TargetShape.Select(d => (JsonNode)d).ToArray());
+        return config;
+    }
+
+    public static Reshape FromConfig(ConfigReader c) =>
+        new(c.Shape("target_shape") ?? throw new StrataException($"Reshape layer '{c.Name}' needs 'target_shape'."), c.Name);
+}
