@@ -9,6 +9,6 @@ public sealed record RecalibratedLayer(string Name, float[] MeanBefore, float[] 
     /// <summary>The average |Δ moving mean| over channels.</summary>
     public double MeanShift => MeanBefore.Zip(MeanAfter, (a, b) => Math.Abs((double)a - b)).Average();
 
-    /// <summary>The geometric mean over channels of new variance / old variance.</summary>
-    public double VarianceRatio => Math.Exp(VarianceBefore.Zip(VarianceAfter, (a, b) => Math.Log(Math.Max(b, 1e-30) / Math.Max(a, 1e-30))).Average());
+    /// <summary>The average new moving variance over the average old one (dead units make per-channel ratios useless).</summary>
+    public double VarianceRatio => VarianceAfter.Average(v => (double)v) / Math.Max(VarianceBefore.Average(v => (double)v), 1e-30);
 }

@@ -6,6 +6,13 @@ Keras conventions are mapped to PyTorch as Strata documents them: momentum_torch
 epsilon passed as eps, Keras kernels [in, out] are PyTorch weights transposed, and the moving
 variance follows Keras (biased batch variance), which the script computes itself because PyTorch's
 running_var uses the unbiased one.
+
+The normalization family's conversions: Strata's BatchNormalization(unbiased_moving_variance=true,
+momentum=1 - m_torch, epsilon=eps) reproduces nn.BatchNorm1d's running statistics, and
+moving_statistics="cumulative" its momentum=None; LayerNormalization(axis=[...], epsilon) is
+nn.LayerNorm(normalized_shape, eps) with gamma/beta = weight/bias; GroupNormalization(groups, axis=1)
+is nn.GroupNorm on channels-first data. The interop/ folder holds a PyTorch-trained model's weights
+under Keras names (Linear weights transposed to kernels) and the Keras config that describes it.
 """
 import json, os
 import torch
