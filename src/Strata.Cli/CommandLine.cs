@@ -18,9 +18,13 @@ public static class CommandLine
         Usage: strata <command> [options]
 
         Commands:
-          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--threads N]
+          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N]
                 Train the model a spec describes; writes history.csv, learning-curves.svg
-                and model.strata to DIR (default runs/<spec name>).
+                and model.strata to DIR (default runs/<spec name>). --limit keeps the first
+                N training rows or images. An image set's test accuracy is printed at the end.
+          evaluate MODEL.strata --data X.csv|IDX-DIRECTORY
+                The loss and metrics on a CSV holding the model's target column, or on the
+                test images of a Fashion-MNIST directory.
           summary SPEC.json|MODEL.strata
                 Print the model's layers, output shapes and parameter counts.
           predict MODEL.strata --input X.csv [--output Y.csv] [--mc-samples N [--seed S]]
@@ -57,7 +61,8 @@ public static class CommandLine
                 "summary" => Summary(a, output),
                 "predict" => Predict(a, output),
                 "recalibrate" => Recalibrate(a, output),
-                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, recalibrate, help."),
+                "evaluate" => Evaluate(a, output),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, evaluate, recalibrate, help."),
             };
         }
         catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
@@ -76,7 +81,7 @@ public static class CommandLine
 
     private static int Train(Arguments a, TextWriter output)
     {
-        int? epochs = a.Int("epochs"), seed = a.Int("seed");
+        int? epochs = a.Int("epochs"), seed = a.Int("seed"), limit = a.Int("limit");
         string? outDir = a.String("out");
         a.Finish("train", 1);
         var spec = TrainingSpec.Load(a.Positional[0]);
@@ -86,12 +91,19 @@ public static class CommandLine
             spec.Epochs = e;
         }
         if (seed is int s) spec.Seed = s;
+        if (limit is int l)
+        {
+            if (l < 1) throw new StrataException($"Option --limit expects a positive integer. Received: {l}");
+            spec.Limit = l;
+        }
         string directory = outDir ?? Path.Combine("runs", spec.Name);
-        output.WriteLine($"Training '{spec.Name}' on {Path.GetFileName(spec.DataPath)} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
+        output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();
         var result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Done in {clock.Elapsed.TotalSeconds:F1}s. Best {(result.History.Contains("val_loss") ? "val_loss" : "loss")}: {result.BestValidationLoss:F4} at epoch {result.BestEpoch}."));
+        if (result.Test is { } test)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test: {string.Join(", ", test.Select(kv => $"{kv.Key} {kv.Value:F4}"))}"));
         output.WriteLine($"Wrote {Path.Combine(directory, "history.csv")}, {Path.Combine(directory, "learning-curves.svg")}, {Path.Combine(directory, "model.strata")}");
         return 0;
     }
@@ -210,6 +222,34 @@ public static class CommandLine
         string destination = outputPath ?? modelPath;
         model.Save(destination, model.Metadata);
         output.WriteLine($"Wrote {destination}");
+        return 0;
+    }
+
+    private static int Evaluate(Arguments a, TextWriter output)
+    {
+        string data = a.String("data") ?? throw new StrataException("'strata evaluate' needs --data X.csv or an IDX directory.");
+        a.Finish("evaluate", 1);
+        var model = Sequential.Load(a.Positional[0]);
+        if (model.Loss is null) throw new StrataException($"{a.Positional[0]}: the model was saved without compile settings; it cannot be evaluated.");
+        Tensor x, y;
+        if (Directory.Exists(data))
+        {
+            var set = Datasets.FashionMnist(data);
+            (x, y) = (set.TestImages, set.TestLabels);
+            output.WriteLine($"Evaluating on the {x.Dim(0)} test images in {data}");
+        }
+        else
+        {
+            var table = CsvTable.Load(data);
+            string target = model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>()
+                ?? throw new StrataException($"{a.Positional[0]}: the model does not record its target column, so '{data}' cannot be split into inputs and targets.");
+            if (!table.Columns.Contains(target)) throw new StrataException($"{data}: there is no column '{target}' (the model's target).");
+            x = Features(model, table, data);
+            y = table.Select([target]);
+            output.WriteLine($"Evaluating on the {x.Dim(0)} rows of {data}");
+        }
+        foreach (var (key, value) in model.Evaluate(x, y, 256))
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}: {value:F4}"));
         return 0;
     }
 

@@ -54,6 +54,36 @@ public static class Ops
     public static Node Dense(Node x, Node kernel, Node? bias, ActivationFunction function) =>
         new DenseNode(x, kernel, bias, function);
 
+    /// <summary>
+    /// Fused f(conv(x, kernel) + bias) on channels-last maps [N, H, W, C] with kernel [kh, kw, C/groups, out];
+    /// see <see cref="ConvNode"/>. The geometry's batch and sizes must match x.
+    /// </summary>
+    public static Node Conv2D(Node x, Node kernel, Node? bias, ConvGeometry geometry, int groups, ActivationFunction function)
+    {
+        CheckGeometry(x, geometry);
+        return new ConvNode(x, kernel, bias, geometry, groups, function);
+    }
+
+    /// <summary>Max or average pooling of channels-last maps over the geometry's windows; see <see cref="PoolNode"/>.</summary>
+    public static Node Pool2D(Node x, ConvGeometry geometry, bool max)
+    {
+        CheckGeometry(x, geometry);
+        return new PoolNode(x, geometry, max);
+    }
+
+    /// <summary>Zero padding of the spatial axes of channels-last maps [N, H, W, C].</summary>
+    public static Node ZeroPad2D(Node x, int top, int bottom, int left, int right)
+    {
+        if (x.Shape.Length != 4) throw new StrataException($"Zero padding needs [batch, height, width, channels]; got {ShapeOps.Format(x.Shape)}.");
+        return new PadNode(x, top, bottom, left, right);
+    }
+
+    private static void CheckGeometry(Node x, ConvGeometry g)
+    {
+        if (x.Shape.Length != 4 || x.Shape[0] != g.Batch || x.Shape[1] != g.Height || x.Shape[2] != g.Width || x.Shape[3] != g.Channels)
+            throw new StrataException($"The window geometry ({g.Batch}, {g.Height}, {g.Width}, {g.Channels}) does not match the input {ShapeOps.Format(x.Shape)}.");
+    }
+
     public static Node Sum(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: false);
 
     public static Node Mean(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: true);

@@ -16,13 +16,29 @@ namespace Strata.IO;
 /// </summary>
 public static class TrainingRun
 {
-    public sealed record Result(Sequential Model, History History, string OutputDirectory, double BestValidationLoss, int BestEpoch);
+    /// <summary>What a run produced; <see cref="Test"/> holds the loss and metrics on an image set's test part.</summary>
+    public sealed record Result(Sequential Model, History History, string OutputDirectory, double BestValidationLoss, int BestEpoch,
+        IReadOnlyDictionary<string, double>? Test = null);
 
     public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false)
     {
-        var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
-        var (x, y, featureNames) = table.Split(spec.Target);
-        (Tensors.Tensor X, Tensors.Tensor Y)? validation = null;
+        Tensors.Tensor x, y;
+        string[]? featureNames = null;
+        (Tensors.Tensor X, Tensors.Tensor Y)? validation = null, test = null;
+        if (spec.Dataset is not null)
+        {
+            var set = Datasets.FashionMnist(spec.DataPath, spec.Limit);
+            (x, y) = (set.TrainImages, set.TrainLabels);
+            test = (set.TestImages, set.TestLabels);
+            // Without a validation split the test images are the validation data, as in the Keras examples.
+            if (spec.ValidationSplit <= 0) validation = test;
+        }
+        else
+        {
+            var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
+            (x, y, featureNames) = table.Split(spec.Target!);
+            if (spec.Limit is int limit && limit < x.Dim(0)) (x, y) = (x.SliceRows(0, limit), y.SliceRows(0, limit));
+        }
         if (spec.ValidationSplit > 0)
         {
             var (tx, ty, vx, vy) = DataSplit.TrainValidation(x, y, spec.ValidationSplit, spec.SplitSeed);
@@ -31,7 +47,7 @@ public static class TrainingRun
         }
 
         var model = Sequential.FromConfig(spec.Model, spec.Seed);
-        if (!model.IsBuilt) model.Build([-1, x.Dim(1)]);
+        if (!model.IsBuilt) model.Build([-1, .. x.ShapeArray()[1..]]);
         model.FeatureNames = featureNames;
         model.Compile(OptimizerRegistry.FromConfig(spec.Optimizer), LossRegistry.FromConfig(spec.Loss), spec.Metrics);
 
@@ -53,7 +69,10 @@ public static class TrainingRun
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "history.csv"), history.ToCsv());
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
             LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
-        model.Save(Path.Combine(outputDirectory, "model.strata"), new JsonObject { ["spec"] = spec.Source.DeepClone() });
-        return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0);
+        var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256)) : null;
+        var metadata = new JsonObject { ["spec"] = spec.Source.DeepClone() };
+        if (testResult is not null) metadata["test"] = new JsonObject(testResult.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        model.Save(Path.Combine(outputDirectory, "model.strata"), metadata);
+        return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult);
     }
 }

@@ -17,7 +17,14 @@ public sealed class TrainingSpec
 
     public required string DataPath { get; init; }
 
-    public required string Target { get; init; }
+    /// <summary>The target column of a CSV; null for an image data set, whose labels are the target.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>A known image data set ("fashion-mnist") read from the IDX files in <see cref="DataPath"/>, or null for a CSV.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>Keep only the first this many training rows or images (quick runs); null for all.</summary>
+    public int? Limit { get; set; }
 
     public char? Delimiter { get; init; }
 
@@ -64,7 +71,11 @@ public sealed class TrainingSpec
         var fit = root["fit"] as JsonObject ?? [];
         var dataReader = new ConfigReader(data, "data");
         var fitReader = new ConfigReader(fit, "fit");
-        string dataFile = dataReader.String("path", null) ?? throw new StrataException($"{path}: \"data\" needs a \"path\".");
+        string? dataset = dataReader.String("dataset", null);
+        if (dataset is not null and not "fashion-mnist")
+            throw new StrataException($"{path}: unknown data set '{dataset}'. Known: fashion-mnist (or give a CSV \"path\" and \"target\").");
+        string dataFile = dataReader.String("path", null)
+            ?? (dataset is not null ? Strata.Data.Datasets.FashionMnistDirectory : throw new StrataException($"{path}: \"data\" needs a \"path\"."));
         string? delimiter = dataReader.String("delimiter", null);
         if (delimiter is { Length: > 1 }) throw new StrataException($"{path}: the data delimiter must be one character. Received: '{delimiter}'");
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -74,7 +85,8 @@ public sealed class TrainingSpec
             Name = root["name"]?.GetValue<string>() ?? Path.GetFileNameWithoutExtension(path),
             SpecPath = path,
             DataPath = Path.GetFullPath(Path.Combine(directory, dataFile)),
-            Target = dataReader.String("target", null) ?? throw new StrataException($"{path}: \"data\" needs a \"target\" column."),
+            Target = dataset is not null ? null : dataReader.String("target", null) ?? throw new StrataException($"{path}: \"data\" needs a \"target\" column."),
+            Dataset = dataset,
             Delimiter = delimiter is { Length: 1 } ? delimiter[0] : null,
             ValidationSplit = dataReader.Double("validation_split", 0),
             SplitSeed = dataReader.Int("split_seed", 0),

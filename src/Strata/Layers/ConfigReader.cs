@@ -98,6 +98,21 @@ public sealed class ConfigReader
         return shape;
     }
 
+    /// <summary>A size per spatial axis, given as one integer for all of them or a list (Keras's kernel_size, strides, ...).</summary>
+    public int[] Tuple(string key, int rank, int fallback)
+    {
+        var node = _config[key];
+        if (node is null) return Enumerable.Repeat(fallback, rank).ToArray();
+        if (node is JsonArray)
+        {
+            var values = Shape(key)!;
+            if (values.Length != rank || values.Any(v => v < 0))
+                throw new StrataException($"Expected {rank} non-negative integers for {Where(key)}. Received: {node.ToJsonString()}");
+            return values;
+        }
+        return Enumerable.Repeat(Int(key, fallback), rank).ToArray();
+    }
+
     /// <summary>An axis given as an integer or, as Keras also writes it, a one-element list.</summary>
     public int Axis(string key, int fallback)
     {

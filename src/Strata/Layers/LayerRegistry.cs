@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
+using Strata.Layers.Pooling;
+using Strata.Layers.Reshaping;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
 using NormalizationLayer = Strata.Layers.Normalization.Normalization;
@@ -17,6 +20,18 @@ public static class LayerRegistry
         ["Flatten"] = Flatten.FromConfig,
         ["Reshape"] = Reshape.FromConfig,
         ["Residual"] = Residual.FromConfig,
+        ["Conv1D"] = Conv1D.FromConfig,
+        ["Conv2D"] = Conv2D.FromConfig,
+        ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
+        ["MaxPooling1D"] = MaxPooling1D.FromConfig,
+        ["MaxPooling2D"] = MaxPooling2D.FromConfig,
+        ["AveragePooling1D"] = AveragePooling1D.FromConfig,
+        ["AveragePooling2D"] = AveragePooling2D.FromConfig,
+        ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
+        ["GlobalAveragePooling2D"] = GlobalAveragePooling2D.FromConfig,
+        ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
+        ["GlobalMaxPooling2D"] = GlobalMaxPooling2D.FromConfig,
+        ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
         ["Dropout"] = Dropout.FromConfig,
         ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
         ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,

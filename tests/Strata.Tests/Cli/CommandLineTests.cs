@@ -185,4 +185,53 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("needs --data", Run("recalibrate", modelPath).Err);
     }
+
+    [Fact]
+    public void TrainsOnAnImageSetWithALimitAndEvaluatesOnItsTestImages()
+    {
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "fashion-cnn-spatial.json")))!.AsObject();
+        string sample = Path.Combine(TestSupport.RepositoryRoot, "data", "fashion-mnist-sample");
+        spec["data"]!["path"] = sample;
+        // A narrower network keeps the test quick; the layer sequence is the example's.
+        foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
+        {
+            var config = layer!["config"]!;
+            if (config["filters"] is not null) config["filters"] = 4;
+            if (layer["class_name"]!.GetValue<string>() == "Dense" && config["units"]!.GetValue<int>() == 512) config["units"] = 16;
+        }
+        string specPath = Path.Combine(_dir, "fashion.json"), outDir = Path.Combine(_dir, "fashion");
+        File.WriteAllText(specPath, spec.ToJsonString());
+        var (code, stdout, stderr) = Run("train", specPath, "--out", outDir, "--epochs", "1", "--limit", "256");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("on fashion-mnist (first 256 rows)", stdout);
+        Assert.Contains("2/2", stdout);
+        Assert.Matches(@"Test: loss \d+\.\d{4}, accuracy 0\.\d{4}", stdout);
+
+        string modelPath = Path.Combine(outDir, "model.strata");
+        (code, stdout, stderr) = Run("evaluate", modelPath, "--data", sample);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Evaluating on the 200 test images", stdout);
+        var model = Sequential.Load(modelPath);
+        double accuracy = model.Metadata!["test"]!["accuracy"]!.GetValue<double>();
+        Assert.Contains($"accuracy: {accuracy.ToString("F4", CultureInfo.InvariantCulture)}", stdout);
+
+        Assert.Contains("--limit expects a positive integer", Run("train", specPath, "--limit", "0").Err);
+        spec["data"]!["path"] = Path.Combine(_dir, "nowhere");
+        File.WriteAllText(specPath, spec.ToJsonString());
+        Assert.Contains("apt-get install dataset-fashion-mnist", Run("train", specPath, "--out", outDir).Err);
+    }
+
+    [Fact]
+    public void EvaluateOnACsvUsesTheModelsTargetColumn()
+    {
+        string outDir = Path.Combine(_dir, "run");
+        Assert.Equal(0, Run("train", SpecPath, "--out", outDir, "--epochs", "1").Code);
+        string data = Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv");
+        var (code, stdout, stderr) = Run("evaluate", Path.Combine(outDir, "model.strata"), "--data", data);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Evaluating on the 1599 rows", stdout);
+        var model = Sequential.Load(Path.Combine(outDir, "model.strata"));
+        var (x, y, _) = CsvTable.Load(data).Split("quality");
+        Assert.Contains($"loss: {model.Evaluate(x, y, 256)["loss"].ToString("F4", CultureInfo.InvariantCulture)}", stdout);
+    }
 }

@@ -234,6 +234,113 @@ config = {"module": "keras", "class_name": "Sequential", "config": {"name": "fro
 with open(os.path.join(interop_dir, "config.json"), "w") as f:
     json.dump(config, f, indent=1)
 
+# --- Convolution and pooling --------------------------------------------------------------------
+# PyTorch is channels-first: inputs are permuted to NHWC for Strata, kernels [out, in/groups, kh, kw]
+# to Keras's [kh, kw, in/groups, out]. Keras's "same" padding puts the odd extra row/column after,
+# which F.pad reproduces before a "valid" PyTorch convolution.
+def same_padding(size, window, stride, dilation):
+    span = (window - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def nhwc(t):
+    return t.permute(0, 2, 3, 1)
+
+
+def conv_case(name, shape_nchw, filters, kernel, stride=(1, 1), dilation=(1, 1), padding="valid", groups=1):
+    x = (torch.randn(shape_nchw) * 1.5).requires_grad_(True)
+    w = (torch.randn(filters, shape_nchw[1] // groups, *kernel) * 0.3).requires_grad_(True)
+    b = (torch.randn(filters) * 0.1).requires_grad_(True)
+    xp = x
+    if padding == "same":
+        top, bottom = same_padding(shape_nchw[2], kernel[0], stride[0], dilation[0])
+        left, right = same_padding(shape_nchw[3], kernel[1], stride[1], dilation[1])
+        xp = F.pad(x, (left, right, top, bottom))
+    y = F.conv2d(xp, w, b, stride=stride, dilation=dilation, groups=groups)
+    dy = torch.randn(y.shape)
+    (y * dy).sum().backward()
+    out[name] = dict(x=flat(nhwc(x)), x_shape=list(nhwc(x).shape), kernel=flat(w.permute(2, 3, 1, 0)), bias=flat(b),
+                     filters=filters, kernel_size=list(kernel), strides=list(stride), dilation=list(dilation), padding=padding, groups=groups,
+                     y=flat(nhwc(y)), y_shape=list(nhwc(y).shape), dy=flat(nhwc(dy)), dx=flat(nhwc(x.grad)),
+                     dkernel=flat(w.grad.permute(2, 3, 1, 0)), dbias=flat(b.grad))
+
+
+conv_case("conv_valid", (2, 3, 7, 6), 4, (3, 3))
+conv_case("conv_same_stride", (2, 2, 7, 8), 5, (3, 2), stride=(2, 2), padding="same")
+conv_case("conv_dilated_same", (1, 2, 9, 8), 3, (3, 3), dilation=(2, 2), padding="same")
+conv_case("conv_groups", (2, 4, 6, 6), 6, (3, 3), groups=2)
+
+
+def pool_case(name, shape_nchw, window, stride, padding, kind):
+    x = (torch.randn(shape_nchw) * 2).requires_grad_(True)
+    if padding == "same":
+        top, bottom = same_padding(shape_nchw[2], window[0], stride[0], 1)
+        left, right = same_padding(shape_nchw[3], window[1], stride[1], 1)
+        if kind == "max":
+            y = F.max_pool2d(F.pad(x, (left, right, top, bottom), value=float("-inf")), window, stride)
+        else:  # average over the positions inside the map only
+            ones = F.pad(torch.ones_like(x), (left, right, top, bottom))
+            y = F.avg_pool2d(F.pad(x, (left, right, top, bottom)), window, stride) / F.avg_pool2d(ones, window, stride)
+    else:
+        y = (F.max_pool2d if kind == "max" else F.avg_pool2d)(x, window, stride)
+    dy = torch.randn(y.shape)
+    (y * dy).sum().backward()
+    out[name] = dict(x=flat(nhwc(x)), x_shape=list(nhwc(x).shape), pool_size=list(window), strides=list(stride), padding=padding,
+                     kind=kind, y=flat(nhwc(y)), y_shape=list(nhwc(y).shape), dy=flat(nhwc(dy)), dx=flat(nhwc(x.grad)))
+
+
+pool_case("maxpool_valid", (2, 3, 6, 7), (2, 2), (2, 2), "valid", "max")
+pool_case("maxpool_same", (2, 2, 5, 7), (3, 3), (2, 2), "same", "max")
+pool_case("avgpool_same", (2, 2, 5, 6), (2, 3), (1, 2), "same", "avg")
+
+# The Fashion-MNIST reference network in inference mode, weights under the Keras names of
+# examples/fashion-cnn.json. Flatten differs: Keras flattens (h, w, c), PyTorch (c, h, w), so the first
+# Dense kernel's rows are permuted.
+torch.manual_seed(31)
+def bn(c):
+    m = torch.nn.BatchNorm2d(c, eps=1e-3) if c != 512 else torch.nn.BatchNorm1d(c, eps=1e-3)
+    with torch.no_grad():
+        m.weight.copy_(torch.rand(c) + 0.5); m.bias.copy_(torch.randn(c) * 0.1)
+        m.running_mean.copy_(torch.randn(c) * 0.2); m.running_var.copy_(torch.rand(c) + 0.5)
+    return m
+cnn = torch.nn.Sequential(
+    torch.nn.Conv2d(1, 32, 3), bn(32), torch.nn.ReLU(), torch.nn.Conv2d(32, 32, 3), bn(32), torch.nn.ReLU(),
+    torch.nn.MaxPool2d(2), torch.nn.Dropout(0.2),
+    torch.nn.Conv2d(32, 64, 3), bn(64), torch.nn.ReLU(), torch.nn.Conv2d(64, 64, 3), bn(64), torch.nn.ReLU(),
+    torch.nn.MaxPool2d(2), torch.nn.Dropout(0.2), torch.nn.Flatten(),
+    torch.nn.Linear(1024, 512), bn(512), torch.nn.ReLU(), torch.nn.Dropout(0.4), torch.nn.Linear(512, 10), torch.nn.Softmax(-1)).eval()
+images = torch.rand(4, 1, 28, 28)
+probabilities = cnn(images)
+keras = {}
+convs = [0, 3, 8, 11]
+bns = [1, 4, 9, 12, 18]
+for i, index in enumerate(convs):
+    suffix = "" if i == 0 else f"_{i}"
+    keras[f"conv2d{suffix}/kernel"] = cnn[index].weight.permute(2, 3, 1, 0)
+    keras[f"conv2d{suffix}/bias"] = cnn[index].bias
+for i, index in enumerate(bns):
+    suffix = "" if i == 0 else f"_{i}"
+    keras[f"batch_normalization{suffix}/gamma"] = cnn[index].weight
+    keras[f"batch_normalization{suffix}/beta"] = cnn[index].bias
+    keras[f"batch_normalization{suffix}/moving_mean"] = cnn[index].running_mean
+    keras[f"batch_normalization{suffix}/moving_variance"] = cnn[index].running_var
+keras["dense/kernel"] = cnn[17].weight.reshape(512, 64, 4, 4).permute(2, 3, 1, 0).reshape(1024, 512)
+keras["dense/bias"] = cnn[17].bias
+keras["dense_1/kernel"] = cnn[21].weight.t()
+keras["dense_1/bias"] = cnn[21].bias
+header, blobs, offset = {}, [], 0
+for key in sorted(keras):
+    data = keras[key].detach().float().contiguous().numpy().tobytes()
+    header[key] = dict(dtype="F32", shape=list(keras[key].shape), data_offsets=[offset, offset + len(data)])
+    blobs.append(data); offset += len(data)
+head = json.dumps(header, separators=(",", ":")).encode()
+head += b" " * (-len(head) % 8)
+with open(os.path.join(interop_dir, "fashion-cnn.safetensors"), "wb") as f:
+    f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+out["fashion_cnn"] = dict(images=flat(nhwc(images)), probabilities=flat(probabilities))
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1)

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Strata.Layers;
 using Strata.Layers.Constraints;
+using Strata.Layers.Convolutional;
+using Strata.Layers.Pooling;
+using Strata.Layers.Reshaping;
 using Strata.Layers.Regularizers;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
@@ -54,6 +57,24 @@ public class LayerContractTests
         [(Func<Layer>)(() => new LayerNormalization(rmsScaling: true)), new[] { 5, 6 }, new[] { -1, 6 }, 1, 0],
         [(Func<Layer>)(() => new GroupNormalization(groups: 2)), new[] { 3, 5, 4 }, new[] { -1, 5, 4 }, 2, 0],
         [(Func<Layer>)(() => new GroupNormalization(groups: 2, axis: 1, scale: false)), new[] { 3, 4, 5 }, new[] { -1, 4, 5 }, 1, 0],
+        [(Func<Layer>)(() => new Conv2D(4, 3, activation: "tanh")), new[] { 2, 6, 5, 3 }, new[] { -1, 4, 3, 4 }, 2, 0],
+        [(Func<Layer>)(() => new Conv2D(4, [3, 2], strides: [2, 1], padding: "same", useBias: false)), new[] { 2, 7, 5, 2 }, new[] { -1, 4, 5, 4 }, 1, 0],
+        [(Func<Layer>)(() => new Conv2D(6, [3, 3], dilationRate: [2, 2], padding: "same", groups: 3, activation: "elu")), new[] { 2, 7, 6, 3 }, new[] { -1, 7, 6, 6 }, 2, 0],
+        [(Func<Layer>)(() => new Conv2D(4, [2, 2], strides: [2, 2], groups: 2)), new[] { 3, 5, 5, 4 }, new[] { -1, 2, 2, 4 }, 2, 0],
+        [(Func<Layer>)(() => new Conv1D(3, 3, padding: "causal", dilationRate: 2)), new[] { 2, 7, 2 }, new[] { -1, 7, 3 }, 2, 0],
+        [(Func<Layer>)(() => new Conv1D(4, 2, strides: 2, padding: "same", activation: "relu")), new[] { 3, 7, 3 }, new[] { -1, 4, 4 }, 2, 0],
+        [(Func<Layer>)(() => new DepthwiseConv2D([3, 3], padding: "same")), new[] { 2, 5, 5, 3 }, new[] { -1, 5, 5, 3 }, 2, 0],
+        [(Func<Layer>)(() => new DepthwiseConv2D([2, 3], strides: [2, 2], depthMultiplier: 2)), new[] { 2, 6, 7, 2 }, new[] { -1, 3, 3, 4 }, 2, 0],
+        [(Func<Layer>)(() => new MaxPooling2D()), new[] { 2, 6, 5, 3 }, new[] { -1, 3, 2, 3 }, 0, 0],
+        [(Func<Layer>)(() => new MaxPooling2D([3, 3], [2, 2], "same")), new[] { 2, 5, 6, 2 }, new[] { -1, 3, 3, 2 }, 0, 0],
+        [(Func<Layer>)(() => new AveragePooling2D([2, 3], [1, 2], "same")), new[] { 2, 5, 6, 2 }, new[] { -1, 5, 3, 2 }, 0, 0],
+        [(Func<Layer>)(() => new MaxPooling1D([2])), new[] { 2, 7, 3 }, new[] { -1, 3, 3 }, 0, 0],
+        [(Func<Layer>)(() => new AveragePooling1D([3], [2], "same")), new[] { 2, 7, 3 }, new[] { -1, 4, 3 }, 0, 0],
+        [(Func<Layer>)(() => new GlobalAveragePooling2D()), new[] { 2, 4, 3, 5 }, new[] { -1, 5 }, 0, 0],
+        [(Func<Layer>)(() => new GlobalMaxPooling2D(keepDims: true)), new[] { 2, 4, 3, 5 }, new[] { -1, 1, 1, 5 }, 0, 0],
+        [(Func<Layer>)(() => new GlobalAveragePooling1D()), new[] { 2, 6, 3 }, new[] { -1, 3 }, 0, 0],
+        [(Func<Layer>)(() => new GlobalMaxPooling1D()), new[] { 2, 6, 3 }, new[] { -1, 3 }, 0, 0],
+        [(Func<Layer>)(() => new ZeroPadding2D(1, 2, 0, 3)), new[] { 2, 3, 4, 2 }, new[] { -1, 6, 7, 2 }, 0, 0],
     ];
 
     [Theory]

@@ -1,0 +1,37 @@
+namespace Strata.Autodiff;
+
+/// <summary>
+/// The shape of a 2-D convolution or pooling window over channels-last maps [N, H, W, C]: window,
+/// strides, dilation and the padding before each spatial axis (padding after is implied by the
+/// output size). Output position (oh, ow) reads input rows oh·strideH − padTop + i·dilationH.
+/// </summary>
+public readonly record struct ConvGeometry(
+    int Batch, int Height, int Width, int Channels,
+    int WindowHeight, int WindowWidth, int StrideHeight, int StrideWidth,
+    int DilationHeight, int DilationWidth, int PadTop, int PadLeft, int OutputHeight, int OutputWidth)
+{
+    /// <summary>Keras's output size and padding for "valid", "same" (and "causal", left padding only) along one axis.</summary>
+    public static (int Output, int PadBefore) Axis(int input, int window, int stride, int dilation, string padding)
+    {
+        int span = (window - 1) * dilation + 1;
+        switch (padding)
+        {
+            case "valid":
+                return (input >= span ? (input - span) / stride + 1 : 0, 0);
+            case "same":
+            {
+                int output = (input + stride - 1) / stride;
+                int total = Math.Max((output - 1) * stride + span - input, 0);
+                return (output, total / 2);
+            }
+            case "causal":
+                return ((input - 1) / stride + 1, span - 1);
+            default:
+                throw new StrataException($"Unknown padding '{padding}'. Expected \"valid\" or \"same\"{(padding.Length > 0 ? "" : "")}.");
+        }
+    }
+
+    public int InputSize => Batch * Height * Width * Channels;
+
+    public int Positions => Batch * OutputHeight * OutputWidth;
+}

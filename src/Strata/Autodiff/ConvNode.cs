@@ -1,0 +1,287 @@
+using Strata.Kernels;
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// Fused y = f(conv(x, kernel) + bias) on channels-last maps, kernel [kh, kw, in/groups, out] as Keras.
+/// A few output positions at a time, the patches are unrolled into rows (im2col: channels-last makes
+/// each kernel row a contiguous copy) in a per-thread buffer small enough to stay in cache, and
+/// multiplied by the kernel with the packed GEMM. Backward unrolls them again rather than keeping
+/// them (memory traffic, not arithmetic, limits a convolution kept in memory), adds their product
+/// with dz to the kernel gradient, and overwrites them with the patch gradients dz·Wᵀ, which are
+/// folded back into dx (col2im). Work is split into a fixed number of blocks of whole images, and
+/// the kernel gradient is summed from per-block partials in block order, so results do not depend
+/// on the thread count. Depthwise convolutions (one input and one output channel per group) take a
+/// direct vector path.
+/// </summary>
+internal sealed class ConvNode : Node
+{
+    private const int MaxBlocks = 32;
+    private const int PatchBufferFloats = 1 << 15;
+
+    [ThreadStatic] private static float[]? _patches;
+
+    private readonly ConvGeometry _g;
+    private readonly int _groups, _inPerGroup, _out, _outPerGroup, _k, _kPerGroup;
+    private readonly int _imagesPerBlock, _blocks, _positionsPerChunk;
+    private readonly bool _depthwise;
+    private readonly ActivationFunction _function;
+    private readonly float[]? _z;
+    private readonly ConvTask _task;
+    private float[]? _dz, _partials;
+
+    public ConvNode(Node x, Node kernel, Node? bias, ConvGeometry geometry, int groups, ActivationFunction function)
+        : base(x.Graph, [geometry.Batch, geometry.OutputHeight, geometry.OutputWidth, kernel.Shape[3]],
+            bias is null ? [x, kernel] : [x, kernel, bias])
+    {
+        _g = geometry;
+        _groups = groups;
+        _inPerGroup = geometry.Channels / groups;
+        _out = kernel.Shape[3];
+        _outPerGroup = _out / groups;
+        _kPerGroup = geometry.WindowHeight * geometry.WindowWidth * _inPerGroup;
+        _k = _kPerGroup * groups;
+        if (kernel.Shape[0] != geometry.WindowHeight || kernel.Shape[1] != geometry.WindowWidth || kernel.Shape[2] != _inPerGroup || _out % groups != 0)
+            throw new StrataException($"Convolution kernel {ShapeOps.Format(kernel.Shape)} does not fit {geometry.Channels} input channels in {groups} groups and a {geometry.WindowHeight}×{geometry.WindowWidth} window.");
+        _function = function;
+        _depthwise = groups > 1 && _inPerGroup == 1 && _outPerGroup == 1;
+        _imagesPerBlock = (geometry.Batch + MaxBlocks - 1) / MaxBlocks;
+        _blocks = (geometry.Batch + _imagesPerBlock - 1) / _imagesPerBlock;
+        _positionsPerChunk = Math.Max(Gemm.Mr, PatchBufferFloats / _k / Gemm.Mr * Gemm.Mr);
+        if (ActivationKernels.NeedsPreActivation(function)) _z = new float[Value.Size];
+        _task = new ConvTask(this);
+    }
+
+    private Node? Bias => Inputs.Count > 2 ? Inputs[2] : null;
+
+    internal override void Forward()
+    {
+        var z = _z ?? Value.Data;
+        _task.Run(ConvStage.Forward, z);
+        var bias = Bias?.Value.Data;
+        if (_z is null)
+        {
+            RowKernels.BiasActivation(z, bias, Value.Data, _g.Positions, _out, _function);
+        }
+        else
+        {
+            if (bias is not null) RowKernels.BiasActivation(z, bias, z, _g.Positions, _out, ActivationFunction.Linear);
+            ActivationKernels.Forward(_function, z, Value.Data, _out);
+        }
+    }
+
+    internal override void Backward()
+    {
+        float[] dz;
+        if (_function == ActivationFunction.Linear)
+        {
+            dz = Gradient!.Data;
+        }
+        else
+        {
+            dz = _dz ??= new float[Value.Size];
+            ActivationKernels.Backward(_function, _z, Value.Data, Gradient!.Data, dz, _out);
+        }
+        Node x = Inputs[0], kernel = Inputs[1];
+        bool kernelGradient = Flows(kernel);
+        if (kernelGradient)
+        {
+            _partials ??= new float[_blocks * kernel.Value.Size];
+            Array.Clear(_partials);
+        }
+        _task.Run(ConvStage.Backward, dz, kernelGradient, Flows(x));
+        if (kernelGradient)
+        {
+            var dk = kernel.Gradient!.Data;
+            int size = dk.Length;
+            for (int b = 0; b < _blocks; b++)
+                RowKernels.Add(dk, _partials.AsSpan(b * size, size), dk);
+        }
+        if (Bias is { } bias && Flows(bias))
+            RowKernels.ColumnSums(dz, _g.Positions, _out, bias.Gradient!.Data, true);
+    }
+
+    private enum ConvStage { Forward, Backward }
+
+    private sealed class ConvTask(ConvNode node) : ParallelTask
+    {
+        private ConvStage _stage;
+        private float[]? _z;
+        private bool _kernelGradient, _inputGradient;
+
+        public void Run(ConvStage stage, float[] z, bool kernelGradient = false, bool inputGradient = false)
+        {
+            (_stage, _z, _kernelGradient, _inputGradient) = (stage, z, kernelGradient, inputGradient);
+            WorkerPool.Run(this, node._blocks);
+            _z = null;
+        }
+
+        public override void Execute(int block)
+        {
+            var n = node;
+            var g = n._g;
+            int image0 = block * n._imagesPerBlock, images = Math.Min(n._imagesPerBlock, g.Batch - image0);
+            int positionsPerImage = g.OutputHeight * g.OutputWidth;
+            int r0 = image0 * positionsPerImage, rows = images * positionsPerImage;
+            var x = n.Inputs[0].Value.Data;
+            var kernel = n.Inputs[1].Value.Data;
+            if (n._depthwise)
+            {
+                if (_stage == ConvStage.Forward) n.DepthwiseForward(x, kernel, _z!, image0, images);
+                else n.DepthwiseBackward(x, kernel, _z!, image0, images, block, _kernelGradient, _inputGradient);
+                return;
+            }
+            var patches = _patches is { } p && p.Length >= n._positionsPerChunk * n._k ? p : _patches = new float[n._positionsPerChunk * n._k];
+            var kernelPartial = _kernelGradient ? n._partials.AsSpan(block * kernel.Length, kernel.Length) : default;
+            for (int image = image0; image < image0 + images; image++)
+                for (int p0 = 0; p0 < positionsPerImage; p0 += n._positionsPerChunk)
+                {
+                    int count = Math.Min(n._positionsPerChunk, positionsPerImage - p0);
+                    int row = image * positionsPerImage + p0;
+                    var cols = patches.AsSpan(0, count * n._k);
+                    n.Unroll(x, image, p0, count, cols);
+                    if (_stage == ConvStage.Forward)
+                    {
+                        for (int grp = 0; grp < n._groups; grp++)
+                            Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, false, kernel.AsSpan(grp * n._outPerGroup), n._out, false,
+                                _z.AsSpan(row * n._out + grp * n._outPerGroup), n._out, count, n._outPerGroup, n._kPerGroup, false);
+                        continue;
+                    }
+                    var dz = _z.AsSpan(row * n._out, count * n._out);
+                    if (_kernelGradient)
+                        for (int grp = 0; grp < n._groups; grp++)
+                            Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, true, dz[(grp * n._outPerGroup)..], n._out, false,
+                                kernelPartial[(grp * n._outPerGroup)..], n._out, n._kPerGroup, n._outPerGroup, count, true);
+                    if (!_inputGradient) continue;
+                    // The patches have served the kernel gradient: their rows become the patch gradients dz·Wᵀ.
+                    for (int grp = 0; grp < n._groups; grp++)
+                        Gemm.Multiply(dz[(grp * n._outPerGroup)..], n._out, false, kernel.AsSpan(grp * n._outPerGroup), n._out, true,
+                            cols[(grp * n._kPerGroup)..], n._k, count, n._kPerGroup, n._outPerGroup, false);
+                    n.Fold(cols, image, p0, count, n.Inputs[0].Gradient!.Data);
+                }
+        }
+    }
+
+    // im2col for output positions p0.. of image n: row per position, columns [group][i][j][channel in group]; zeros outside the map.
+    private void Unroll(float[] x, int n, int p0, int count, Span<float> cols)
+    {
+        var g = _g;
+        for (int row = 0; row < count; row++)
+                {
+                    int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
+                    var dst = cols.Slice(row * _k, _k);
+                    for (int i = 0; i < g.WindowHeight; i++)
+                    {
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int iw0 = ow * g.StrideWidth - g.PadLeft;
+                        // One group, dilation 1, the whole kernel row inside: kw·C contiguous values, one copy.
+                        if (_groups == 1 && g.DilationWidth == 1 && ih >= 0 && ih < g.Height && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
+                        {
+                            x.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels)
+                                .CopyTo(dst.Slice(i * g.WindowWidth * g.Channels));
+                            continue;
+                        }
+                        for (int j = 0; j < g.WindowWidth; j++)
+                        {
+                            int iw = iw0 + j * g.DilationWidth;
+                            int tap = (i * g.WindowWidth + j) * _inPerGroup;
+                            bool inside = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width;
+                            int source = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
+                            for (int grp = 0; grp < _groups; grp++)
+                            {
+                                var d = dst.Slice(grp * _kPerGroup + tap, _inPerGroup);
+                                if (inside) x.AsSpan(source + grp * _inPerGroup, _inPerGroup).CopyTo(d);
+                                else d.Clear();
+                            }
+                        }
+                    }
+                }
+    }
+
+    // col2im: adds each patch gradient back to the input positions it was read from.
+    private void Fold(ReadOnlySpan<float> cols, int n, int p0, int count, float[] dx)
+    {
+        var g = _g;
+        for (int row = 0; row < count; row++)
+                {
+                    int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
+                    var src = cols.Slice(row * _k, _k);
+                    for (int i = 0; i < g.WindowHeight; i++)
+                    {
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        if (ih < 0 || ih >= g.Height) continue;
+                        int iw0 = ow * g.StrideWidth - g.PadLeft;
+                        if (_groups == 1 && g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
+                        {
+                            var d = dx.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels);
+                            RowKernels.Add(d, src.Slice(i * g.WindowWidth * g.Channels, d.Length), d);
+                            continue;
+                        }
+                        for (int j = 0; j < g.WindowWidth; j++)
+                        {
+                            int iw = iw0 + j * g.DilationWidth;
+                            if (iw < 0 || iw >= g.Width) continue;
+                            int tap = (i * g.WindowWidth + j) * _inPerGroup;
+                            int target = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
+                            for (int grp = 0; grp < _groups; grp++)
+                            {
+                                var d = dx.AsSpan(target + grp * _inPerGroup, _inPerGroup);
+                                RowKernels.Add(d, src.Slice(grp * _kPerGroup + tap, _inPerGroup), d);
+                            }
+                        }
+                    }
+                }
+    }
+
+    private void DepthwiseForward(float[] x, float[] kernel, float[] z, int image0, int images)
+    {
+        var g = _g;
+        int c = g.Channels;
+        for (int n = image0; n < image0 + images; n++)
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++)
+                {
+                    var y = z.AsSpan(((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c, c);
+                    y.Clear();
+                    for (int i = 0; i < g.WindowHeight; i++)
+                    {
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        if (ih < 0 || ih >= g.Height) continue;
+                        for (int j = 0; j < g.WindowWidth; j++)
+                        {
+                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            if (iw < 0 || iw >= g.Width) continue;
+                            RowKernels.MultiplyAdd(x.AsSpan(((n * g.Height + ih) * g.Width + iw) * c, c), kernel.AsSpan((i * g.WindowWidth + j) * c, c), y);
+                        }
+                    }
+                }
+    }
+
+    private void DepthwiseBackward(float[] x, float[] kernel, float[] dz, int image0, int images, int block, bool kernelGradient, bool inputGradient)
+    {
+        var g = _g;
+        int c = g.Channels;
+        var partial = kernelGradient ? _partials.AsSpan(block * kernel.Length, kernel.Length) : default;
+        var dx = inputGradient ? Inputs[0].Gradient!.Data : null;
+        for (int n = image0; n < image0 + images; n++)
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++)
+                {
+                    var dy = dz.AsSpan(((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c, c);
+                    for (int i = 0; i < g.WindowHeight; i++)
+                    {
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        if (ih < 0 || ih >= g.Height) continue;
+                        for (int j = 0; j < g.WindowWidth; j++)
+                        {
+                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            if (iw < 0 || iw >= g.Width) continue;
+                            int source = ((n * g.Height + ih) * g.Width + iw) * c, tap = (i * g.WindowWidth + j) * c;
+                            if (kernelGradient) RowKernels.MultiplyAdd(x.AsSpan(source, c), dy, partial.Slice(tap, c));
+                            if (dx is not null) RowKernels.MultiplyAdd(dy, kernel.AsSpan(tap, c), dx.AsSpan(source, c));
+                        }
+                    }
+                }
+    }
+}

@@ -1,0 +1,128 @@
+using Strata.Kernels;
+using Strata.Tensors;
+
+namespace Strata.Autodiff;
+
+/// <summary>
+/// Max or average pooling over windows of channels-last maps. Max keeps the index of each
+/// window's first maximum, so backward sends the gradient there; average divides by the number of
+/// window positions inside the map (padding is not counted, as Keras/TensorFlow do). Work is split
+/// by image, and every image's gradient is written by one item, so results are thread-count independent.
+/// </summary>
+internal sealed class PoolNode : Node
+{
+    private readonly ConvGeometry _g;
+    private readonly bool _max;
+    private readonly int[] _argmax;
+    private readonly PoolTask _task;
+
+    public PoolNode(Node x, ConvGeometry geometry, bool max)
+        : base(x.Graph, [geometry.Batch, geometry.OutputHeight, geometry.OutputWidth, geometry.Channels], x)
+    {
+        if (geometry.OutputHeight <= 0 || geometry.OutputWidth <= 0)
+            throw new StrataException($"The pooling window does not fit the input {ShapeOps.Format(x.Shape)}.");
+        _g = geometry;
+        _max = max;
+        _argmax = max ? new int[Value.Size] : [];
+        _task = new PoolTask(this);
+    }
+
+    internal override void Forward() => _task.Run(backward: false);
+
+    internal override void Backward() => _task.Run(backward: true);
+
+    private sealed class PoolTask(PoolNode node) : ParallelTask
+    {
+        private bool _backward;
+
+        public void Run(bool backward)
+        {
+            _backward = backward;
+            WorkerPool.Run(this, node._g.Batch);
+        }
+
+        public override void Execute(int n)
+        {
+            if (_backward) node.BackwardImage(n);
+            else node.ForwardImage(n);
+        }
+    }
+
+    private void ForwardImage(int n)
+    {
+        var g = _g;
+        int c = g.Channels;
+        var x = Inputs[0].Value.Data;
+        var y = Value.Data;
+        for (int oh = 0; oh < g.OutputHeight; oh++)
+            for (int ow = 0; ow < g.OutputWidth; ow++)
+            {
+                int o = ((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c;
+                var yo = y.AsSpan(o, c);
+                if (_max) yo.Fill(float.NegativeInfinity); else yo.Clear();
+                int count = 0;
+                for (int i = 0; i < g.WindowHeight; i++)
+                {
+                    int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                    if (ih < 0 || ih >= g.Height) continue;
+                    for (int j = 0; j < g.WindowWidth; j++)
+                    {
+                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                        if (iw < 0 || iw >= g.Width) continue;
+                        int s = ((n * g.Height + ih) * g.Width + iw) * c;
+                        count++;
+                        if (!_max)
+                        {
+                            RowKernels.Add(yo, x.AsSpan(s, c), yo);
+                            continue;
+                        }
+                        for (int ch = 0; ch < c; ch++)
+                            if (x[s + ch] > yo[ch] || (count == 1))
+                            {
+                                yo[ch] = x[s + ch];
+                                _argmax[o + ch] = s + ch;
+                            }
+                    }
+                }
+                if (!_max)
+                {
+                    float inv = count > 0 ? 1f / count : 0f;
+                    for (int ch = 0; ch < c; ch++) yo[ch] *= inv;
+                }
+            }
+    }
+
+    private void BackwardImage(int n)
+    {
+        var g = _g;
+        int c = g.Channels;
+        var dx = Inputs[0].Gradient!.Data;
+        var dy = Gradient!.Data;
+        for (int oh = 0; oh < g.OutputHeight; oh++)
+            for (int ow = 0; ow < g.OutputWidth; ow++)
+            {
+                int o = ((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c;
+                if (_max)
+                {
+                    for (int ch = 0; ch < c; ch++) dx[_argmax[o + ch]] += dy[o + ch];
+                    continue;
+                }
+                int count = 0;
+                for (int pass = 0; pass < 2; pass++)
+                    for (int i = 0; i < g.WindowHeight; i++)
+                    {
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        if (ih < 0 || ih >= g.Height) continue;
+                        for (int j = 0; j < g.WindowWidth; j++)
+                        {
+                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            if (iw < 0 || iw >= g.Width) continue;
+                            if (pass == 0) { count++; continue; }
+                            int s = ((n * g.Height + ih) * g.Width + iw) * c;
+                            float inv = 1f / count;
+                            for (int ch = 0; ch < c; ch++) dx[s + ch] += dy[o + ch] * inv;
+                        }
+                    }
+            }
+    }
+}

@@ -1,0 +1,13 @@
+namespace Strata.Layers.Pooling;
+
+/// <summary>Global average pooling over the spatial axes of a rank-4 channels-last input (see <see cref="GlobalPooling"/>).</summary>
+public sealed class GlobalAveragePooling2D : GlobalPooling
+{
+    public GlobalAveragePooling2D(bool keepDims = false, string dataFormat = "channels_last", string? name = null)
+        : base(2, false, keepDims, dataFormat, name) { }
+
+    public override string ClassName => "GlobalAveragePooling2D";
+
+    public static GlobalAveragePooling2D FromConfig(ConfigReader c) =>
+        new(c.Bool("keepdims", false), c.String("data_format", null) ?? "channels_last", c.Name);
+}

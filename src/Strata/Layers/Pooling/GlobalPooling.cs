@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Layers.Pooling;
+
+/// <summary>
+/// Max or average over all spatial axes of channels-last inputs: [batch, ..., channels] to
+/// [batch, channels] (or [batch, 1, ..., channels] with keepdims), as Keras's global pooling layers.
+/// PyTorch: nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1) then flatten.
+/// </summary>
+public abstract class GlobalPooling : Layer
+{
+    private protected GlobalPooling(int rank, bool max, bool keepDims, string dataFormat, string? name) : base(name)
+    {
+        if (dataFormat != "channels_last")
+            throw new StrataException($"Only data_format=\"channels_last\" is supported. Received: data_format={dataFormat}");
+        Rank = rank;
+        IsMax = max;
+        KeepDims = keepDims;
+    }
+
+    public int Rank { get; }
+
+    public bool IsMax { get; }
+
+    public bool KeepDims { get; }
+
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        if (inputShape.Length != Rank + 2 || inputShape.Skip(1).Any(d => d <= 0))
+            throw new StrataException($"{ClassName} layer '{Name}' expects inputs of rank {Rank + 2} with known sizes; received {ShapeOps.Format(inputShape)}.");
+        return KeepDims ? [inputShape[0], .. Enumerable.Repeat(1, Rank), inputShape[^1]] : [inputShape[0], inputShape[^1]];
+    }
+
+    public override Node Call(Node input, CallMode mode)
+    {
+        var shape = input.Value.ShapeArray();
+        int h = Rank == 1 ? 1 : shape[1], w = shape[^2], c = shape[^1];
+        var maps = Ops.Reshape(input, shape[0], h, w, c);
+        var y = Ops.Pool2D(maps, new ConvGeometry(shape[0], h, w, c, h, w, 1, 1, 1, 1, 0, 0, 1, 1), IsMax);
+        var output = ComputeOutputShape(shape);
+        output[0] = shape[0];
+        return Ops.Reshape(y, output);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["data_format"] = "channels_last";
+        config["keepdims"] = KeepDims;
+        return config;
+    }
+}
