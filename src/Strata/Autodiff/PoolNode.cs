@@ -4,16 +4,16 @@ using Strata.Tensors;
 namespace Strata.Autodiff;
 
 /// <summary>
-/// Max or average pooling over windows of channels-last maps. Max keeps the index of each
-/// window's first maximum, so backward sends the gradient there; average divides by the number of
-/// window positions inside the map (padding is not counted, as Keras/TensorFlow do). Work is split
+/// Max or average pooling over windows of channels-last maps, vectorised across channels. Max
+/// backward sends each gradient to the window's first position holding the maximum (found again
+/// rather than stored); average divides by the number of window positions inside the map (padding
+/// is not counted, as Keras/TensorFlow do). Work is split
 /// by image, and every image's gradient is written by one item, so results are thread-count independent.
 /// </summary>
 internal sealed class PoolNode : Node
 {
     private readonly ConvGeometry _g;
     private readonly bool _max;
-    private readonly int[] _argmax;
     private readonly PoolTask _task;
 
     public PoolNode(Node x, ConvGeometry geometry, bool max)
@@ -23,7 +23,6 @@ internal sealed class PoolNode : Node
             throw new StrataException($"The pooling window does not fit the input {ShapeOps.Format(x.Shape)}.");
         _g = geometry;
         _max = max;
-        _argmax = max ? new int[Value.Size] : [];
         _task = new PoolTask(this);
     }
 
@@ -59,7 +58,7 @@ internal sealed class PoolNode : Node
             {
                 int o = ((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c;
                 var yo = y.AsSpan(o, c);
-                if (_max) yo.Fill(float.NegativeInfinity); else yo.Clear();
+                if (!_max) yo.Clear();
                 int count = 0;
                 for (int i = 0; i < g.WindowHeight; i++)
                 {
@@ -71,17 +70,9 @@ internal sealed class PoolNode : Node
                         if (iw < 0 || iw >= g.Width) continue;
                         int s = ((n * g.Height + ih) * g.Width + iw) * c;
                         count++;
-                        if (!_max)
-                        {
-                            RowKernels.Add(yo, x.AsSpan(s, c), yo);
-                            continue;
-                        }
-                        for (int ch = 0; ch < c; ch++)
-                            if (x[s + ch] > yo[ch] || (count == 1))
-                            {
-                                yo[ch] = x[s + ch];
-                                _argmax[o + ch] = s + ch;
-                            }
+                        if (!_max) RowKernels.Add(yo, x.AsSpan(s, c), yo);
+                        else if (count == 1) x.AsSpan(s, c).CopyTo(yo);
+                        else RowKernels.Maximum(yo, x.AsSpan(s, c), yo);
                     }
                 }
                 if (!_max)
@@ -96,6 +87,8 @@ internal sealed class PoolNode : Node
     {
         var g = _g;
         int c = g.Channels;
+        var x = Inputs[0].Value.Data;
+        var y = Value.Data;
         var dx = Inputs[0].Gradient!.Data;
         var dy = Gradient!.Data;
         for (int oh = 0; oh < g.OutputHeight; oh++)
@@ -104,7 +97,11 @@ internal sealed class PoolNode : Node
                 int o = ((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c;
                 if (_max)
                 {
-                    for (int ch = 0; ch < c; ch++) dx[_argmax[o + ch]] += dy[o + ch];
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        int at = FirstMaximum(n, oh, ow, ch, x, y[o + ch]);
+                        if (at >= 0) dx[at] += dy[o + ch];
+                    }
                     continue;
                 }
                 int count = 0;
@@ -124,5 +121,23 @@ internal sealed class PoolNode : Node
                         }
                     }
             }
+    }
+
+    private int FirstMaximum(int n, int oh, int ow, int ch, float[] x, float max)
+    {
+        var g = _g;
+        for (int i = 0; i < g.WindowHeight; i++)
+        {
+            int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+            if (ih < 0 || ih >= g.Height) continue;
+            for (int j = 0; j < g.WindowWidth; j++)
+            {
+                int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                if (iw < 0 || iw >= g.Width) continue;
+                int s = ((n * g.Height + ih) * g.Width + iw) * g.Channels + ch;
+                if (x[s] == max) return s;
+            }
+        }
+        return -1;
     }
 }
