@@ -37,6 +37,9 @@ public static class CommandLine
                 data with the final weights (precise BN). When the data holds the training
                 target and the model's spec split off validation rows, recalibrates on the
                 training rows and reports the validation loss before and after.
+          bench WORKLOAD [--epochs N] [--limit N] [--data DIR] [--fashion DIR] [--seed N]
+                Time a benchmark workload (gemm, redwine, redwine-infer, fashion-cnn) and
+                print one JSON object per result, with the fields of the PyTorch reference.
           help  Show this text.
 
         Options for every command: --verbose (show stack traces), --threads N.
@@ -62,7 +65,8 @@ public static class CommandLine
                 "predict" => Predict(a, output),
                 "recalibrate" => Recalibrate(a, output),
                 "evaluate" => Evaluate(a, output),
-                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, evaluate, recalibrate, help."),
+                "bench" => Bench(a, output),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, evaluate, recalibrate, bench, help."),
             };
         }
         catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
@@ -222,6 +226,16 @@ public static class CommandLine
         string destination = outputPath ?? modelPath;
         model.Save(destination, model.Metadata);
         output.WriteLine($"Wrote {destination}");
+        return 0;
+    }
+
+    private static int Bench(Arguments a, TextWriter output)
+    {
+        int epochs = a.Int("epochs") ?? 3, limit = a.Int("limit") ?? 60000, seed = a.Int("seed") ?? 0;
+        string data = a.String("data") ?? "data", fashion = a.String("fashion") ?? Datasets.FashionMnistDirectory;
+        a.Finish("bench", 1);
+        if (epochs < 1 || limit < 1) throw new StrataException("Options --epochs and --limit of 'strata bench' expect positive integers.");
+        Benchmarks.Run(a.Positional[0], epochs, limit, data, fashion, seed, output);
         return 0;
     }
 

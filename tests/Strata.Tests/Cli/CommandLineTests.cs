@@ -234,4 +234,20 @@ public sealed class CommandLineTests : IDisposable
         var (x, y, _) = CsvTable.Load(data).Split("quality");
         Assert.Contains($"loss: {model.Evaluate(x, y, 256)["loss"].ToString("F4", CultureInfo.InvariantCulture)}", stdout);
     }
+
+    [Fact]
+    public void BenchPrintsTheReferenceFieldsAsJson()
+    {
+        int threads = Strata.Tensors.Compute.Threads;
+        var (code, stdout, stderr) = Run("bench", "redwine-infer", "--threads", "1");
+        Strata.Tensors.Compute.Threads = threads;
+        Assert.True(code == 0, stderr);
+        var result = JsonNode.Parse(stdout.Trim())!.AsObject();
+        Assert.Equal("strata", result["engine"]!.GetValue<string>());
+        Assert.Equal("redwine-infer", result["workload"]!.GetValue<string>());
+        Assert.True(result["batch1_latency_us"]!.GetValue<double>() > 0);
+        Assert.True(result["batch1024_rows_per_s"]!.GetValue<double>() > 0);
+        Assert.Equal(1, result["threads"]!.GetValue<int>());
+        Assert.Contains("Unknown workload 'gemv'", Run("bench", "gemv").Err);
+    }
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Runs Strata's and PyTorch's benchmark workloads side by side on this machine and prints ratios.
+
+Each repeat runs every workload once with each engine, alternating which goes first, so drift in
+a shared machine's speed hits both. The table shows min and median over the repeats and the
+Strata / PyTorch ratio of the medians (for throughputs, higher is better; for times, lower).
+
+Usage: bench/compare.py [--repeats 3] [--epochs 3] [--fashion-limit 6000] [--fashion-epochs 1]
+                        [--threads 2] [--reference ../shared/bench/torch_reference.py] [WORKLOAD ...]
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+p = argparse.ArgumentParser()
+p.add_argument("workloads", nargs="*", default=["gemm", "redwine", "redwine-infer", "fashion-cnn"])
+p.add_argument("--repeats", type=int, default=3)
+p.add_argument("--epochs", type=int, default=3)
+p.add_argument("--fashion-limit", type=int, default=6000)
+p.add_argument("--fashion-epochs", type=int, default=1)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--reference", default=os.path.join(root, "..", "shared", "bench", "torch_reference.py"))
+a = p.parse_args()
+
+subprocess.run(["dotnet", "build", "src/Strata.Cli", "-c", "Release", "-v", "quiet", "-nologo"], cwd=root, check=True,
+               stdout=subprocess.DEVNULL)
+strata = os.path.join(root, "src", "Strata.Cli", "bin", "Release", "net10.0", "Strata.Cli")
+
+
+def options(workload):
+    if workload == "redwine":
+        return ["--epochs", str(a.epochs)]
+    if workload == "fashion-cnn":
+        return ["--epochs", str(a.fashion_epochs), "--limit", str(a.fashion_limit)]
+    return []
+
+
+def run(engine, workload):
+    if engine == "strata":
+        command = [strata, "bench", workload, "--threads", str(a.threads), "--data", os.path.join(root, "data")] + options(workload)
+    else:
+        command = ["/usr/bin/python3", a.reference, workload, "--threads", str(a.threads),
+                   "--data", os.path.join(root, "data")] + options(workload)
+    out = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+# (workload, key that tells results apart, metric, higher is better, target ratio)
+rows = [("gemm", 256, "gflops", True, None), ("gemm", 1024, "gflops", True, 0.9), ("gemm", 2048, "gflops", True, 0.9),
+        ("redwine", None, "seconds_per_epoch_median", False, 0.33),
+        ("redwine-infer", None, "batch1_latency_us", False, 0.25), ("redwine-infer", None, "batch1024_rows_per_s", True, 1.5),
+        ("fashion-cnn", None, "seconds_per_epoch_median", False, 0.5)]
+results = {}
+for r in range(a.repeats):
+    for workload in a.workloads:
+        engines = ["strata", "pytorch"] if r % 2 == 0 else ["pytorch", "strata"]
+        for engine in engines:
+            for item in run(engine, workload):
+                key = (workload, item.get("n"))
+                for metric, value in item.items():
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        results.setdefault((engine, key, metric), []).append(value)
+        print(f"repeat {r + 1}/{a.repeats}: {workload} done", file=sys.stderr)
+
+print(f"{'workload':<16} {'metric':<26} {'strata min/median':>22} {'pytorch min/median':>22} {'ratio':>7} {'target':>8}")
+for workload, n, metric, higher, target in rows:
+    if workload not in a.workloads:
+        continue
+    s = results.get(("strata", (workload, n), metric))
+    t = results.get(("pytorch", (workload, n), metric))
+    if not s or not t:
+        continue
+    best = max if higher else min
+    ratio = statistics.median(s) / statistics.median(t)
+    goal = "" if target is None else (f">= {target}" if higher else f"<= {target}")
+    name = workload + (f" {n}" if n else "")
+    print(f"{name:<16} {metric:<26} {best(s):>10.4g}/{statistics.median(s):<11.4g} {best(t):>10.4g}/{statistics.median(t):<11.4g} {ratio:>7.2f} {goal:>8}")
+for workload in ("redwine", "fashion-cnn"):
+    s = results.get(("strata", (workload, None), "allocated_bytes_per_step"))
+    if s:
+        print(f"{workload:<16} {'allocated_bytes_per_step':<26} {min(s):>10.4g}/{statistics.median(s):<11.4g} {'(strata only)':>22}")
+for workload, metric in (("redwine", "best_val_mae"), ("fashion-cnn", "test_accuracy")):
+    s, t = results.get(("strata", (workload, None), metric)), results.get(("pytorch", (workload, None), metric))
+    if s and t:
+        print(f"{workload:<16} {metric:<26} {statistics.median(s):>22.4f} {statistics.median(t):>22.4f}")
