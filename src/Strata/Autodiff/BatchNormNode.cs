@@ -23,6 +23,7 @@ internal sealed class BatchNormNode : Node
     private readonly BatchNormGeneral? _general;
     private readonly float[] _xhat, _invStd, _mean, _variance;
     private BatchNormGeneral? _index;
+    private double[]? _batchMoments;
 
     public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, bool batchStatistics, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
@@ -143,12 +144,16 @@ internal sealed class BatchNormNode : Node
     private void Accumulate(float[] x)
     {
         var index = _index ??= _general ?? new BatchNormGeneral(Inputs[0].Shape, _options.Axes, 0);
-        Span<double> mean = new double[_channels], deviations = new double[_channels];
-        var counts = new long[_channels];
-        for (int i = 0; i < x.Length; i++) { int c = index.ParameterOf(i); mean[c] += x[i]; counts[c]++; }
-        for (int c = 0; c < _channels; c++) mean[c] /= Math.Max(1, counts[c]);
+        _batchMoments ??= new double[2 * _channels];
+        var mean = _batchMoments.AsSpan(0, _channels);
+        var deviations = _batchMoments.AsSpan(_channels);
+        _batchMoments.AsSpan().Clear();
+        // Every channel sees the same number of values.
+        long count = x.Length / _channels;
+        for (int i = 0; i < x.Length; i++) mean[index.ParameterOf(i)] += x[i];
+        for (int c = 0; c < _channels; c++) mean[c] /= count;
         for (int i = 0; i < x.Length; i++) { int c = index.ParameterOf(i); double d = x[i] - mean[c]; deviations[c] += d * d; }
-        _population!.Merge(mean, deviations, counts[0]);
+        _population!.Merge(mean, deviations, count);
     }
 
     internal override void Backward()

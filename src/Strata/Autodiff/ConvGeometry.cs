@@ -27,9 +27,15 @@ public readonly record struct ConvGeometry(
             case "causal":
                 return ((input - 1) / stride + 1, span - 1);
             default:
-                throw new StrataException($"Unknown padding '{padding}'. Expected \"valid\" or \"same\"{(padding.Length > 0 ? "" : "")}.");
+                throw new StrataException($"Unknown padding '{padding}'. Expected \"valid\", \"same\" or \"causal\".");
         }
     }
+
+    /// <summary>The input row that window row <paramref name="i"/> of output row <paramref name="oh"/> reads (may lie outside the map).</summary>
+    public int InputRow(int oh, int i) => oh * StrideHeight - PadTop + i * DilationHeight;
+
+    /// <summary>The input column that window column <paramref name="j"/> of output column <paramref name="ow"/> reads.</summary>
+    public int InputColumn(int ow, int j) => ow * StrideWidth - PadLeft + j * DilationWidth;
 
     public int InputSize => Batch * Height * Width * Channels;
 

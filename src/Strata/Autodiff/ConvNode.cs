@@ -123,7 +123,6 @@ internal sealed class ConvNode : Node
             var g = n._g;
             int image0 = block * n._imagesPerBlock, images = Math.Min(n._imagesPerBlock, g.Batch - image0);
             int positionsPerImage = g.OutputHeight * g.OutputWidth;
-            int r0 = image0 * positionsPerImage, rows = images * positionsPerImage;
             var x = n.Inputs[0].Value.Data;
             var kernel = n.Inputs[1].Value.Data;
             if (n._depthwise)
@@ -173,8 +172,8 @@ internal sealed class ConvNode : Node
                     var dst = cols.Slice(row * _k, _k);
                     for (int i = 0; i < g.WindowHeight; i++)
                     {
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
-                        int iw0 = ow * g.StrideWidth - g.PadLeft;
+                        int ih = g.InputRow(oh, i);
+                        int iw0 = g.InputColumn(ow, 0);
                         // One group, dilation 1, the whole kernel row inside: kw·C contiguous values, one copy.
                         if (_groups == 1 && g.DilationWidth == 1 && ih >= 0 && ih < g.Height && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
                         {
@@ -209,9 +208,9 @@ internal sealed class ConvNode : Node
                     var src = cols.Slice(row * _k, _k);
                     for (int i = 0; i < g.WindowHeight; i++)
                     {
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int ih = g.InputRow(oh, i);
                         if (ih < 0 || ih >= g.Height) continue;
-                        int iw0 = ow * g.StrideWidth - g.PadLeft;
+                        int iw0 = g.InputColumn(ow, 0);
                         if (_groups == 1 && g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
                         {
                             var d = dx.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels);
@@ -246,11 +245,11 @@ internal sealed class ConvNode : Node
                     y.Clear();
                     for (int i = 0; i < g.WindowHeight; i++)
                     {
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int ih = g.InputRow(oh, i);
                         if (ih < 0 || ih >= g.Height) continue;
                         for (int j = 0; j < g.WindowWidth; j++)
                         {
-                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            int iw = g.InputColumn(ow, j);
                             if (iw < 0 || iw >= g.Width) continue;
                             RowKernels.MultiplyAdd(x.AsSpan(((n * g.Height + ih) * g.Width + iw) * c, c), kernel.AsSpan((i * g.WindowWidth + j) * c, c), y);
                         }
@@ -271,11 +270,11 @@ internal sealed class ConvNode : Node
                     var dy = dz.AsSpan(((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c, c);
                     for (int i = 0; i < g.WindowHeight; i++)
                     {
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int ih = g.InputRow(oh, i);
                         if (ih < 0 || ih >= g.Height) continue;
                         for (int j = 0; j < g.WindowWidth; j++)
                         {
-                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            int iw = g.InputColumn(ow, j);
                             if (iw < 0 || iw >= g.Width) continue;
                             int source = ((n * g.Height + ih) * g.Width + iw) * c, tap = (i * g.WindowWidth + j) * c;
                             if (kernelGradient) RowKernels.MultiplyAdd(x.AsSpan(source, c), dy, partial.Slice(tap, c));

@@ -62,11 +62,11 @@ internal sealed class PoolNode : Node
                 int count = 0;
                 for (int i = 0; i < g.WindowHeight; i++)
                 {
-                    int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                    int ih = g.InputRow(oh, i);
                     if (ih < 0 || ih >= g.Height) continue;
                     for (int j = 0; j < g.WindowWidth; j++)
                     {
-                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                        int iw = g.InputColumn(ow, j);
                         if (iw < 0 || iw >= g.Width) continue;
                         int s = ((n * g.Height + ih) * g.Width + iw) * c;
                         count++;
@@ -108,11 +108,11 @@ internal sealed class PoolNode : Node
                 for (int pass = 0; pass < 2; pass++)
                     for (int i = 0; i < g.WindowHeight; i++)
                     {
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int ih = g.InputRow(oh, i);
                         if (ih < 0 || ih >= g.Height) continue;
                         for (int j = 0; j < g.WindowWidth; j++)
                         {
-                            int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                            int iw = g.InputColumn(ow, j);
                             if (iw < 0 || iw >= g.Width) continue;
                             if (pass == 0) { count++; continue; }
                             int s = ((n * g.Height + ih) * g.Width + iw) * c;
@@ -128,11 +128,11 @@ internal sealed class PoolNode : Node
         var g = _g;
         for (int i = 0; i < g.WindowHeight; i++)
         {
-            int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+            int ih = g.InputRow(oh, i);
             if (ih < 0 || ih >= g.Height) continue;
             for (int j = 0; j < g.WindowWidth; j++)
             {
-                int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                int iw = g.InputColumn(ow, j);
                 if (iw < 0 || iw >= g.Width) continue;
                 int s = ((n * g.Height + ih) * g.Width + iw) * g.Channels + ch;
                 if (x[s] == max) return s;

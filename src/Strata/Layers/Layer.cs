@@ -157,6 +157,13 @@ public abstract class Layer
             if (!used.Contains($"{baseName}_{i}")) return $"{baseName}_{i}";
     }
 
+    /// <summary>Adds <paramref name="regularizer"/>'s penalty on a layer output to the loss, divided by the batch size as Keras does.</summary>
+    protected static void AddActivityPenalty(Regularizer? regularizer, Node output)
+    {
+        if (regularizer is null || !output.Graph.CollectsLosses) return;
+        output.Graph.AddLoss(Ops.Scale(regularizer.Penalty(output), 1f / output.Shape[0]));
+    }
+
     private static bool SameFeatureShape(int[] a, int[] b) =>
         a.Length == b.Length && a.AsSpan(1).SequenceEqual(b.AsSpan(1));
 

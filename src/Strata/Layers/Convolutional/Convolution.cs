@@ -147,8 +147,7 @@ public abstract class Convolution : Layer
         var kernel2D = Ops.Reshape(kernel, Rank == 1 ? [1, .. Kernel!.Value.ShapeArray()[..^2], c / GroupsFor(c), OutputChannels(c)]
             : [Kernel!.Value.Shape[0], Kernel.Value.Shape[1], c / GroupsFor(c), OutputChannels(c)]);
         var y = Ops.Conv2D(x, kernel2D, Bias is null ? null : Parameter(input, Bias), Geometry(shape[0], h, w, c), GroupsFor(c), Activation);
-        if (ActivityRegularizer is not null && input.Graph.CollectsLosses)
-            input.Graph.AddLoss(Ops.Scale(ActivityRegularizer.Penalty(y), 1f / shape[0]));
+        AddActivityPenalty(ActivityRegularizer, y);
         return Rank == 1 ? Ops.Reshape(y, shape[0], y.Shape[2], y.Shape[3]) : y;
     }
 

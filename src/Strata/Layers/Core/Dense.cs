@@ -80,11 +80,7 @@ public sealed class Dense : Layer
     internal Node Call(Node input, CallMode mode, Func<Node, Node> transformKernel)
     {
         var output = Ops.Dense(input, transformKernel(Parameter(input, Kernel!)), Bias is null ? null : Parameter(input, Bias), Activation);
-        if (ActivityRegularizer is not null && input.Graph.CollectsLosses)
-        {
-            // Keras divides the activity penalty by the batch size.
-            input.Graph.AddLoss(Ops.Scale(ActivityRegularizer.Penalty(output), 1f / output.Shape[0]));
-        }
+        AddActivityPenalty(ActivityRegularizer, output);
         return output;
     }
 
