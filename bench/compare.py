@@ -5,7 +5,7 @@ Each repeat runs every workload once with each engine, alternating which goes fi
 a shared machine's speed hits both. The table shows min and median over the repeats and the
 Strata / PyTorch ratio of the medians (for throughputs, higher is better; for times, lower).
 
-Usage: bench/compare.py [--repeats 3] [--epochs 3] [--fashion-limit 6000] [--fashion-epochs 1]
+Usage: bench/compare.py [--repeats 3] [--epochs 6] [--fashion-limit 6000] [--fashion-epochs 1]
                         [--threads 2] [--reference ../shared/bench/torch_reference.py] [WORKLOAD ...]
 """
 import argparse, json, os, statistics, subprocess, sys
@@ -14,7 +14,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
 p.add_argument("workloads", nargs="*", default=["gemm", "redwine", "redwine-infer", "fashion-cnn"])
 p.add_argument("--repeats", type=int, default=3)
-p.add_argument("--epochs", type=int, default=3)
+p.add_argument("--epochs", type=int, default=6)
 p.add_argument("--fashion-limit", type=int, default=6000)
 p.add_argument("--fashion-epochs", type=int, default=1)
 p.add_argument("--threads", type=int, default=2)
@@ -74,6 +74,10 @@ for workload, n, metric, higher, target in rows:
     goal = "" if target is None else (f">= {target}" if higher else f"<= {target}")
     name = workload + (f" {n}" if n else "")
     print(f"{name:<16} {metric:<26} {best(s):>10.4g}/{statistics.median(s):<11.4g} {best(t):>10.4g}/{statistics.median(t):<11.4g} {ratio:>7.2f} {goal:>8}")
+for n in (256, 1024, 2048):
+    s = results.get(("strata", ("gemm", n), "peak_fraction"))
+    if s:
+        print(f"{'gemm ' + str(n):<16} {'fraction of FMA peak':<26} {max(s):>10.2f}/{statistics.median(s):<11.2f} {'(strata only)':>22}")
 for workload in ("redwine", "fashion-cnn"):
     s = results.get(("strata", (workload, None), "allocated_bytes_per_step"))
     if s:

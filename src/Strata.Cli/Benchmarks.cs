@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Data;
@@ -22,7 +25,8 @@ namespace Strata.Cli;
 /// </summary>
 internal static class Benchmarks
 {
-    public static void Run(string workload, int epochs, int limit, string dataDirectory, string fashionDirectory, int seed, TextWriter output)
+    public static void Run(string workload, int epochs, int limit, string dataDirectory, string fashionDirectory, int seed, TextWriter output,
+        int width = 1024, int batchSize = 256)
     {
         Action<JsonObject> emit = fields =>
         {
@@ -34,16 +38,78 @@ internal static class Benchmarks
         };
         switch (workload)
         {
+            case "peak": Peak(emit); break;
             case "gemm": Gemm(emit); break;
-            case "redwine": RedWine(epochs, dataDirectory, seed, emit); break;
+            case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit); break;
             case "redwine-infer": RedWineInference(seed, emit); break;
             case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit); break;
-            default: throw new StrataException($"Unknown workload '{workload}'. Workloads: gemm, redwine, redwine-infer, fashion-cnn.");
+            default: throw new StrataException($"Unknown workload '{workload}'. Workloads: peak, gemm, redwine, redwine-infer, fashion-cnn.");
         }
+    }
+
+    /// <summary>
+    /// The machine's float FMA throughput, one thread and all threads together: what a matrix
+    /// product could reach at best on this clock (AVX2: 8 lanes × 2 flops × FMAs per cycle).
+    /// </summary>
+    private static void Peak(Action<JsonObject> emit)
+    {
+        if (!Fma.IsSupported)
+            throw new StrataException("The FMA throughput probe needs a processor with FMA (x86 AVX2).");
+        double one = FmaThroughput(1), all = FmaThroughput(Compute.Threads);
+        emit(new JsonObject
+        {
+            ["workload"] = "peak", ["fma_gflops_1_thread"] = one, ["fma_gflops"] = all,
+            // Two 256-bit FMA pipes per core: 32 flops per cycle.
+            ["clock_ghz_estimate"] = one / 32,
+        });
+    }
+
+    // The best of a few short runs: a shared machine's clock and neighbours only ever slow a run down.
+    private static double FmaThroughput(int threads) => Enumerable.Range(0, 5).Max(_ => FmaRun(threads));
+
+    private static double FmaRun(int threads)
+    {
+        const int iterations = 10_000_000;
+        var ready = new Barrier(threads + 1);
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            ready.SignalAndWait();
+            FmaLoop(iterations);
+            ready.SignalAndWait();
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        ready.SignalAndWait();
+        var clock = Stopwatch.StartNew();
+        ready.SignalAndWait();
+        double seconds = clock.Elapsed.TotalSeconds;
+        workers.ForEach(w => w.Join());
+        return threads * (double)iterations * 12 * 8 * 2 / seconds / 1e9;
+    }
+
+    // Twelve independent chains cover the FMA latency (4 cycles) on both pipes.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float FmaLoop(int iterations)
+    {
+        var m = Vector256.Create(0.999999f);
+        var add = Vector256.Create(1e-7f);
+        Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = Fma.MultiplyAdd(a0, m, add); a1 = Fma.MultiplyAdd(a1, m, add);
+            a2 = Fma.MultiplyAdd(a2, m, add); a3 = Fma.MultiplyAdd(a3, m, add);
+            a4 = Fma.MultiplyAdd(a4, m, add); a5 = Fma.MultiplyAdd(a5, m, add);
+            a6 = Fma.MultiplyAdd(a6, m, add); a7 = Fma.MultiplyAdd(a7, m, add);
+            a8 = Fma.MultiplyAdd(a8, m, add); a9 = Fma.MultiplyAdd(a9, m, add);
+            a10 = Fma.MultiplyAdd(a10, m, add); a11 = Fma.MultiplyAdd(a11, m, add);
+        }
+        var sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+        return Vector256.Sum(sum);
     }
 
     private static void Gemm(Action<JsonObject> emit)
     {
+        double peak = Fma.IsSupported ? FmaThroughput(Compute.Threads) : double.NaN;
         foreach (int n in new[] { 256, 1024, 2048 })
         {
             var graph = new Graph();
@@ -58,34 +124,39 @@ internal static class Benchmarks
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < reps; i++) graph.Forward();
             double seconds = clock.Elapsed.TotalSeconds / reps;
-            emit(new JsonObject { ["workload"] = "gemm", ["n"] = n, ["gflops"] = 2.0 * n * n * n / seconds / 1e9, ["seconds"] = seconds });
+            emit(new JsonObject
+            {
+                ["workload"] = "gemm", ["n"] = n, ["gflops"] = 2.0 * n * n * n / seconds / 1e9, ["seconds"] = seconds,
+                ["peak_fraction"] = double.IsNaN(peak) ? null : 2.0 * n * n * n / seconds / 1e9 / peak,
+            });
         }
     }
 
-    internal static Sequential RedWineModel(int seed) => new(
+    internal static Sequential RedWineModel(int seed, int width = 1024) => new(
     [
         new InputLayer([-1, 11]),
-        new Dense(1024, "relu"), new Dropout(0.3), new BatchNormalization(),
-        new Dense(1024, "relu"), new Dropout(0.3), new BatchNormalization(),
-        new Dense(1024, "relu"), new Dropout(0.3), new BatchNormalization(),
+        new Dense(width, "relu"), new Dropout(0.3), new BatchNormalization(),
+        new Dense(width, "relu"), new Dropout(0.3), new BatchNormalization(),
+        new Dense(width, "relu"), new Dropout(0.3), new BatchNormalization(),
         new Dense(1),
     ], seed: seed);
 
-    private static void RedWine(int epochs, string dataDirectory, int seed, Action<JsonObject> emit)
+    private static void RedWine(int epochs, string dataDirectory, int seed, int width, int batchSize, Action<JsonObject> emit)
     {
         var table = CsvTable.Load(Path.Combine(dataDirectory, "red-wine.csv"));
         var (x, y, _) = table.Split("quality");
         var (tx, ty, vx, vy) = DataSplit.TrainValidation(x, y, 0.3, seed);
-        var model = RedWineModel(seed);
+        var model = RedWineModel(seed, width);
         model.Compile(new Adam(), new MeanAbsoluteError());
         var timer = new StepMeter();
-        var history = model.Fit(tx, ty, batchSize: 256, epochs: epochs, validationData: (vx, vy), seed: seed, callbacks: [timer]);
+        var history = model.Fit(tx, ty, batchSize: batchSize, epochs: epochs, validationData: (vx, vy), seed: seed, callbacks: [timer]);
         var (median, min) = timer.EpochSeconds();
         emit(new JsonObject
         {
-            ["workload"] = "redwine", ["epochs"] = epochs, ["train_rows"] = tx.Dim(0),
+            ["workload"] = "redwine", ["epochs"] = epochs, ["train_rows"] = tx.Dim(0), ["width"] = width, ["batch_size"] = batchSize,
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min,
             ["best_val_mae"] = history["val_loss"].Min(), ["allocated_bytes_per_step"] = timer.BytesPerStep,
+            ["peak_working_set_mb"] = Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 : null,
         });
     }
 
@@ -146,20 +217,23 @@ internal static class Benchmarks
         private readonly List<double> _epochs = [];
         private readonly Stopwatch _clock = new();
         private long _lastBytes, _bytes, _steps;
-        private int _epoch;
+        private int _epoch, _totalEpochs;
 
-        public double BytesPerStep => _steps == 0 ? double.NaN : (double)_bytes / _steps;
+        public double? BytesPerStep => _steps == 0 ? null : (double)_bytes / _steps;
 
         public override void OnEpochBegin(int epoch, int epochs)
         {
             _epoch = epoch;
+            _totalEpochs = epochs;
             _lastBytes = -1;
             _clock.Restart();
         }
 
         public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss)
         {
-            if (_epoch == 0) return;
+            // The first epoch builds the graphs and warms every thread's buffers; a one-epoch run
+            // counts from its third step.
+            if (_epoch == 0 && (_totalEpochs > 1 || batch < 2)) return;
             long now = GC.GetTotalAllocatedBytes(precise: true);
             // The last step of an epoch may have another batch size, with its own first-use graph.
             if (_lastBytes >= 0 && batch < batches - 1)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Strata;
+using Strata.Autodiff;
 using Strata.Data;
 using Strata.IO;
 using Strata.Models;
@@ -12,7 +13,7 @@ namespace Strata.Cli;
 /// <summary>The strata command: train, summary, predict. Errors print one line and exit non-zero.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["verbose", "help"];
+    private static readonly HashSet<string> Flags = ["verbose", "help", "profile"];
 
     public const string Usage = """
         Usage: strata <command> [options]
@@ -37,9 +38,12 @@ public static class CommandLine
                 data with the final weights (precise BN). When the data holds the training
                 target and the model's spec split off validation rows, recalibrates on the
                 training rows and reports the validation loss before and after.
-          bench WORKLOAD [--epochs N] [--limit N] [--data DIR] [--fashion DIR] [--seed N]
-                Time a benchmark workload (gemm, redwine, redwine-infer, fashion-cnn) and
-                print one JSON object per result, with the fields of the PyTorch reference.
+          bench WORKLOAD [--epochs N] [--limit N] [--data DIR] [--fashion DIR] [--seed N] [--profile]
+                [--width N] [--batch-size N]
+                Time a benchmark workload (peak, gemm, redwine, redwine-infer, fashion-cnn)
+                and print one JSON object per result, with the fields of the PyTorch
+                reference. --profile adds the time spent in each graph node; --width and
+                --batch-size change the redwine model's layer width and batch size.
           help  Show this text.
 
         Options for every command: --verbose (show stack traces), --threads N.
@@ -232,11 +236,26 @@ public static class CommandLine
     private static int Bench(Arguments a, TextWriter output)
     {
         int epochs = a.Int("epochs") ?? 3, limit = a.Int("limit") ?? 60000, seed = a.Int("seed") ?? 0;
+        int width = a.Int("width") ?? 1024, batchSize = a.Int("batch-size") ?? 256;
         string data = a.String("data") ?? "data", fashion = a.String("fashion") ?? Datasets.FashionMnistDirectory;
+        bool profile = a.Flag("profile");
         a.Finish("bench", 1);
-        if (epochs < 1 || limit < 1) throw new StrataException("Options --epochs and --limit of 'strata bench' expect positive integers.");
-        Benchmarks.Run(a.Positional[0], epochs, limit, data, fashion, seed, output);
+        if (epochs < 1 || limit < 1 || width < 1 || batchSize < 1)
+            throw new StrataException("Options --epochs, --limit, --width and --batch-size of 'strata bench' expect positive integers.");
+        NodeTimings.Enabled = profile;
+        Benchmarks.Run(a.Positional[0], epochs, limit, data, fashion, seed, output, width, batchSize);
+        if (profile) WriteProfile(output);
         return 0;
+    }
+
+    private static void WriteProfile(TextWriter output)
+    {
+        var timings = NodeTimings.Collect();
+        double total = timings.Sum(t => t.ForwardMilliseconds + t.BackwardMilliseconds);
+        output.WriteLine($"{"node",-22} {"shape",-20} {"forward ms",12} {"backward ms",12} {"share",7}");
+        foreach (var t in timings.Take(30))
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{t.Node,-22} {t.Shape,-20} {t.ForwardMilliseconds,12:F1} {t.BackwardMilliseconds,12:F1} {(t.ForwardMilliseconds + t.BackwardMilliseconds) / total,7:P1}"));
     }
 
     private static int Evaluate(Arguments a, TextWriter output)

@@ -110,9 +110,26 @@ internal sealed class ConvNode : Node
         private float[]? _z;
         private bool _kernelGradient, _inputGradient;
 
+        // Per group, the kernel as the forward product's B and its transpose as the patch gradients' B:
+        // packed once per pass instead of once per chunk of positions.
+        private Gemm.PackedB[] _kernels = [], _transposedKernels = [];
+
         public void Run(ConvStage stage, float[] z, bool kernelGradient = false, bool inputGradient = false)
         {
             (_stage, _z, _kernelGradient, _inputGradient) = (stage, z, kernelGradient, inputGradient);
+            var n = node;
+            if (!n._depthwise && (stage == ConvStage.Forward || inputGradient))
+            {
+                var kernel = n.Inputs[1].Value.Data;
+                bool transposed = stage == ConvStage.Backward;
+                ref var packed = ref transposed ? ref _transposedKernels : ref _kernels;
+                if (packed.Length == 0) packed = Enumerable.Range(0, n._groups).Select(_ => new Gemm.PackedB()).ToArray();
+                for (int grp = 0; grp < n._groups; grp++)
+                {
+                    if (transposed) packed[grp].Pack(kernel.AsSpan(grp * n._outPerGroup), n._out, true, n._outPerGroup, n._kPerGroup);
+                    else packed[grp].Pack(kernel.AsSpan(grp * n._outPerGroup), n._out, false, n._kPerGroup, n._outPerGroup);
+                }
+            }
             WorkerPool.Run(this, node._blocks);
             _z = null;
         }
@@ -143,8 +160,8 @@ internal sealed class ConvNode : Node
                     if (_stage == ConvStage.Forward)
                     {
                         for (int grp = 0; grp < n._groups; grp++)
-                            Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, false, kernel.AsSpan(grp * n._outPerGroup), n._out, false,
-                                _z.AsSpan(row * n._out + grp * n._outPerGroup), n._out, count, n._outPerGroup, n._kPerGroup, false);
+                            Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, false, _kernels[grp],
+                                _z.AsSpan(row * n._out + grp * n._outPerGroup), n._out, count, false);
                         continue;
                     }
                     var dz = _z.AsSpan(row * n._out, count * n._out);
@@ -155,8 +172,8 @@ internal sealed class ConvNode : Node
                     if (!_inputGradient) continue;
                     // The patches have served the kernel gradient: their rows become the patch gradients dz·Wᵀ.
                     for (int grp = 0; grp < n._groups; grp++)
-                        Gemm.Multiply(dz[(grp * n._outPerGroup)..], n._out, false, kernel.AsSpan(grp * n._outPerGroup), n._out, true,
-                            cols[(grp * n._kPerGroup)..], n._k, count, n._kPerGroup, n._outPerGroup, false);
+                        Gemm.Multiply(dz[(grp * n._outPerGroup)..], n._out, false, _transposedKernels[grp],
+                            cols[(grp * n._kPerGroup)..], n._k, count, false);
                     n.Fold(cols, image, p0, count, n.Inputs[0].Gradient!.Data);
                 }
         }

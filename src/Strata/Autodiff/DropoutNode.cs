@@ -30,14 +30,15 @@ internal sealed class DropoutNode : Node
     {
         ulong key = _random.NextKey();
         float keepScale = _rate >= 1f ? 0f : 1f / (1f - _rate);
-        for (int i = 0; i < _mask.Length; i++)
-            _mask[i] = RandomGenerator.Uniform(key, (ulong)i) >= _rate ? keepScale : 0f;
         var x = Inputs[0].Value.Data;
         var y = Value.Data;
         if (_maskMap is null)
-            RowKernels.Multiply(x, _mask, y);
-        else
-            for (int i = 0; i < y.Length; i++) y[i] = x[i] * _mask[_maskMap[i]];
+        {
+            DropoutKernels.Forward(key, _rate, keepScale, _mask, x, y);
+            return;
+        }
+        DropoutKernels.Forward(key, _rate, keepScale, _mask, null, null);
+        for (int i = 0; i < y.Length; i++) y[i] = x[i] * _mask[_maskMap[i]];
     }
 
     internal override void Backward()

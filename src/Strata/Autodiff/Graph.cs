@@ -66,6 +66,11 @@ public sealed class Graph
     public void Forward()
     {
         var nodes = _nodes;
+        if (NodeTimings.Enabled)
+        {
+            for (int i = 0; i < nodes.Count; i++) NodeTimings.Forward(nodes[i], i);
+            return;
+        }
         for (int i = 0; i < nodes.Count; i++)
             nodes[i].Forward();
     }
@@ -83,7 +88,10 @@ public sealed class Graph
         int end = nodes.IndexOf(loss);
         for (int i = end; i >= 0; i--)
             if (nodes[i].RequiresGradient)
-                nodes[i].Backward();
+            {
+                if (NodeTimings.Enabled) NodeTimings.Backward(nodes[i], i);
+                else nodes[i].Backward();
+            }
     }
 
     private void AllocateGradients()

@@ -1,16 +1,22 @@
+using System.Numerics;
+
 namespace Strata.Kernels;
 
 /// <summary>
 /// Fused batch normalization over a tensor viewed as [outer, channels, inner] (channels-last data
-/// has inner = 1). Training forward takes one pass for the mean, one for the variance (biased,
-/// as the normalization uses) and one to normalize; it keeps x̂ and 1/σ for the backward pass:
+/// has inner = 1). Training forward reads x once for the statistics and once to normalize, keeping
+/// x̂ and 1/σ for the backward pass:
 ///   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/N − x̂·dγ/N)   (training)
 ///   dx = γ/σ · dy                                                  (inference statistics).
-/// Work is split by channel, so every sum runs in the same order for any thread count.
+/// Channels-last data is cut into a grid of row blocks (small enough to stay in L2 between the two
+/// passes a block's mean and squared deviations take) by groups of channels; the blocks' moments
+/// are merged in block order (Chan et al.), so the statistics do not depend on the thread count.
+/// Channels-inside data is split by channel.
 /// </summary>
 internal static class BatchNormKernels
 {
     private const int ChannelsPerItem = 64;
+    private const int BlockFloats = 1 << 15;
 
     [ThreadStatic] private static BatchNormTask? _task;
 
@@ -52,12 +58,14 @@ internal static class BatchNormKernels
 
     private static void Run(BatchNormTask t)
     {
-        int items = t.Inner == 1 ? (t.Channels + ChannelsPerItem - 1) / ChannelsPerItem : t.Channels;
-        WorkerPool.Run(t, items);
+        if (t.Inner == 1) t.RunChannelsLast();
+        else WorkerPool.Run(t, t.Channels);
         t.Clear();
     }
 
     private enum BatchNormMode { ForwardTraining, ForwardInference, BackwardTraining, BackwardInference }
+
+    private enum GridPass { Moments, Normalize, GradientSums, InputGradient }
 
     private sealed class BatchNormTask : ParallelTask
     {
@@ -66,121 +74,206 @@ internal static class BatchNormKernels
         public int Outer, Channels, Inner;
         public float Epsilon;
 
+        private GridPass _pass;
+        private int _rowsPerBlock, _rowBlocks, _groups;
+        // Per block and channel: mean and squared deviations (forward), Σdy and Σdy·x̂ (backward);
+        // then per channel the scale and shift the element passes apply.
+        private float[] _first = [], _second = [], _scale = [], _shift = [], _third = [];
+
         public void Clear() => X = Gamma = Beta = Mean = Variance = InvStd = XHat = Y = DGamma = DBeta = Dx = null;
 
-        public override void Execute(int index)
+        public void RunChannelsLast()
         {
-            if (Inner == 1)
-            {
-                int c0 = index * ChannelsPerItem;
-                ExecuteChannelsLast(c0, Math.Min(ChannelsPerItem, Channels - c0));
-            }
-            else
-            {
-                ExecuteStrided(index);
-            }
-        }
-
-        // Channels-last: each row holds every channel, so statistics are vector sums of row slices.
-        private void ExecuteChannelsLast(int c0, int width)
-        {
-            int rows = Outer, stride = Channels;
-            Span<float> a = stackalloc float[width];
-            Span<float> b = stackalloc float[width];
-            Span<float> scale = stackalloc float[width];
+            int width = Math.Min(Channels, ChannelsPerItem);
+            _rowsPerBlock = Math.Max(1, BlockFloats / width);
+            _rowBlocks = (Outer + _rowsPerBlock - 1) / _rowsPerBlock;
+            _groups = (Channels + ChannelsPerItem - 1) / ChannelsPerItem;
+            int items = _rowBlocks * _groups;
+            Grow(ref _first, _rowBlocks * Channels);
+            Grow(ref _second, _rowBlocks * Channels);
+            Grow(ref _scale, Channels);
+            Grow(ref _shift, Channels);
+            Grow(ref _third, Channels);
             switch (Mode)
             {
                 case BatchNormMode.ForwardTraining:
-                {
-                    a.Clear();
-                    for (int r = 0; r < rows; r++) RowKernels.Add(a, X.AsSpan(r * stride + c0, width), a);
-                    float invN = 1f / rows;
-                    for (int j = 0; j < width; j++) a[j] *= invN;
-                    b.Clear();
-                    for (int r = 0; r < rows; r++)
-                    {
-                        var xr = X.AsSpan(r * stride + c0, width);
-                        for (int j = 0; j < width; j++) { float d = xr[j] - a[j]; b[j] += d * d; }
-                    }
-                    for (int j = 0; j < width; j++)
-                    {
-                        b[j] *= invN;
-                        Mean![c0 + j] = a[j];
-                        Variance![c0 + j] = b[j];
-                    }
-                    Normalize(c0, width, a, b, scale);
+                    Pass(GridPass.Moments, items);
+                    MergeMoments();
+                    PrepareNormalize();
+                    Pass(GridPass.Normalize, items);
                     break;
-                }
                 case BatchNormMode.ForwardInference:
-                    Mean.AsSpan(c0, width).CopyTo(a);
-                    Variance.AsSpan(c0, width).CopyTo(b);
-                    Normalize(c0, width, a, b, scale);
+                    PrepareNormalize();
+                    Pass(GridPass.Normalize, items);
                     break;
                 default:
-                    BackwardChannelsLast(c0, width, a, b);
+                    Pass(GridPass.GradientSums, items);
+                    if (MergeGradientSums()) Pass(GridPass.InputGradient, items);
                     break;
             }
         }
 
-        private void Normalize(int c0, int width, Span<float> mean, Span<float> variance, Span<float> scale)
+        private static void Grow(ref float[] buffer, int length)
         {
-            Span<float> shift = stackalloc float[width];
-            for (int j = 0; j < width; j++)
+            if (buffer.Length < length) buffer = new float[length];
+        }
+
+        private void Pass(GridPass pass, int items)
+        {
+            _pass = pass;
+            WorkerPool.Run(this, items);
+        }
+
+        public override void Execute(int index)
+        {
+            if (Inner != 1)
             {
-                float inv = 1f / MathF.Sqrt(variance[j] + Epsilon);
-                InvStd![c0 + j] = inv;
-                variance[j] = inv;
-                scale[j] = Gamma is null ? 1f : Gamma[c0 + j];
-                shift[j] = Beta is null ? 0f : Beta[c0 + j];
+                ExecuteStrided(index);
+                return;
             }
-            int stride = Channels;
-            for (int r = 0; r < Outer; r++)
+            int block = index / _groups, c0 = index % _groups * ChannelsPerItem;
+            int width = Math.Min(ChannelsPerItem, Channels - c0);
+            int r0 = block * _rowsPerBlock, r1 = Math.Min(Outer, r0 + _rowsPerBlock);
+            var partialFirst = _first.AsSpan(block * Channels + c0, width);
+            var partialSecond = _second.AsSpan(block * Channels + c0, width);
+            switch (_pass)
             {
-                var xr = X.AsSpan(r * stride + c0, width);
-                var hr = XHat.AsSpan(r * stride + c0, width);
-                var yr = Y.AsSpan(r * stride + c0, width);
-                for (int j = 0; j < width; j++)
-                {
-                    float h = (xr[j] - mean[j]) * variance[j];
-                    hr[j] = h;
-                    yr[j] = h * scale[j] + shift[j];
-                }
+                case GridPass.Moments:
+                    BlockMoments(r0, r1, c0, width, partialFirst, partialSecond);
+                    break;
+                case GridPass.Normalize:
+                    for (int r = r0; r < r1; r++)
+                    {
+                        int o = r * Channels + c0;
+                        NormalizeRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Y.AsSpan(o, width),
+                            _first.AsSpan(c0, width), InvStd.AsSpan(c0, width), _scale.AsSpan(c0, width), _shift.AsSpan(c0, width));
+                    }
+                    break;
+                case GridPass.GradientSums:
+                    partialFirst.Clear();
+                    partialSecond.Clear();
+                    for (int r = r0; r < r1; r++)
+                    {
+                        int o = r * Channels + c0;
+                        RowKernels.Add(partialFirst, X.AsSpan(o, width), partialFirst);
+                        RowKernels.MultiplyAdd(X.AsSpan(o, width), XHat.AsSpan(o, width), partialSecond);
+                    }
+                    break;
+                case GridPass.InputGradient:
+                    for (int r = r0; r < r1; r++)
+                    {
+                        int o = r * Channels + c0;
+                        InputGradientRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Dx.AsSpan(o, width),
+                            _scale.AsSpan(c0, width), _shift.AsSpan(c0, width), _third.AsSpan(c0, width));
+                    }
+                    break;
             }
         }
 
-        private void BackwardChannelsLast(int c0, int width, Span<float> sumDy, Span<float> sumDyXHat)
+        // The block's mean, then its squared deviations from that mean: the second pass reads from L2.
+        private void BlockMoments(int r0, int r1, int c0, int width, Span<float> mean, Span<float> squares)
         {
-            int stride = Channels;
-            sumDy.Clear();
-            sumDyXHat.Clear();
-            for (int r = 0; r < Outer; r++)
+            mean.Clear();
+            for (int r = r0; r < r1; r++) RowKernels.Add(mean, X.AsSpan(r * Channels + c0, width), mean);
+            float inverse = 1f / (r1 - r0);
+            for (int j = 0; j < width; j++) mean[j] *= inverse;
+            squares.Clear();
+            for (int r = r0; r < r1; r++) SquaredDeviationsRow(X.AsSpan(r * Channels + c0, width), mean, squares);
+        }
+
+        private void MergeMoments()
+        {
+            int n = Outer;
+            for (int c = 0; c < Channels; c++)
             {
-                var dyr = X.AsSpan(r * stride + c0, width);
-                RowKernels.Add(sumDy, dyr, sumDy);
-                RowKernels.MultiplyAdd(dyr, XHat.AsSpan(r * stride + c0, width), sumDyXHat);
+                double sum = 0;
+                for (int b = 0; b < _rowBlocks; b++) sum += (double)_first[b * Channels + c] * BlockRows(b);
+                double mean = sum / n, squares = 0;
+                for (int b = 0; b < _rowBlocks; b++)
+                {
+                    double d = _first[b * Channels + c] - mean;
+                    squares += _second[b * Channels + c] + d * d * BlockRows(b);
+                }
+                Mean![c] = (float)mean;
+                Variance![c] = (float)(squares / n);
             }
-            if (DBeta is not null) RowKernels.Add(DBeta.AsSpan(c0, width), sumDy, DBeta.AsSpan(c0, width));
-            if (DGamma is not null) RowKernels.Add(DGamma.AsSpan(c0, width), sumDyXHat, DGamma.AsSpan(c0, width));
-            if (Dx is null) return;
-            Span<float> k = stackalloc float[width];
+        }
+
+        private int BlockRows(int block) => Math.Min(_rowsPerBlock, Outer - block * _rowsPerBlock);
+
+        private void PrepareNormalize()
+        {
+            for (int c = 0; c < Channels; c++)
+            {
+                _first[c] = Mean![c];
+                InvStd![c] = 1f / MathF.Sqrt(Variance![c] + Epsilon);
+                _scale[c] = Gamma is null ? 1f : Gamma[c];
+                _shift[c] = Beta is null ? 0f : Beta[c];
+            }
+        }
+
+        // Sums the blocks' gradient sums in block order; prepares dx's coefficients. False when dx is not wanted.
+        private bool MergeGradientSums()
+        {
             float invN = 1f / Outer;
-            for (int j = 0; j < width; j++)
+            for (int c = 0; c < Channels; c++)
             {
-                k[j] = (Gamma is null ? 1f : Gamma[c0 + j]) * InvStd![c0 + j];
-                sumDy[j] *= invN;
-                sumDyXHat[j] *= invN;
+                float sumDy = 0, sumDyXHat = 0;
+                for (int b = 0; b < _rowBlocks; b++)
+                {
+                    sumDy += _first[b * Channels + c];
+                    sumDyXHat += _second[b * Channels + c];
+                }
+                if (DBeta is not null) DBeta[c] += sumDy;
+                if (DGamma is not null) DGamma[c] += sumDyXHat;
+                bool training = Mode == BatchNormMode.BackwardTraining;
+                _scale[c] = (Gamma is null ? 1f : Gamma[c]) * InvStd![c];
+                _shift[c] = training ? sumDy * invN : 0f;
+                _third[c] = training ? sumDyXHat * invN : 0f;
             }
-            bool training = Mode == BatchNormMode.BackwardTraining;
-            for (int r = 0; r < Outer; r++)
+            return Dx is not null;
+        }
+
+        private static void SquaredDeviationsRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<float> squares)
+        {
+            int j = 0;
+            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
             {
-                var dyr = X.AsSpan(r * stride + c0, width);
-                var hr = XHat.AsSpan(r * stride + c0, width);
-                var dxr = Dx.AsSpan(r * stride + c0, width);
-                if (training)
-                    for (int j = 0; j < width; j++) dxr[j] += k[j] * (dyr[j] - sumDy[j] - hr[j] * sumDyXHat[j]);
-                else
-                    for (int j = 0; j < width; j++) dxr[j] += k[j] * dyr[j];
+                var d = new Vector<float>(x[j..]) - new Vector<float>(mean[j..]);
+                (new Vector<float>(squares[j..]) + d * d).CopyTo(squares[j..]);
             }
+            for (; j < x.Length; j++) { float d = x[j] - mean[j]; squares[j] += d * d; }
+        }
+
+        private static void NormalizeRow(ReadOnlySpan<float> x, Span<float> xhat, Span<float> y,
+            ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta)
+        {
+            int j = 0;
+            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var h = (new Vector<float>(x[j..]) - new Vector<float>(mean[j..])) * new Vector<float>(invStd[j..]);
+                h.CopyTo(xhat[j..]);
+                (h * new Vector<float>(gamma[j..]) + new Vector<float>(beta[j..])).CopyTo(y[j..]);
+            }
+            for (; j < x.Length; j++)
+            {
+                float h = (x[j] - mean[j]) * invStd[j];
+                xhat[j] = h;
+                y[j] = h * gamma[j] + beta[j];
+            }
+        }
+
+        // dx += k·(dy − mean(dy) − x̂·mean(dy·x̂)); the means are zero for inference statistics.
+        private static void InputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, Span<float> dx,
+            ReadOnlySpan<float> k, ReadOnlySpan<float> meanDy, ReadOnlySpan<float> meanDyXHat)
+        {
+            int j = 0;
+            for (; j <= dy.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var g = new Vector<float>(dy[j..]) - new Vector<float>(meanDy[j..]) - new Vector<float>(xhat[j..]) * new Vector<float>(meanDyXHat[j..]);
+                (new Vector<float>(dx[j..]) + new Vector<float>(k[j..]) * g).CopyTo(dx[j..]);
+            }
+            for (; j < dy.Length; j++) dx[j] += k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
         }
 
         // Channels inside: one item per channel, each a set of contiguous inner runs.

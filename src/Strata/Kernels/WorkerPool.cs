@@ -20,6 +20,9 @@ internal static class WorkerPool
 
     [ThreadStatic] private static bool _inRegion;
 
+    /// <summary>How many threads a region started here would get: one inside a region, where nested regions run inline.</summary>
+    public static int AvailableThreads => _inRegion ? 1 : Compute.Threads;
+
     public static void Run(ParallelTask task, int count)
     {
         int threads = Math.Min(Compute.Threads, count);

@@ -250,4 +250,36 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(1, result["threads"]!.GetValue<int>());
         Assert.Contains("Unknown workload 'gemv'", Run("bench", "gemv").Err);
     }
+
+    [Fact]
+    public void BenchRedWineTakesWidthAndBatchSizeAndProfilesNodes()
+    {
+        var (code, stdout, stderr) = Run("bench", "redwine", "--epochs", "2", "--width", "16", "--batch-size", "64",
+            "--data", Path.Combine(TestSupport.RepositoryRoot, "data"), "--profile");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var result = JsonNode.Parse(lines[0])!.AsObject();
+        Assert.Equal(16, result["width"]!.GetValue<int>());
+        Assert.Equal(64, result["batch_size"]!.GetValue<int>());
+        Assert.True(result["peak_working_set_mb"]!.GetValue<double>() > 0);
+        Assert.Equal(0, result["allocated_bytes_per_step"]!.GetValue<double>());
+        // The profile names every node kind of the model, with its time.
+        Assert.StartsWith("node", lines[1]);
+        foreach (var kind in new[] { "Dense#", "Dropout#", "BatchNorm#" })
+            Assert.Contains(lines, l => l.StartsWith(kind));
+        Assert.Contains("--width", Run("bench", "redwine", "--width", "0").Err);
+    }
+
+    [Fact]
+    public void BenchPeakMeasuresFmaThroughput()
+    {
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        var (code, stdout, stderr) = Run("bench", "peak", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        var result = JsonNode.Parse(stdout.Trim())!.AsObject();
+        double one = result["fma_gflops_1_thread"]!.GetValue<double>();
+        // Any x86 core with FMA does at least 8 flops per cycle at well over 0.5 GHz.
+        Assert.True(one > 4, $"{one} GFLOP/s");
+        Assert.Equal(one / 32, result["clock_ghz_estimate"]!.GetValue<double>(), 6);
+    }
 }

@@ -78,6 +78,29 @@ public class GemmTests
         Assert.Equal(c1, c2);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ARowComputedAloneIsBitIdenticalToTheSameRowInABatch(bool transA)
+    {
+        // Batch-1 inference takes the unpacked path; it must give exactly the rows a batch gives.
+        int m = 40, n = 1000, k = 600;
+        var a = TestSupport.Random(5, 1, m * k).Data;
+        var b = TestSupport.Random(6, 1, k * n).Data;
+        var batch = new float[m * n];
+        Gemm.Multiply(a, transA ? m : k, transA, b, n, false, batch, n, m, n, k, false);
+        for (int rows = 1; rows <= Gemm.DirectRows; rows++)
+            foreach (int i in new[] { 0, 17, m - rows })
+            {
+                var alone = new float[rows * n];
+                if (transA)
+                    Gemm.Multiply(a.AsSpan(i), m, true, b, n, false, alone, n, rows, n, k, false);
+                else
+                    Gemm.Multiply(a.AsSpan(i * k), k, false, b, n, false, alone, n, rows, n, k, false);
+                Assert.Equal(batch.AsSpan(i * n, rows * n).ToArray(), alone);
+            }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {

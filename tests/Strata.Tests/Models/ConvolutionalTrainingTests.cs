@@ -33,6 +33,6 @@ public class ConvolutionalTrainingTests
         double before = model.Evaluate(set.TestImages, set.TestLabels)["accuracy"];
         model.RecalibrateBatchNorm(set.TrainImages, batchSize: 100);
         double after = model.Evaluate(set.TestImages, set.TestLabels)["accuracy"];
-        Assert.True(after > 0.55 && after > before, $"test accuracy {before} before recalibration, {after} after (chance is 0.1)");
+        Assert.True(after > 0.5 && after > before, $"test accuracy {before} before recalibration, {after} after (chance is 0.1)");
     }
 }

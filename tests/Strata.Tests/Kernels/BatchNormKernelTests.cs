@@ -1,0 +1,64 @@
+using Strata.Kernels;
+using Strata.Tensors;
+using Xunit;
+
+namespace Strata.Tests.Kernels;
+
+public class BatchNormKernelTests
+{
+    // Enough rows for several row blocks, with a large mean so a one-pass variance would lose digits.
+    [Theory]
+    [InlineData(20000, 4)]
+    [InlineData(3000, 96)]
+    public void StatisticsMergedOverRowBlocksMatchAPreciseComputation(int rows, int channels)
+    {
+        var x = TestSupport.Random(7, 1, rows * channels).Data;
+        for (int i = 0; i < x.Length; i++) x[i] = 100f + 3f * x[i] + i % channels;
+        var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
+        var (xhat, y) = (new float[x.Length], new float[x.Length]);
+        var gamma = Enumerable.Range(0, channels).Select(c => 1f + 0.1f * c).ToArray();
+        var beta = Enumerable.Range(0, channels).Select(c => -0.5f * c).ToArray();
+        BatchNormKernels.ForwardTraining(x, rows, channels, 1, 1e-3f, gamma, beta, mean, variance, invStd, xhat, y);
+        for (int c = 0; c < channels; c++)
+        {
+            double m = 0, q = 0;
+            for (int r = 0; r < rows; r++) m += x[r * channels + c];
+            m /= rows;
+            for (int r = 0; r < rows; r++) q += Math.Pow(x[r * channels + c] - m, 2);
+            q /= rows;
+            Assert.Equal(m, mean[c], 1e-4 * Math.Abs(m));
+            Assert.Equal(q, variance[c], 1e-4 * q);
+            for (int r = 0; r < rows; r += 997)
+                Assert.Equal((x[r * channels + c] - m) / Math.Sqrt(q + 1e-3) * gamma[c] + beta[c], y[r * channels + c], 1e-3);
+        }
+    }
+
+    [Fact]
+    public void StatisticsAndGradientsAreIdenticalForOneAndTwoThreads()
+    {
+        int rows = 9000, channels = 8;
+        var x = TestSupport.Random(8, 1, rows * channels).Data;
+        var dy = TestSupport.Random(9, 1, rows * channels).Data;
+        float[][] Run(int threads)
+        {
+            int saved = Compute.Threads;
+            Compute.Threads = threads;
+            try
+            {
+                var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
+                var (xhat, y, dx) = (new float[x.Length], new float[x.Length], new float[x.Length]);
+                var (dGamma, dBeta) = (new float[channels], new float[channels]);
+                BatchNormKernels.ForwardTraining(x, rows, channels, 1, 1e-3f, null, null, mean, variance, invStd, xhat, y);
+                BatchNormKernels.Backward(dy, xhat, invStd, rows, channels, 1, null, dGamma, dBeta, dx, true);
+                return [mean, variance, y, dGamma, dBeta, dx];
+            }
+            finally
+            {
+                Compute.Threads = saved;
+            }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+    }
+}
