@@ -86,6 +86,8 @@ internal static class WorkerPool
         for (int w = _workers.Length; w < needed; w++)
             workers[w] = new Worker(w);
         _workers = workers;
+        // An event's first blocking wait allocates its lock; take it here rather than inside a training step.
+        Done.Wait(1);
     }
 
     private sealed class Worker
@@ -101,6 +103,7 @@ internal static class WorkerPool
         private void Loop()
         {
             _inRegion = true;
+            Wake.Wait(1);
             while (true)
             {
                 Wake.Wait();

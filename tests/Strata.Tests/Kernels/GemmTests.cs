@@ -101,6 +101,27 @@ public class GemmTests
             }
     }
 
+    [Theory]
+    [InlineData(7, 33, 288, false, false)]
+    [InlineData(50, 288, 32, true, true)]
+    [InlineData(13, 20, 700, true, false)]
+    public void APackedBGivesTheSameProductAsPackingPerCall(int m, int n, int k, bool transA, bool transB)
+    {
+        var a = TestSupport.Random(10, 1, m * k).Data;
+        var b = TestSupport.Random(11, 1, k * n).Data;
+        var expected = new float[m * n];
+        Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, expected, n, m, n, k, false);
+        var packed = new Gemm.PackedB();
+        packed.Pack(b, transB ? k : n, transB, k, n);
+        var c = new float[m * n];
+        Gemm.Multiply(a, transA ? m : k, transA, packed, c, n, m, false);
+        Assert.Equal(expected, c);
+        // Accumulating adds each K block's sum in turn, as the per-call product does.
+        Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, expected, n, m, n, k, true);
+        Gemm.Multiply(a, transA ? m : k, transA, packed, c, n, m, true);
+        Assert.Equal(expected, c);
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
