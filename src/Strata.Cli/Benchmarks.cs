@@ -156,7 +156,7 @@ internal static class Benchmarks
             ["workload"] = "redwine", ["epochs"] = epochs, ["train_rows"] = tx.Dim(0), ["width"] = width, ["batch_size"] = batchSize,
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min,
             ["best_val_mae"] = history["val_loss"].Min(), ["allocated_bytes_per_step"] = timer.BytesPerStep,
-            ["peak_working_set_mb"] = Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 : null,
+            ["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
         });
     }
 

@@ -16,8 +16,6 @@ public static class NodeTimings
 
     public static bool Enabled { get; set; }
 
-    public static void Reset() => Totals.Clear();
-
     /// <summary>Every timed node, the most expensive first.</summary>
     public static IReadOnlyList<NodeTiming> Collect()
     {
@@ -29,21 +27,19 @@ public static class NodeTimings
             .ToList();
     }
 
-    internal static void Forward(Node node, int index)
-    {
-        long start = Stopwatch.GetTimestamp();
-        node.Forward();
-        long elapsed = Stopwatch.GetTimestamp() - start;
-        var t = Totals.GetValueOrDefault(node, (index, 0, 0, 0));
-        Totals[node] = (index, t.Forward + elapsed, t.Backward, t.Calls + 1);
-    }
+    internal static void Forward(Node node, int index) => Time(node, index, backward: false);
 
-    internal static void Backward(Node node, int index)
+    internal static void Backward(Node node, int index) => Time(node, index, backward: true);
+
+    private static void Time(Node node, int index, bool backward)
     {
         long start = Stopwatch.GetTimestamp();
-        node.Backward();
+        if (backward) node.Backward();
+        else node.Forward();
         long elapsed = Stopwatch.GetTimestamp() - start;
         var t = Totals.GetValueOrDefault(node, (index, 0, 0, 0));
-        Totals[node] = (index, t.Forward, t.Backward + elapsed, t.Calls);
+        Totals[node] = backward
+            ? (index, t.Forward, t.Backward + elapsed, t.Calls)
+            : (index, t.Forward + elapsed, t.Backward, t.Calls + 1);
     }
 }

@@ -76,9 +76,10 @@ internal static class BatchNormKernels
 
         private GridPass _pass;
         private int _rowsPerBlock, _rowBlocks, _groups;
-        // Per block and channel: mean and squared deviations (forward), Σdy and Σdy·x̂ (backward);
-        // then per channel the scale and shift the element passes apply.
-        private float[] _first = [], _second = [], _scale = [], _shift = [], _third = [];
+        // Per block and channel: the block's mean and squared deviations (forward), Σdy and Σdy·x̂ (backward).
+        private float[] _blockFirst = [], _blockSecond = [];
+        // Per channel, what the element passes apply: γ and β (forward); γ/σ, mean dy and mean dy·x̂ (backward).
+        private float[] _scale = [], _shift = [], _meanDyXHat = [];
 
         public void Clear() => X = Gamma = Beta = Mean = Variance = InvStd = XHat = Y = DGamma = DBeta = Dx = null;
 
@@ -89,11 +90,11 @@ internal static class BatchNormKernels
             _rowBlocks = (Outer + _rowsPerBlock - 1) / _rowsPerBlock;
             _groups = (Channels + ChannelsPerItem - 1) / ChannelsPerItem;
             int items = _rowBlocks * _groups;
-            Grow(ref _first, _rowBlocks * Channels);
-            Grow(ref _second, _rowBlocks * Channels);
+            Grow(ref _blockFirst, _rowBlocks * Channels);
+            Grow(ref _blockSecond, _rowBlocks * Channels);
             Grow(ref _scale, Channels);
             Grow(ref _shift, Channels);
-            Grow(ref _third, Channels);
+            Grow(ref _meanDyXHat, Channels);
             switch (Mode)
             {
                 case BatchNormMode.ForwardTraining:
@@ -134,8 +135,8 @@ internal static class BatchNormKernels
             int block = index / _groups, c0 = index % _groups * ChannelsPerItem;
             int width = Math.Min(ChannelsPerItem, Channels - c0);
             int r0 = block * _rowsPerBlock, r1 = Math.Min(Outer, r0 + _rowsPerBlock);
-            var partialFirst = _first.AsSpan(block * Channels + c0, width);
-            var partialSecond = _second.AsSpan(block * Channels + c0, width);
+            var partialFirst = _blockFirst.AsSpan(block * Channels + c0, width);
+            var partialSecond = _blockSecond.AsSpan(block * Channels + c0, width);
             switch (_pass)
             {
                 case GridPass.Moments:
@@ -146,7 +147,7 @@ internal static class BatchNormKernels
                     {
                         int o = r * Channels + c0;
                         NormalizeRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Y.AsSpan(o, width),
-                            _first.AsSpan(c0, width), InvStd.AsSpan(c0, width), _scale.AsSpan(c0, width), _shift.AsSpan(c0, width));
+                            Mean.AsSpan(c0, width), InvStd.AsSpan(c0, width), _scale.AsSpan(c0, width), _shift.AsSpan(c0, width));
                     }
                     break;
                 case GridPass.GradientSums:
@@ -164,7 +165,7 @@ internal static class BatchNormKernels
                     {
                         int o = r * Channels + c0;
                         InputGradientRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Dx.AsSpan(o, width),
-                            _scale.AsSpan(c0, width), _shift.AsSpan(c0, width), _third.AsSpan(c0, width));
+                            _scale.AsSpan(c0, width), _shift.AsSpan(c0, width), _meanDyXHat.AsSpan(c0, width));
                     }
                     break;
             }
@@ -187,12 +188,12 @@ internal static class BatchNormKernels
             for (int c = 0; c < Channels; c++)
             {
                 double sum = 0;
-                for (int b = 0; b < _rowBlocks; b++) sum += (double)_first[b * Channels + c] * BlockRows(b);
+                for (int b = 0; b < _rowBlocks; b++) sum += (double)_blockFirst[b * Channels + c] * BlockRows(b);
                 double mean = sum / n, squares = 0;
                 for (int b = 0; b < _rowBlocks; b++)
                 {
-                    double d = _first[b * Channels + c] - mean;
-                    squares += _second[b * Channels + c] + d * d * BlockRows(b);
+                    double d = _blockFirst[b * Channels + c] - mean;
+                    squares += _blockSecond[b * Channels + c] + d * d * BlockRows(b);
                 }
                 Mean![c] = (float)mean;
                 Variance![c] = (float)(squares / n);
@@ -205,7 +206,6 @@ internal static class BatchNormKernels
         {
             for (int c = 0; c < Channels; c++)
             {
-                _first[c] = Mean![c];
                 InvStd![c] = 1f / MathF.Sqrt(Variance![c] + Epsilon);
                 _scale[c] = Gamma is null ? 1f : Gamma[c];
                 _shift[c] = Beta is null ? 0f : Beta[c];
@@ -221,15 +221,15 @@ internal static class BatchNormKernels
                 float sumDy = 0, sumDyXHat = 0;
                 for (int b = 0; b < _rowBlocks; b++)
                 {
-                    sumDy += _first[b * Channels + c];
-                    sumDyXHat += _second[b * Channels + c];
+                    sumDy += _blockFirst[b * Channels + c];
+                    sumDyXHat += _blockSecond[b * Channels + c];
                 }
                 if (DBeta is not null) DBeta[c] += sumDy;
                 if (DGamma is not null) DGamma[c] += sumDyXHat;
                 bool training = Mode == BatchNormMode.BackwardTraining;
                 _scale[c] = (Gamma is null ? 1f : Gamma[c]) * InvStd![c];
                 _shift[c] = training ? sumDy * invN : 0f;
-                _third[c] = training ? sumDyXHat * invN : 0f;
+                _meanDyXHat[c] = training ? sumDyXHat * invN : 0f;
             }
             return Dx is not null;
         }

@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Strata.Kernels;
+
+// Register transposes for packing and the micro-kernels that multiply packed panels.
+internal static unsafe partial class Gemm
+{
+    // dst row p (stride dstStride) = column p of the 8×8 block at src (stride srcStride).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        var (t0, t1, t2, t3, t4, t5, t6, t7) = Transpose(
+            Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride),
+            Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride),
+            Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride),
+            Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride));
+        Avx.Store(dst, t0); Avx.Store(dst + dstStride, t1);
+        Avx.Store(dst + 2 * dstStride, t2); Avx.Store(dst + 3 * dstStride, t3);
+        Avx.Store(dst + 4 * dstStride, t4); Avx.Store(dst + 5 * dstStride, t5);
+        Avx.Store(dst + 6 * dstStride, t6); Avx.Store(dst + 7 * dstStride, t7);
+    }
+
+    // Eight columns of six rows into eight consecutive groups of six; writes two floats past the last group.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeSixRows(float* src, long srcStride, float* dst)
+    {
+        var zero = Vector256<float>.Zero;
+        var (t0, t1, t2, t3, t4, t5, t6, t7) = Transpose(
+            Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride),
+            Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride),
+            Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride), zero, zero);
+        Avx.Store(dst, t0); Avx.Store(dst + 6, t1); Avx.Store(dst + 12, t2); Avx.Store(dst + 18, t3);
+        Avx.Store(dst + 24, t4); Avx.Store(dst + 30, t5); Avx.Store(dst + 36, t6); Avx.Store(dst + 42, t7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>,
+        Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Transpose(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7)
+    {
+        var u0 = Avx.UnpackLow(r0, r1); var u1 = Avx.UnpackHigh(r0, r1);
+        var u2 = Avx.UnpackLow(r2, r3); var u3 = Avx.UnpackHigh(r2, r3);
+        var u4 = Avx.UnpackLow(r4, r5); var u5 = Avx.UnpackHigh(r4, r5);
+        var u6 = Avx.UnpackLow(r6, r7); var u7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(u0, u2, 0x44); var s1 = Avx.Shuffle(u0, u2, 0xEE);
+        var s2 = Avx.Shuffle(u1, u3, 0x44); var s3 = Avx.Shuffle(u1, u3, 0xEE);
+        var s4 = Avx.Shuffle(u4, u6, 0x44); var s5 = Avx.Shuffle(u4, u6, 0xEE);
+        var s6 = Avx.Shuffle(u5, u7, 0x44); var s7 = Avx.Shuffle(u5, u7, 0xEE);
+        return (Avx.Permute2x128(s0, s4, 0x20), Avx.Permute2x128(s1, s5, 0x20),
+            Avx.Permute2x128(s2, s6, 0x20), Avx.Permute2x128(s3, s7, 0x20),
+            Avx.Permute2x128(s0, s4, 0x31), Avx.Permute2x128(s1, s5, 0x31),
+            Avx.Permute2x128(s2, s6, 0x31), Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernelAvx(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
+    {
+        Vector256<float> c00 = Vector256<float>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        Vector256<float> c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Avx.LoadAlignedVector256(b);
+            var b1 = Avx.LoadAlignedVector256(b + 8);
+            var a0 = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+            var a4 = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+            var a5 = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            a += Mr;
+            b += Nr;
+        }
+
+        if (mr == Mr && nr == Nr)
+        {
+            Store(c, c00, c01, accumulate); c += ldc;
+            Store(c, c10, c11, accumulate); c += ldc;
+            Store(c, c20, c21, accumulate); c += ldc;
+            Store(c, c30, c31, accumulate); c += ldc;
+            Store(c, c40, c41, accumulate); c += ldc;
+            Store(c, c50, c51, accumulate);
+            return;
+        }
+
+        float* tile = stackalloc float[Mr * Nr];
+        c00.Store(tile); c01.Store(tile + 8);
+        c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40);
+        c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72);
+        c50.Store(tile + 80); c51.Store(tile + 88);
+        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool accumulate)
+    {
+        if (accumulate)
+        {
+            lo = Avx.Add(lo, Avx.LoadVector256(c));
+            hi = Avx.Add(hi, Avx.LoadVector256(c + 8));
+        }
+        Avx.Store(c, lo);
+        Avx.Store(c + 8, hi);
+    }
+
+    private static void StoreEdge(float* tile, float* c, int ldc, int mr, int nr, bool accumulate)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            float* row = c + (long)r * ldc;
+            float* t = tile + r * Nr;
+            if (accumulate)
+                for (int j = 0; j < nr; j++) row[j] += t[j];
+            else
+                for (int j = 0; j < nr; j++) row[j] = t[j];
+        }
+    }
+
+    /// <summary>The portable kernel: the same packed layout and summation order, scalar FMAs.</summary>
+    private static void MicroKernelScalar(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
+    {
+        float* tile = stackalloc float[Mr * Nr];
+        new Span<float>(tile, Mr * Nr).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < Mr; r++)
+            {
+                float ar = a[r];
+                float* t = tile + r * Nr;
+                for (int j = 0; j < Nr; j++) t[j] = MathF.FusedMultiplyAdd(ar, b[j], t[j]);
+            }
+            a += Mr;
+            b += Nr;
+        }
+        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+    }
+}

@@ -1,0 +1,236 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Strata.Kernels;
+
+// The packed product: both operands packed into panels, then C computed tile by tile.
+internal static unsafe partial class Gemm
+{
+    private sealed class GemmTask : ParallelTask
+    {
+        private float* _a, _b, _c;
+        private int _lda, _ldb, _ldc, _m, _n, _k, _kc, _mPanels, _nPanels, _kBlocks, _rowBlock, _columnBlock, _columnBlocks;
+        private bool _transA, _transB, _accumulate, _packB;
+        private float* _aPack, _ownBPack, _bPack;
+        private long _aPackLength, _ownBPackLength;
+        private readonly PackTask _packing;
+
+        public GemmTask() => _packing = new PackTask(this);
+
+        private int Tiles { get; set; }
+
+        public void Set(float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate)
+        {
+            _a = a; _c = c;
+            (_lda, _transA, _ldc) = (lda, transA, ldc);
+            (_m, _n, _k, _accumulate) = (m, n, k, accumulate);
+            _mPanels = (m + Mr - 1) / Mr;
+            _nPanels = (n + Nr - 1) / Nr;
+            _kc = KBlockDepth(k);
+            _kBlocks = (k + _kc - 1) / _kc;
+            Ensure(ref _aPack, ref _aPackLength, (long)_mPanels * Mr * k);
+
+            // Smaller tiles when there are too few to keep every thread busy; the sums do not change.
+            int wanted = 4 * WorkerPool.AvailableThreads;
+            _rowBlock = RowBlock;
+            _columnBlock = ColumnBlock;
+            while (TileCount() < wanted && _columnBlock > 4 * Nr) _columnBlock /= 2;
+            while (TileCount() < wanted && _rowBlock > 4 * Mr) _rowBlock /= 2;
+            _columnBlocks = (n + _columnBlock - 1) / _columnBlock;
+            Tiles = TileCount();
+        }
+
+        /// <summary>B to pack from (then into <paramref name="packed"/> or this task's buffer), or, with b null, packed already.</summary>
+        public void SetB(float* b, int ldb, bool transB, PackedB? packed)
+        {
+            _b = b;
+            (_ldb, _transB, _packB) = (ldb, transB, b != null);
+            if (packed is not null)
+            {
+                _bPack = packed.Data;
+            }
+            else
+            {
+                Ensure(ref _ownBPack, ref _ownBPackLength, (long)_nPanels * Nr * _k);
+                _bPack = _ownBPack;
+            }
+        }
+
+        public void Run()
+        {
+            WorkerPool.Run(_packing, (_mPanels + (_packB ? _nPanels : 0)) * _kBlocks);
+            WorkerPool.Run(this, Tiles);
+            Clear();
+        }
+
+        public void PackOnly()
+        {
+            WorkerPool.Run(_packing, _nPanels * _kBlocks);
+            Clear();
+        }
+
+        private int TileCount() => ((_m + _rowBlock - 1) / _rowBlock) * ((_n + _columnBlock - 1) / _columnBlock);
+
+        private void Clear() => _a = _b = _c = _bPack = null;
+
+        private static void Ensure(ref float* buffer, ref long length, long needed)
+        {
+            if (needed <= length) return;
+            if (buffer != null) NativeMemory.AlignedFree(buffer);
+            buffer = (float*)NativeMemory.AlignedAlloc((nuint)needed * sizeof(float), 64);
+            length = needed;
+        }
+
+        // Panels of K block kb start at kb·kc·(panels·width): every earlier block is a full kc deep.
+        private float* APanel(int kb, int panel, int kc) => _aPack + (long)kb * _kc * _mPanels * Mr + (long)panel * Mr * kc;
+
+        private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * Nr + (long)panel * Nr * kc;
+
+        public void Pack(int item)
+        {
+            int aItems = _mPanels * _kBlocks;
+            if (item < aItems)
+            {
+                int kb = item / _mPanels, panel = item % _mPanels;
+                int p0 = kb * _kc, kc = Math.Min(_kc, _k - p0);
+                PackAPanel(APanel(kb, panel, kc), panel * Mr, p0, kc);
+            }
+            else
+            {
+                item -= aItems;
+                int kb = item / _nPanels, panel = item % _nPanels;
+                int p0 = kb * _kc, kc = Math.Min(_kc, _k - p0);
+                PackBPanel(BPanel(kb, panel, kc), panel * Nr, p0, kc);
+            }
+        }
+
+        private void PackAPanel(float* dst, int i0, int p0, int kc)
+        {
+            int rows = Math.Min(Mr, _m - i0);
+            if (!_transA && rows == Mr && UseAvx)
+            {
+                // Eight columns of the six rows at a time, transposed in registers; each 8-wide store
+                // spills two lanes that the next one overwrites, so the last group goes lane by lane.
+                float* src = _a + (long)i0 * _lda + p0;
+                int p = 0;
+                for (; p + 8 < kc; p += 8)
+                    TransposeSixRows(src + p, _lda, dst + p * Mr);
+                for (; p < kc; p++)
+                    for (int r = 0; r < Mr; r++) dst[p * Mr + r] = src[(long)r * _lda + p];
+                return;
+            }
+            if (!_transA)
+            {
+                for (int r = 0; r < Mr; r++)
+                {
+                    if (r < rows)
+                    {
+                        float* src = _a + (long)(i0 + r) * _lda + p0;
+                        for (int p = 0; p < kc; p++) dst[p * Mr + r] = src[p];
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++) dst[p * Mr + r] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = _a + (long)(p0 + p) * _lda + i0;
+                    float* d = dst + p * Mr;
+                    int r = 0;
+                    for (; r < rows; r++) d[r] = src[r];
+                    for (; r < Mr; r++) d[r] = 0f;
+                }
+            }
+        }
+
+        private void PackBPanel(float* dst, int j0, int p0, int kc)
+        {
+            int cols = Math.Min(Nr, _n - j0);
+            if (!_transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = _b + (long)(p0 + p) * _ldb + j0;
+                    float* d = dst + p * Nr;
+                    if (cols == Nr)
+                    {
+                        Unsafe.CopyBlockUnaligned(d, src, Nr * sizeof(float));
+                    }
+                    else
+                    {
+                        int c = 0;
+                        for (; c < cols; c++) d[c] = src[c];
+                        for (; c < Nr; c++) d[c] = 0f;
+                    }
+                }
+            }
+            else if (cols == Nr && UseAvx)
+            {
+                float* src = _b + (long)j0 * _ldb + p0;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(src + p, _ldb, dst + p * Nr, Nr);
+                    Transpose8x8(src + 8L * _ldb + p, _ldb, dst + p * Nr + 8, Nr);
+                }
+                for (; p < kc; p++)
+                    for (int c = 0; c < Nr; c++) dst[p * Nr + c] = src[(long)c * _ldb + p];
+            }
+            else
+            {
+                for (int c = 0; c < Nr; c++)
+                {
+                    if (c < cols)
+                    {
+                        float* src = _b + (long)(j0 + c) * _ldb + p0;
+                        for (int p = 0; p < kc; p++) dst[p * Nr + c] = src[p];
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++) dst[p * Nr + c] = 0f;
+                    }
+                }
+            }
+        }
+
+        public override void Execute(int tile)
+        {
+            int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
+            int rowPanelEnd = Math.Min(_mPanels, rowPanel0 + _rowBlock / Mr);
+            int columnPanel0 = tile % _columnBlocks * (_columnBlock / Nr);
+            int columnPanelEnd = Math.Min(_nPanels, columnPanel0 + _columnBlock / Nr);
+            bool avx = UseAvx;
+            for (int kb = 0; kb < _kBlocks; kb++)
+            {
+                int kc = Math.Min(_kc, _k - kb * _kc);
+                bool accumulate = _accumulate || kb > 0;
+                for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                {
+                    int j = jp * Nr;
+                    int nr = Math.Min(Nr, _n - j);
+                    float* bp = BPanel(kb, jp, kc);
+                    for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
+                    {
+                        int i = ip * Mr;
+                        int mr = Math.Min(Mr, _m - i);
+                        float* ap = APanel(kb, ip, kc);
+                        float* c = _c + (long)i * _ldc + j;
+                        if (avx) MicroKernelAvx(kc, ap, bp, c, _ldc, mr, nr, accumulate);
+                        else MicroKernelScalar(kc, ap, bp, c, _ldc, mr, nr, accumulate);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class PackTask(GemmTask owner) : ParallelTask
+    {
+        public override void Execute(int item) => owner.Pack(item);
+    }
+}
