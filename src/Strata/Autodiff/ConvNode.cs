@@ -184,35 +184,35 @@ internal sealed class ConvNode : Node
     {
         var g = _g;
         for (int row = 0; row < count; row++)
+        {
+            int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
+            var dst = cols.Slice(row * _k, _k);
+            for (int i = 0; i < g.WindowHeight; i++)
+            {
+                int ih = g.InputRow(oh, i);
+                int iw0 = g.InputColumn(ow, 0);
+                // One group, dilation 1, the whole kernel row inside: kw·C contiguous values, one copy.
+                if (_groups == 1 && g.DilationWidth == 1 && ih >= 0 && ih < g.Height && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
                 {
-                    int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
-                    var dst = cols.Slice(row * _k, _k);
-                    for (int i = 0; i < g.WindowHeight; i++)
+                    x.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels)
+                        .CopyTo(dst.Slice(i * g.WindowWidth * g.Channels));
+                    continue;
+                }
+                for (int j = 0; j < g.WindowWidth; j++)
+                {
+                    int iw = iw0 + j * g.DilationWidth;
+                    int tap = (i * g.WindowWidth + j) * _inPerGroup;
+                    bool inside = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width;
+                    int source = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
+                    for (int grp = 0; grp < _groups; grp++)
                     {
-                        int ih = g.InputRow(oh, i);
-                        int iw0 = g.InputColumn(ow, 0);
-                        // One group, dilation 1, the whole kernel row inside: kw·C contiguous values, one copy.
-                        if (_groups == 1 && g.DilationWidth == 1 && ih >= 0 && ih < g.Height && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
-                        {
-                            x.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels)
-                                .CopyTo(dst.Slice(i * g.WindowWidth * g.Channels));
-                            continue;
-                        }
-                        for (int j = 0; j < g.WindowWidth; j++)
-                        {
-                            int iw = iw0 + j * g.DilationWidth;
-                            int tap = (i * g.WindowWidth + j) * _inPerGroup;
-                            bool inside = ih >= 0 && ih < g.Height && iw >= 0 && iw < g.Width;
-                            int source = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
-                            for (int grp = 0; grp < _groups; grp++)
-                            {
-                                var d = dst.Slice(grp * _kPerGroup + tap, _inPerGroup);
-                                if (inside) x.AsSpan(source + grp * _inPerGroup, _inPerGroup).CopyTo(d);
-                                else d.Clear();
-                            }
-                        }
+                        var d = dst.Slice(grp * _kPerGroup + tap, _inPerGroup);
+                        if (inside) x.AsSpan(source + grp * _inPerGroup, _inPerGroup).CopyTo(d);
+                        else d.Clear();
                     }
                 }
+            }
+        }
     }
 
     // col2im: adds each patch gradient back to the input positions it was read from.
@@ -220,34 +220,34 @@ internal sealed class ConvNode : Node
     {
         var g = _g;
         for (int row = 0; row < count; row++)
+        {
+            int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
+            var src = cols.Slice(row * _k, _k);
+            for (int i = 0; i < g.WindowHeight; i++)
+            {
+                int ih = g.InputRow(oh, i);
+                if (ih < 0 || ih >= g.Height) continue;
+                int iw0 = g.InputColumn(ow, 0);
+                if (_groups == 1 && g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
                 {
-                    int oh = (p0 + row) / g.OutputWidth, ow = (p0 + row) % g.OutputWidth;
-                    var src = cols.Slice(row * _k, _k);
-                    for (int i = 0; i < g.WindowHeight; i++)
+                    var d = dx.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels);
+                    RowKernels.Add(d, src.Slice(i * g.WindowWidth * g.Channels, d.Length), d);
+                    continue;
+                }
+                for (int j = 0; j < g.WindowWidth; j++)
+                {
+                    int iw = iw0 + j * g.DilationWidth;
+                    if (iw < 0 || iw >= g.Width) continue;
+                    int tap = (i * g.WindowWidth + j) * _inPerGroup;
+                    int target = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
+                    for (int grp = 0; grp < _groups; grp++)
                     {
-                        int ih = g.InputRow(oh, i);
-                        if (ih < 0 || ih >= g.Height) continue;
-                        int iw0 = g.InputColumn(ow, 0);
-                        if (_groups == 1 && g.DilationWidth == 1 && iw0 >= 0 && iw0 + g.WindowWidth <= g.Width)
-                        {
-                            var d = dx.AsSpan(((n * g.Height + ih) * g.Width + iw0) * g.Channels, g.WindowWidth * g.Channels);
-                            RowKernels.Add(d, src.Slice(i * g.WindowWidth * g.Channels, d.Length), d);
-                            continue;
-                        }
-                        for (int j = 0; j < g.WindowWidth; j++)
-                        {
-                            int iw = iw0 + j * g.DilationWidth;
-                            if (iw < 0 || iw >= g.Width) continue;
-                            int tap = (i * g.WindowWidth + j) * _inPerGroup;
-                            int target = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
-                            for (int grp = 0; grp < _groups; grp++)
-                            {
-                                var d = dx.AsSpan(target + grp * _inPerGroup, _inPerGroup);
-                                RowKernels.Add(d, src.Slice(grp * _kPerGroup + tap, _inPerGroup), d);
-                            }
-                        }
+                        var d = dx.AsSpan(target + grp * _inPerGroup, _inPerGroup);
+                        RowKernels.Add(d, src.Slice(grp * _kPerGroup + tap, _inPerGroup), d);
                     }
                 }
+            }
+        }
     }
 
     private void DepthwiseForward(float[] x, float[] kernel, float[] z, int image0, int images)

@@ -32,8 +32,10 @@ internal static unsafe partial class Gemm
             _kBlocks = (k + _kc - 1) / _kc;
             Ensure(ref _aPack, ref _aPackLength, (long)_mPanels * Mr * k);
 
-            // Smaller tiles when there are too few to keep every thread busy; the sums do not change.
-            int wanted = 4 * WorkerPool.AvailableThreads;
+            // Smaller tiles when there are too few to keep every thread busy (one thread, as inside a
+            // convolution's region, needs no more than one); the sums do not change.
+            int threads = WorkerPool.AvailableThreads;
+            int wanted = threads == 1 ? 1 : 4 * threads;
             _rowBlock = RowBlock;
             _columnBlock = ColumnBlock;
             while (TileCount() < wanted && _columnBlock > 4 * Nr) _columnBlock /= 2;
