@@ -49,6 +49,15 @@ internal sealed class Arguments
             ? v : throw new StrataException($"Option --{name} expects an integer. Received: '{s}'");
     }
 
+    /// <summary>Rejects options the command does not know and fewer than <paramref name="minimum"/> positional arguments.</summary>
+    public void FinishAtLeast(string command, int minimum)
+    {
+        var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
+        if (unknown.Count > 0) throw new StrataException($"Unknown option --{unknown[0]} for 'strata {command}'.");
+        if (Positional.Count < minimum)
+            throw new StrataException($"'strata {command}' expects at least {minimum} argument{(minimum == 1 ? "" : "s")}; received {Positional.Count}. See 'strata help'.");
+    }
+
     /// <summary>Rejects options the command does not know and a wrong number of positional arguments.</summary>
     public void Finish(string command, int positional)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Strata;
+using Strata.Advice;
 using Strata.Autodiff;
 using Strata.Data;
 using Strata.IO;
@@ -13,16 +14,34 @@ namespace Strata.Cli;
 /// <summary>The strata command: train, summary, predict. Errors print one line and exit non-zero.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["verbose", "help", "profile"];
+    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules"];
 
     public const string Usage = """
         Usage: strata <command> [options]
 
         Commands:
-          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N]
+          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N] [--no-lint]
                 Train the model a spec describes; writes history.csv, learning-curves.svg
                 and model.strata to DIR (default runs/<spec name>). --limit keeps the first
                 N training rows or images. An image set's test accuracy is printed at the end.
+                The lint findings are printed first (--no-lint silences them).
+          lint SPEC.json|MODEL.strata [--fix [--output F.json]] [--rules ID,...] [--min-severity info|warning|error] [--json]
+                Check the order and settings of the layers (Dropout, BatchNormalization,
+                pooling, activations), the loss, the fit settings and the data; each finding
+                says what, why, what to change and where the reasoning comes from. --fix
+                writes a corrected spec (default SPEC-fixed.json). --list-rules lists the
+                rules. Exits 1 when a warning or an error is left.
+          diagnose SPEC.json|MODEL.strata [--data X.csv | --spec SPEC.json] [--rows N] [--json]
+                Measure a model on data: per BatchNormalization layer the variance of its
+                input in training vs inference mode (variance shift) and the gap between its
+                moving and true statistics; the effect of recalibrating them on predictions;
+                dead ReLU and saturated sigmoid/tanh units. A spec is trained first
+                (--epochs N, --out DIR). Uses the spec's training rows (at most --rows, 10000).
+          compare SPEC_A.json SPEC_B.json ... [--seeds N] [--epochs N] [--limit N] [--metric KEY] [--out DIR] [--json]
+                Train each spec with seeds 0..N-1 (default 3) and print the mean ± standard
+                deviation of the best validation metric (default val_loss), the epoch of the
+                best, the metric with recalibrated BatchNormalization statistics and the
+                measured variance shift.
           evaluate MODEL.strata --data X.csv|IDX-DIRECTORY
                 The loss and metrics on a CSV holding the model's target column, or on the
                 test images of a Fashion-MNIST directory.
@@ -70,7 +89,10 @@ public static class CommandLine
                 "recalibrate" => Recalibrate(a, output),
                 "evaluate" => Evaluate(a, output),
                 "bench" => Bench(a, output),
-                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, summary, predict, evaluate, recalibrate, bench, help."),
+                "lint" => AdviceCommands.Lint(a, output),
+                "diagnose" => AdviceCommands.Diagnose(a, output),
+                "compare" => AdviceCommands.Compare(a, output),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, lint, diagnose, compare, summary, predict, evaluate, recalibrate, bench, help."),
             };
         }
         catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
@@ -91,6 +113,7 @@ public static class CommandLine
     {
         int? epochs = a.Int("epochs"), seed = a.Int("seed"), limit = a.Int("limit");
         string? outDir = a.String("out");
+        bool lint = !a.Flag("no-lint");
         a.Finish("train", 1);
         var spec = TrainingSpec.Load(a.Positional[0]);
         if (epochs is int e)
@@ -105,9 +128,16 @@ public static class CommandLine
             spec.Limit = l;
         }
         string directory = outDir ?? Path.Combine("runs", spec.Name);
+        var data = SpecData.Load(spec);
+        if (lint)
+        {
+            var findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec, data));
+            if (findings.Count > 0)
+                output.Write(Advice.LintReport.ToText(findings, $"lint {a.Positional[0]}", brief: true) + "  (details: strata lint " + a.Positional[0] + "; silence: --no-lint)\n\n");
+        }
         output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();
-        var result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out);
+        var result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Done in {clock.Elapsed.TotalSeconds:F1}s. Best {(result.History.Contains("val_loss") ? "val_loss" : "loss")}: {result.BestValidationLoss:F4} at epoch {result.BestEpoch}."));
         if (result.Test is { } test)
@@ -125,11 +155,7 @@ public static class CommandLine
         {
             var spec = TrainingSpec.Load(path);
             model = Sequential.FromConfig(spec.Model, spec.Seed);
-            if (!model.IsBuilt)
-            {
-                var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
-                model.Build([-1, table.Columns.Count - 1]);
-            }
+            if (!model.IsBuilt) model.Build([-1, .. SpecData.Load(spec).TrainX.ShapeArray()[1..]]);
         }
         else
         {
@@ -147,7 +173,7 @@ public static class CommandLine
         a.Finish("predict", 1);
         if (seed is not null && mcSamples is null) throw new StrataException("Option --seed of 'strata predict' only applies with --mc-samples.");
         var model = Sequential.Load(a.Positional[0]);
-        var x = Features(model, CsvTable.Load(input), input);
+        var x = Features(model, LoadTable(model, input, out _), input);
         Tensor y;
         Tensor? deviation = null;
         if (mcSamples is int samples)
@@ -190,13 +216,12 @@ public static class CommandLine
         a.Finish("recalibrate", 1);
         string modelPath = a.Positional[0];
         var model = Sequential.Load(modelPath);
-        var table = CsvTable.Load(data);
+        var table = LoadTable(model, data, out string? target);
         var x = Features(model, table, data);
         var dataSpec = model.Metadata?["spec"]?["data"] as System.Text.Json.Nodes.JsonObject;
-        string? target = dataSpec?["target"]?.GetValue<string>();
         (Tensor X, Tensor Y, string Label)? evaluation = null;
         var calibration = x;
-        if (target is not null && table.Columns.Contains(target) && model.Loss is not null)
+        if (target is not null && model.Loss is not null)
         {
             var y = table.Select([target]);
             double split = dataSpec?["validation_split"] is { } vs ? vs.GetValue<double>() : 0;
@@ -273,10 +298,10 @@ public static class CommandLine
         }
         else
         {
-            var table = CsvTable.Load(data);
-            string target = model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>()
-                ?? throw new StrataException($"{a.Positional[0]}: the model does not record its target column, so '{data}' cannot be split into inputs and targets.");
-            if (!table.Columns.Contains(target)) throw new StrataException($"{data}: there is no column '{target}' (the model's target).");
+            var table = LoadTable(model, data, out string? target);
+            if (model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>() is not string recorded)
+                throw new StrataException($"{a.Positional[0]}: the model does not record its target column, so '{data}' cannot be split into inputs and targets.");
+            if (target is null) throw new StrataException($"{data}: there is no column '{recorded}' (the model's target).");
             x = Features(model, table, data);
             y = table.Select([target]);
             output.WriteLine($"Evaluating on the {x.Dim(0)} rows of {data}");
@@ -286,8 +311,24 @@ public static class CommandLine
         return 0;
     }
 
+    /// <summary>
+    /// A CSV for a model: only its feature columns and its target column (when the file has it), so
+    /// text columns elsewhere in the file do no harm. <paramref name="target"/> is the target's name when present.
+    /// </summary>
+    internal static CsvTable LoadTable(Sequential model, string path, out string? target)
+    {
+        var header = CsvTable.Header(path);
+        string? recorded = model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>();
+        target = recorded is not null && header.Contains(recorded) ? recorded : null;
+        if (model.FeatureNames is not { } names) return CsvTable.Load(path);
+        var missing = names.Where(n => !header.Contains(n)).ToList();
+        if (missing.Count > 0)
+            throw new StrataException($"{path}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
+        return CsvTable.Load(path, null, target is null ? names.ToArray() : names.Append(target).ToArray());
+    }
+
     /// <summary>The model's input columns from a table: by name when the model knows its feature names, else all columns.</summary>
-    private static Tensor Features(Sequential model, CsvTable table, string path)
+    internal static Tensor Features(Sequential model, CsvTable table, string path)
     {
         if (model.FeatureNames is { } names)
         {

@@ -7,20 +7,26 @@ namespace Strata.Data;
 /// <summary>
 /// A numeric CSV table: a header of column names and rows of float values. The delimiter is
 /// detected from the header (';', ',', tab) unless given; quoted fields, a UTF-8 BOM and CRLF line
-/// endings are accepted. A bad value names the file, line and column.
+/// endings are accepted. A bad value names the file, line and column. A table may keep only some
+/// columns, so files with text columns (names, identifiers) can be read, and may keep text columns
+/// as strings (for grouping rows, e.g. by artist).
 /// </summary>
 public sealed class CsvTable
 {
-    private CsvTable(string source, string[] columns, float[] values, int rows)
+    private CsvTable(string source, string[] columns, float[] values, int rows, Dictionary<string, string[]> text)
     {
         Source = source;
         Columns = columns;
         Values = values;
         Rows = rows;
+        _text = text;
     }
+
+    private readonly Dictionary<string, string[]> _text;
 
     public string Source { get; }
 
+    /// <summary>The numeric columns, in file order.</summary>
     public IReadOnlyList<string> Columns { get; }
 
     public int Rows { get; }
@@ -28,26 +34,52 @@ public sealed class CsvTable
     /// <summary>Row-major values, Rows × Columns.Count.</summary>
     public float[] Values { get; }
 
-    public static CsvTable Load(string path, char? delimiter = null)
+    /// <param name="path">The CSV file.</param>
+    /// <param name="delimiter">The field separator; null detects it from the header.</param>
+    /// <param name="columns">The numeric columns to keep; null keeps every column that is not a text column.</param>
+    /// <param name="textColumns">Columns kept as strings, not parsed; see <see cref="Text"/>.</param>
+    public static CsvTable Load(string path, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null)
     {
         if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter);
+        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns);
     }
 
-    public static CsvTable Parse(string text, string source, char? delimiter = null)
+    /// <summary>The column names in a CSV file's header, without reading its rows.</summary>
+    public static IReadOnlyList<string> Header(string path, char? delimiter = null)
+    {
+        if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
+        int number = 0;
+        foreach (var raw in File.ReadLines(path, Encoding.UTF8))
+        {
+            number++;
+            string line = raw.TrimStart('\uFEFF').TrimEnd('\r');
+            if (line.Trim().Length == 0) continue;
+            return SplitFields(line, delimiter ?? Detect(line), path, number).Select(c => c.Trim()).ToArray();
+        }
+        throw new StrataException($"{path}: the file is empty.");
+    }
+
+    public static CsvTable Parse(string text, string source, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null)
     {
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var lines = text.Split('\n');
         int headerLine = 0;
         while (headerLine < lines.Length && lines[headerLine].Trim().Length == 0) headerLine++;
         if (headerLine == lines.Length) throw new StrataException($"{source}: the file is empty.");
-        string header = lines[headerLine].TrimEnd('\r');
-        char d = delimiter ?? Detect(header);
-        var columns = SplitFields(header, d, source, headerLine + 1).Select(c => c.Trim()).ToArray();
-        for (int c = 0; c < columns.Length; c++)
-            if (columns[c].Length == 0) throw new StrataException($"{source}:{headerLine + 1}: column {c + 1} of the header has no name.");
-        var duplicate = columns.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1);
+        string headerText = lines[headerLine].TrimEnd('\r');
+        char d = delimiter ?? Detect(headerText);
+        var header = SplitFields(headerText, d, source, headerLine + 1).Select(c => c.Trim()).ToArray();
+        for (int c = 0; c < header.Length; c++)
+            if (header[c].Length == 0) throw new StrataException($"{source}:{headerLine + 1}: column {c + 1} of the header has no name.");
+        var duplicate = header.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new StrataException($"{source}:{headerLine + 1}: the header names column '{duplicate.Key}' twice.");
+        foreach (var name in (columns ?? []).Concat(textColumns ?? []))
+            if (!header.Contains(name)) throw new StrataException($"{source}: there is no column '{name}'. Columns: {string.Join(", ", header)}.");
+        // What each field of a row becomes: a number, a string, or nothing.
+        var kinds = header.Select(name => textColumns?.Contains(name) == true ? FieldKind.Text
+            : columns is null || columns.Contains(name) ? FieldKind.Number : FieldKind.Skipped).ToArray();
+        var numeric = header.Where((_, c) => kinds[c] == FieldKind.Number).ToArray();
+        var textValues = header.Where((_, c) => kinds[c] == FieldKind.Text).ToDictionary(name => name, _ => new List<string>());
 
         var values = new List<float>();
         int rows = 0;
@@ -56,24 +88,33 @@ public sealed class CsvTable
             string line = lines[i].TrimEnd('\r');
             if (line.Trim().Length == 0) continue;
             var fields = SplitFields(line, d, source, i + 1);
-            if (fields.Count != columns.Length)
-                throw new StrataException($"{source}:{i + 1}: expected {columns.Length} fields (as in the header) but found {fields.Count}.");
+            if (fields.Count != header.Length)
+                throw new StrataException($"{source}:{i + 1}: expected {header.Length} fields (as in the header) but found {fields.Count}.");
             for (int c = 0; c < fields.Count; c++)
             {
+                if (kinds[c] == FieldKind.Skipped) continue;
                 string field = fields[c].Trim();
+                if (kinds[c] == FieldKind.Text) { textValues[header[c]].Add(field); continue; }
                 if (field.Length == 0)
-                    throw new StrataException($"{source}:{i + 1}: column '{columns[c]}' (column {c + 1}) is empty.");
+                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) is empty.");
                 if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new StrataException($"{source}:{i + 1}: column '{columns[c]}' (column {c + 1}) has the non-numeric value '{field}'.");
+                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-numeric value '{field}'.");
                 if (!float.IsFinite(v))
-                    throw new StrataException($"{source}:{i + 1}: column '{columns[c]}' (column {c + 1}) has the non-finite value '{field}'.");
+                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-finite value '{field}'.");
                 values.Add(v);
             }
             rows++;
         }
         if (rows == 0) throw new StrataException($"{source}: the file has a header but no data rows.");
-        return new CsvTable(source, columns, values.ToArray(), rows);
+        return new CsvTable(source, numeric, values.ToArray(), rows, textValues.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
     }
+
+    private enum FieldKind { Number, Text, Skipped }
+
+    /// <summary>A text column's values, one per row.</summary>
+    public IReadOnlyList<string> Text(string name) =>
+        _text.TryGetValue(name, out var values) ? values
+            : throw new StrataException($"{Source}: column '{name}' was not read as text. Text columns: {(_text.Count == 0 ? "none" : string.Join(", ", _text.Keys))}.");
 
     public int ColumnIndex(string name)
     {
@@ -93,12 +134,16 @@ public sealed class CsvTable
         return t;
     }
 
-    /// <summary>Every column but <paramref name="target"/> as features, and the target as a [rows, 1] tensor.</summary>
-    public (Tensor Features, Tensor Target, string[] FeatureNames) Split(string target)
+    /// <summary>
+    /// The <paramref name="features"/> columns (default: every numeric column but the target) and the
+    /// target as a [rows, 1] tensor.
+    /// </summary>
+    public (Tensor Features, Tensor Target, string[] FeatureNames) Split(string target, IReadOnlyList<string>? features = null)
     {
         ColumnIndex(target);
-        var features = Columns.Where(c => c != target).ToArray();
-        return (Select(features), Select([target]), features);
+        var names = features?.ToArray() ?? Columns.Where(c => c != target).ToArray();
+        if (names.Contains(target)) throw new StrataException($"{Source}: the target column '{target}' is also listed as a feature.");
+        return (Select(names), Select([target]), names);
     }
 
     private static char Detect(string header)

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Strata.Data;
 using Strata.Models;
 using Strata.Reporting;
 using Strata.Training;
@@ -20,31 +19,11 @@ public static class TrainingRun
     public sealed record Result(Sequential Model, History History, string OutputDirectory, double BestValidationLoss, int BestEpoch,
         IReadOnlyDictionary<string, double>? Test = null);
 
-    public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false)
+    /// <summary>Trains <paramref name="spec"/> into <paramref name="outputDirectory"/>; <paramref name="data"/> is the spec's data when the caller has already read it.</summary>
+    public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null)
     {
-        Tensors.Tensor x, y;
-        string[]? featureNames = null;
-        (Tensors.Tensor X, Tensors.Tensor Y)? validation = null, test = null;
-        if (spec.Dataset is not null)
-        {
-            var set = Datasets.FashionMnist(spec.DataPath, spec.Limit);
-            (x, y) = (set.TrainImages, set.TrainLabels);
-            test = (set.TestImages, set.TestLabels);
-            // Without a validation split the test images are the validation data, as in the Keras examples.
-            if (spec.ValidationSplit <= 0) validation = test;
-        }
-        else
-        {
-            var table = CsvTable.Load(spec.DataPath, spec.Delimiter);
-            (x, y, featureNames) = table.Split(spec.Target!);
-            if (spec.Limit is int limit && limit < x.Dim(0)) (x, y) = (x.SliceRows(0, limit), y.SliceRows(0, limit));
-        }
-        if (spec.ValidationSplit > 0)
-        {
-            var (tx, ty, vx, vy) = DataSplit.TrainValidation(x, y, spec.ValidationSplit, spec.SplitSeed);
-            (x, y) = (tx, ty);
-            validation = (vx, vy);
-        }
+        data ??= SpecData.Load(spec);
+        var (x, y, validation, test, featureNames) = (data.TrainX, data.TrainY, data.Validation, data.Test, data.FeatureNames);
 
         var model = Sequential.FromConfig(spec.Model, spec.Seed);
         if (!model.IsBuilt) model.Build([-1, .. x.ShapeArray()[1..]]);
@@ -70,7 +49,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
             LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
         var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256)) : null;
-        var metadata = new JsonObject { ["spec"] = spec.Source.DeepClone() };
+        var metadata = new JsonObject { ["spec"] = spec.Source.DeepClone(), ["spec_path"] = Path.GetFullPath(spec.SpecPath) };
         if (testResult is not null) metadata["test"] = new JsonObject(testResult.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         model.Save(Path.Combine(outputDirectory, "model.strata"), metadata);
         return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult);

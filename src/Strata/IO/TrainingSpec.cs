@@ -28,6 +28,12 @@ public sealed class TrainingSpec
 
     public char? Delimiter { get; init; }
 
+    /// <summary>The feature columns of a CSV; null for every numeric column but the target.</summary>
+    public IReadOnlyList<string>? Features { get; init; }
+
+    /// <summary>A text column whose rows stay together on one side of the validation split (e.g. the artist).</summary>
+    public string? GroupBy { get; init; }
+
     public double ValidationSplit { get; init; }
 
     public int SplitSeed { get; init; }
@@ -66,6 +72,12 @@ public sealed class TrainingSpec
         {
             throw new StrataException($"{path}: invalid JSON at line {e.LineNumber + 1}: {e.Message}", e);
         }
+        return FromJson(root, path);
+    }
+
+    /// <summary>A spec from its JSON; <paramref name="path"/> names it in errors and anchors its relative data path.</summary>
+    public static TrainingSpec FromJson(JsonObject root, string path)
+    {
         var data = root["data"] as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"data\" object.");
         var compile = root["compile"] as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"compile\" object.");
         var fit = root["fit"] as JsonObject ?? [];
@@ -79,6 +91,14 @@ public sealed class TrainingSpec
         string? delimiter = dataReader.String("delimiter", null);
         if (delimiter is { Length: > 1 }) throw new StrataException($"{path}: the data delimiter must be one character. Received: '{delimiter}'");
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string[]? features = data["features"] switch
+        {
+            null => null,
+            JsonArray list => list.Select(f => f is JsonValue v && v.TryGetValue(out string? name) ? name
+                : throw new StrataException($"{path}: \"features\" must be a list of column names.")).ToArray(),
+            _ => throw new StrataException($"{path}: \"features\" must be a list of column names."),
+        };
+        string? groupBy = dataReader.String("group_by", null);
         var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x?.GetValue<string>() ?? "").ToArray() : [];
         return new TrainingSpec
         {
@@ -88,6 +108,8 @@ public sealed class TrainingSpec
             Target = dataset is not null ? null : dataReader.String("target", null) ?? throw new StrataException($"{path}: \"data\" needs a \"target\" column."),
             Dataset = dataset,
             Delimiter = delimiter is { Length: 1 } ? delimiter[0] : null,
+            Features = features,
+            GroupBy = groupBy,
             ValidationSplit = dataReader.Double("validation_split", 0),
             SplitSeed = dataReader.Int("split_seed", 0),
             Model = root["model"] as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"model\" object (a Keras Sequential config)."),

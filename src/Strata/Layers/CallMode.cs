@@ -31,6 +31,12 @@ public readonly record struct CallMode
     /// <summary>Dropout active, normalization in inference mode (Gal and Ghahramani 2016).</summary>
     public static CallMode MonteCarlo { get; } = new(false, true, false);
 
+    /// <summary>
+    /// Normalization on batch statistics as in training, the dropout family off: what a layer would
+    /// see in training without the noise, which isolates the noise's effect on variance (Li et al. 2019).
+    /// </summary>
+    public static CallMode BatchStatisticsWithoutNoise { get; } = new(true, false, false);
+
     /// <summary>Inference, with BatchNormalization layers collecting population statistics (precise BN).</summary>
     public static CallMode Recalibration { get; } = new(false, false, true);
 

@@ -140,7 +140,10 @@ public abstract class Layer
     }
 
     /// <summary>A Keras-style default name (dense, dense_1, ...) not used by <paramref name="siblings"/>.</summary>
-    internal static string UniqueName(string className, IEnumerable<Layer> siblings)
+    internal static string UniqueName(string className, IEnumerable<Layer> siblings) => UniqueName(className, siblings.Select(l => l.Name));
+
+    /// <summary>A Keras-style default name (dense, dense_1, ...) not among <paramref name="usedNames"/>.</summary>
+    public static string UniqueName(string className, IEnumerable<string> usedNames)
     {
         var sb = new System.Text.StringBuilder();
         for (int i = 0; i < className.Length; i++)
@@ -151,7 +154,7 @@ public abstract class Layer
             sb.Append(char.ToLowerInvariant(c));
         }
         string baseName = sb.ToString();
-        var used = siblings.Select(l => l.Name).ToHashSet();
+        var used = usedNames.ToHashSet();
         if (!used.Contains(baseName)) return baseName;
         for (int i = 1; ; i++)
             if (!used.Contains($"{baseName}_{i}")) return $"{baseName}_{i}";

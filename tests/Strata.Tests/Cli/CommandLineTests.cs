@@ -15,26 +15,14 @@ public sealed class CommandLineTests : IDisposable
     public CommandLineTests()
     {
         Directory.CreateDirectory(_dir);
-        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "red-wine.json")))!.AsObject();
-        spec["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv");
-        foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
-            if (layer!["class_name"]!.GetValue<string>() == "Dense" && layer["config"]!["units"]!.GetValue<int>() == 1024)
-                layer["config"]!["units"] = 32;
-        spec["fit"]!["epochs"] = 3;
-        File.WriteAllText(SpecPath, spec.ToJsonString());
+        File.WriteAllText(SpecPath, CliRunner.SmallRedWineSpec(epochs: 3).ToJsonString());
     }
 
     private string SpecPath => Path.Combine(_dir, "small.json");
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void TrainWritesHistoryCurvesAndModelAndPredictReproducesPredict()

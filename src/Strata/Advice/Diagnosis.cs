@@ -1,0 +1,265 @@
+using Strata.Autodiff;
+using Strata.Layers;
+using Strata.Layers.Normalization;
+using Strata.Models;
+using Strata.Tensors;
+
+namespace Strata.Advice;
+
+/// <summary>
+/// What one BatchNormalization layer sees. The variance shift (Li et al. 2019) is the per-channel
+/// ratio of its input's variance in training (noise on, batch statistics) to the variance with the
+/// noise off (batch statistics still), averaged over channels: it isolates what the dropout family
+/// upstream does. The gaps compare its moving statistics with the true statistics of its input at
+/// inference (moving statistics upstream, noise off).
+/// </summary>
+public sealed record BatchNormDiagnosis(
+    LayerRef Layer,
+    int Channels,
+    double TrainingVariance,
+    double NoiseFreeVariance,
+    double VarianceShift,
+    double MaxVarianceShift,
+    double MeanGap,
+    double MovingToTrueVariance);
+
+/// <summary>What one activation produces at inference: ReLU units that never fire, zero outputs, saturated sigmoid/tanh outputs.</summary>
+public sealed record ActivationDiagnosis(LayerRef Layer, string Activation, int Units, double DeadUnits, double ZeroOutputs, double Saturated);
+
+/// <summary>
+/// A model measured on data. <see cref="OutputDifference"/> is the mean absolute difference between
+/// predictions with the moving statistics and with statistics recalibrated on the same rows;
+/// the losses compare the two on the evaluation rows when targets are known.
+/// </summary>
+public sealed record DiagnosisReport(
+    int Rows,
+    IReadOnlyList<BatchNormDiagnosis> BatchNormalization,
+    IReadOnlyList<ActivationDiagnosis> Activations,
+    double? OutputDifference,
+    IReadOnlyDictionary<string, double>? MovingStatisticsScores,
+    IReadOnlyDictionary<string, double>? RecalibratedScores);
+
+/// <summary>The layer-order advisor's measuring half: runs a model on data in training and inference mode and reports what each layer sees.</summary>
+public static class Diagnosis
+{
+    /// <summary>ReLU outputs at or below this are zero; sigmoid/tanh outputs this close to their bounds are saturated.</summary>
+    private const double SaturationMargin = 0.01;
+
+    /// <summary>
+    /// Measures <paramref name="model"/> on the rows of <paramref name="x"/>. The model is left exactly
+    /// as it was: its variables and random streams are restored after the training-mode pass, and the
+    /// recalibration runs on a copy. <paramref name="evaluation"/> (rows with targets) scores the model
+    /// with moving and with recalibrated statistics when the model is compiled.
+    /// </summary>
+    public static DiagnosisReport Run(Sequential model, Tensor x, (Tensor X, Tensor Y)? evaluation = null, int batchSize = 256, int seed = 0)
+    {
+        if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
+        if (x.Rank == 0 || x.Dim(0) == 0) throw new StrataException("Diagnosis needs at least one row of data.");
+        if (!model.IsBuilt) model.Build(model.InputShape ?? x.ShapeArray());
+        var layers = model.Layers;
+        var batchNorms = Enumerable.Range(0, layers.Count).Where(i => layers[i] is BatchNormalization { Axes.Length: 1 }).ToList();
+        var activations = Enumerable.Range(0, layers.Count)
+            .Where(i => LayerRoles.ActivationOf(layers[i]) is ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.Tanh).ToList();
+
+        var training = new ChannelMoments[layers.Count];
+        var noiseFree = new ChannelMoments[layers.Count];
+        var inference = new ChannelMoments[layers.Count];
+        var outputs = new ActivationCounts[layers.Count];
+        var weights = model.GetWeights();
+        var streams = layers.SelectMany(l => l.RandomStreams).ToList();
+        var saved = streams.Select(s => (s.Seed, s.Step)).ToList();
+        var generator = new RandomGenerator((ulong)seed);
+        foreach (var stream in streams) { stream.Seed = generator.NextSeed(); stream.Step = 0; }
+        try
+        {
+            Pass(model, x, CallMode.Training, batchSize, (i, input, _) =>
+            {
+                if (batchNorms.Contains(i)) (training[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+            });
+            Pass(model, x, CallMode.BatchStatisticsWithoutNoise, batchSize, (i, input, _) =>
+            {
+                if (batchNorms.Contains(i)) (noiseFree[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+            });
+        }
+        finally
+        {
+            // Training mode moved the moving statistics; put every variable and stream back.
+            model.SetWeights(weights);
+            for (int i = 0; i < streams.Count; i++) (streams[i].Seed, streams[i].Step) = saved[i];
+        }
+        Pass(model, x, CallMode.Inference, batchSize, (i, input, output) =>
+        {
+            if (batchNorms.Contains(i)) (inference[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+            if (activations.Contains(i)) (outputs[i] ??= new ActivationCounts(output.Shape[^1])).Add(output, LayerRoles.ActivationOf(layers[i])!.Value);
+        });
+
+        var bnReports = batchNorms.Select(i => Summarize(new LayerRef(i, layers[i].Name, layers[i].ClassName), (BatchNormalization)layers[i], training[i], noiseFree[i], inference[i])).ToList();
+        var activationReports = activations.Select(i => outputs[i].Summarize(new LayerRef(i, layers[i].Name, layers[i].ClassName), LayerRoles.ActivationOf(layers[i])!.Value)).ToList();
+
+        double? difference = null;
+        IReadOnlyDictionary<string, double>? moving = null, recalibrated = null;
+        if (batchNorms.Count > 0)
+        {
+            var copy = Copy(model);
+            copy.RecalibrateBatchNorm(x, batchSize: batchSize);
+            var before = model.Predict(x, batchSize);
+            var after = copy.Predict(x, batchSize);
+            double sum = 0;
+            for (int i = 0; i < before.Size; i++) sum += Math.Abs((double)before.Data[i] - after.Data[i]);
+            difference = sum / before.Size;
+            if (evaluation is { } e && model.Loss is not null)
+            {
+                moving = model.Evaluate(e.X, e.Y, batchSize);
+                recalibrated = copy.Evaluate(e.X, e.Y, batchSize);
+            }
+        }
+        return new DiagnosisReport(x.Dim(0), bnReports, activationReports, difference, moving, recalibrated);
+    }
+
+    /// <summary>The mean variance shift over a model's BatchNormalization layers, or null without any.</summary>
+    public static double? MeanVarianceShift(DiagnosisReport report) =>
+        report.BatchNormalization.Count == 0 ? null : report.BatchNormalization.Average(b => b.VarianceShift);
+
+    /// <summary>An independent copy with the same weights and compile settings.</summary>
+    public static Sequential Copy(Sequential model)
+    {
+        var copy = Sequential.FromConfig(model.GetConfig(), model.Seed);
+        if (!copy.IsBuilt) copy.Build(model.InputShape!);
+        copy.SetWeights(model.GetWeights());
+        copy.FeatureNames = model.FeatureNames;
+        if (model.Optimizer is not null && model.Loss is not null) copy.Compile(model.Optimizer, model.Loss, model.MetricNames);
+        return copy;
+    }
+
+    /// <summary>Runs the model over x in <paramref name="mode"/>, handing each layer's input and output to <paramref name="visit"/>.</summary>
+    private static void Pass(Sequential model, Tensor x, CallMode mode, int batchSize, Action<int, Tensor, Tensor> visit)
+    {
+        var graphs = new Dictionary<int, (Graph Graph, InputNode Input, Node[] Inputs, Node[] Outputs)>();
+        int n = x.Dim(0), width = x.Size / n;
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int count = Math.Min(batchSize, n - start);
+            if (!graphs.TryGetValue(count, out var g))
+            {
+                var graph = new Graph { CollectsLosses = false };
+                var shape = (int[])model.InputShape!.Clone();
+                shape[0] = count;
+                var input = graph.Input(shape);
+                var inputs = new Node[model.Layers.Count];
+                var outputs = new Node[model.Layers.Count];
+                Node h = input;
+                for (int i = 0; i < model.Layers.Count; i++)
+                {
+                    inputs[i] = h;
+                    h = outputs[i] = model.Layers[i].Call(h, mode);
+                }
+                graphs[count] = g = (graph, input, inputs, outputs);
+            }
+            x.Data.AsSpan(start * width, count * width).CopyTo(g.Input.Value.Data);
+            g.Graph.Forward();
+            for (int i = 0; i < model.Layers.Count; i++) visit(i, g.Inputs[i].Value, g.Outputs[i].Value);
+        }
+    }
+
+    private static int FeatureAxis(Layer layer, Tensor input) => ShapeOps.NormalizeAxis(((BatchNormalization)layer).Axis, input.Rank);
+
+    private static int ChannelsOf(Layer layer, Tensor input) => input.Shape[FeatureAxis(layer, input)];
+
+    private static BatchNormDiagnosis Summarize(LayerRef layer, BatchNormalization bn, ChannelMoments training, ChannelMoments noiseFree, ChannelMoments inference)
+    {
+        int channels = inference.Channels;
+        double shift = 0, maxShift = 0, gap = 0, varianceRatio = 0, trainingVariance = 0, noiseFreeVariance = 0;
+        var movingMean = bn.MovingMean!.Value.Data;
+        var movingVariance = bn.MovingVariance!.Value.Data;
+        int counted = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            double vt = training.Variance(c), vn = noiseFree.Variance(c), vi = inference.Variance(c);
+            trainingVariance += vt;
+            noiseFreeVariance += vn;
+            // A channel that is constant without noise or at inference (a dead unit upstream) has nothing to measure.
+            if (vn <= 1e-12 || vi <= 1e-12) continue;
+            counted++;
+            shift += vt / vn;
+            maxShift = Math.Max(maxShift, vt / vn);
+            gap += Math.Abs(movingMean[c] - inference.Mean(c)) / Math.Sqrt(vi);
+            varianceRatio += movingVariance[c] / vi;
+        }
+        double Per(double total, int n) => n == 0 ? double.NaN : total / n;
+        return new BatchNormDiagnosis(layer, channels, trainingVariance / channels, noiseFreeVariance / channels,
+            Per(shift, counted), counted == 0 ? double.NaN : maxShift, Per(gap, counted), Per(varianceRatio, counted));
+    }
+
+    /// <summary>Per-channel mean and variance over every other axis, accumulated batch by batch (Chan et al.'s merge).</summary>
+    private sealed class ChannelMoments(int channels)
+    {
+        private readonly double[] _mean = new double[channels];
+        private readonly double[] _m2 = new double[channels];
+        private readonly double[] _batchSum = new double[channels];
+        private readonly double[] _batchSquares = new double[channels];
+        private long _count;
+
+        public int Channels => channels;
+
+        public void Add(Tensor t, int axis)
+        {
+            int inner = 1;
+            for (int a = axis + 1; a < t.Rank; a++) inner *= t.Shape[a];
+            long perChannel = t.Size / channels;
+            Array.Clear(_batchSum);
+            for (int e = 0; e < t.Size; e++) _batchSum[e / inner % channels] += t.Data[e];
+            Array.Clear(_batchSquares);
+            for (int e = 0; e < t.Size; e++)
+            {
+                int c = e / inner % channels;
+                double d = t.Data[e] - _batchSum[c] / perChannel;
+                _batchSquares[c] += d * d;
+            }
+            long total = _count + perChannel;
+            for (int c = 0; c < channels; c++)
+            {
+                double batchMean = _batchSum[c] / perChannel, delta = batchMean - _mean[c];
+                _mean[c] += delta * perChannel / total;
+                _m2[c] += _batchSquares[c] + delta * delta * _count * perChannel / total;
+            }
+            _count = total;
+        }
+
+        public double Mean(int c) => _mean[c];
+
+        public double Variance(int c) => _count == 0 ? 0 : _m2[c] / _count;
+    }
+
+    private sealed class ActivationCounts(int units)
+    {
+        private readonly long[] _active = new long[units];
+        private long _values, _zeros, _saturated;
+
+        public void Add(Tensor output, ActivationFunction function)
+        {
+            for (int e = 0; e < output.Size; e++)
+            {
+                float y = output.Data[e];
+                if (y > 0) _active[e % units]++;
+                else if (y == 0) _zeros++;
+                bool saturated = function switch
+                {
+                    ActivationFunction.Sigmoid => y < SaturationMargin || y > 1 - SaturationMargin,
+                    ActivationFunction.Tanh => Math.Abs(y) > 1 - SaturationMargin,
+                    _ => false,
+                };
+                if (saturated) _saturated++;
+            }
+            _values += output.Size;
+        }
+
+        public ActivationDiagnosis Summarize(LayerRef layer, ActivationFunction function)
+        {
+            bool relu = function == ActivationFunction.Relu;
+            return new ActivationDiagnosis(layer, LayerRoles.Describe(function), units,
+                relu ? (double)_active.Count(a => a == 0) / units : double.NaN,
+                relu ? (double)_zeros / _values : double.NaN,
+                relu ? double.NaN : (double)_saturated / _values);
+        }
+    }
+}

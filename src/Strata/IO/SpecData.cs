@@ -1,0 +1,52 @@
+using Strata.Data;
+using Strata.Tensors;
+
+namespace Strata.IO;
+
+/// <summary>
+/// A spec's data, read and split as training uses it: the training rows, the validation rows (a
+/// seeded split, grouped when the spec names a group column, or an image set's test part), the test
+/// part of an image set, and the feature names of a table.
+/// </summary>
+public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)? Validation, (Tensor X, Tensor Y)? Test, string[]? FeatureNames)
+{
+    public static SpecData Load(TrainingSpec spec)
+    {
+        Tensor x, y;
+        string[]? featureNames = null;
+        IReadOnlyList<string>? groups = null;
+        (Tensor X, Tensor Y)? validation = null, test = null;
+        if (spec.Dataset is not null)
+        {
+            var set = Datasets.FashionMnist(spec.DataPath, spec.Limit);
+            (x, y) = (set.TrainImages, set.TrainLabels);
+            test = (set.TestImages, set.TestLabels);
+            // Without a validation split the test images are the validation data, as in the Keras examples.
+            if (spec.ValidationSplit <= 0) validation = test;
+        }
+        else
+        {
+            var numeric = spec.Features is null ? null : spec.Features.Append(spec.Target!).ToArray();
+            var text = spec.GroupBy is null ? null : new[] { spec.GroupBy };
+            var table = CsvTable.Load(spec.DataPath, spec.Delimiter, numeric, text);
+            (x, y, featureNames) = table.Split(spec.Target!, spec.Features);
+            if (spec.GroupBy is not null) groups = table.Text(spec.GroupBy);
+            if (spec.Limit is int limit && limit < x.Dim(0))
+            {
+                (x, y) = (x.SliceRows(0, limit), y.SliceRows(0, limit));
+                groups = groups?.Take(limit).ToArray();
+            }
+        }
+        if (spec.ValidationSplit > 0)
+        {
+            var (tx, ty, vx, vy) = groups is null
+                ? DataSplit.TrainValidation(x, y, spec.ValidationSplit, spec.SplitSeed)
+                : DataSplit.GroupedTrainValidation(x, y, groups, spec.ValidationSplit, spec.SplitSeed);
+            (x, y) = (tx, ty);
+            validation = (vx, vy);
+        }
+        else if (groups is not null)
+            throw new StrataException($"{spec.SpecPath}: \"group_by\" needs a \"validation_split\" to group.");
+        return new SpecData(x, y, validation, test, featureNames);
+    }
+}
