@@ -20,6 +20,15 @@ internal static class AdviceCommands
         string? outputPath = a.String("output");
         var rules = a.String("rules")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         var minimum = ParseSeverity(a.String("min-severity") ?? "info");
+        int? epochs = a.Int("epochs"), limit = a.Int("limit");
+        if (epochs is < 1 || limit is < 1) throw new StrataException("Options --epochs and --limit of 'strata lint' expect positive integers.");
+        TrainingSpec LoadSpec(string specPath)
+        {
+            var spec = TrainingSpec.Load(specPath);
+            if (epochs is int e) spec.Epochs = e;
+            if (limit is int l) spec.Limit = l;
+            return spec;
+        }
         if (listRules)
         {
             a.Finish("lint", 0);
@@ -37,7 +46,7 @@ internal static class AdviceCommands
         {
             if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 throw new StrataException($"{path}: 'strata lint --fix' corrects a spec (.json); a model file can only be linted.");
-            var spec = TrainingSpec.Load(path);
+            var spec = LoadSpec(path);
             var result = SpecLinter.Fix(spec, minimum, rules);
             string destination = outputPath ?? Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path) + "-fixed.json");
             RebaseDataPath(result.Spec, spec, destination);
@@ -58,9 +67,10 @@ internal static class AdviceCommands
 
         IReadOnlyList<LintFinding> findings;
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            findings = SpecLinter.Lint(TrainingSpec.Load(path));
+            findings = SpecLinter.Lint(LoadSpec(path));
         else
         {
+            if (epochs is not null || limit is not null) throw new StrataException("Options --epochs and --limit of 'strata lint' apply to a spec.");
             var model = Sequential.Load(path);
             var spec = SpecOf(model);
             findings = model.Lint(spec is null ? null : SpecLinter.ContextFor(spec) with { Loss = model.Loss });

@@ -18,7 +18,8 @@ internal static class DiagnosisText
         {
             sb.AppendLine();
             sb.AppendLine("BatchNormalization: the variance of each layer's input in training (noise on) and with the dropout");
-            sb.AppendLine("family off (batch statistics in both), their ratio per channel (variance shift; 1.00 means none),");
+            sb.AppendLine("family off (batch statistics in both), averaged over channels, and their ratio (variance shift; 1.00x:");
+            sb.AppendLine("none; max: the largest ratio of one channel),");
             sb.AppendLine("and how far the moving statistics are from the true statistics of the input at inference.");
             sb.AppendLine(string.Create(c, $"{"layer",-28} {"channels",8} {"var train",10} {"var clean",10} {"shift",7} {"max",7} {"mean gap",9} {"moving/true var",16}"));
             foreach (var b in report.BatchNormalization)

@@ -11,7 +11,7 @@ using Strata.Tensors;
 
 namespace Strata.Cli;
 
-/// <summary>The strata command: train, summary, predict. Errors print one line and exit non-zero.</summary>
+/// <summary>The strata command: training, the layer-order advisor, prediction and benchmarks. Errors print one line and exit non-zero.</summary>
 public static class CommandLine
 {
     private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules"];
@@ -26,22 +26,24 @@ public static class CommandLine
                 N training rows or images. An image set's test accuracy is printed at the end.
                 The lint findings are printed first (--no-lint silences them).
           lint SPEC.json|MODEL.strata [--fix [--output F.json]] [--rules ID,...] [--min-severity info|warning|error] [--json]
+                [--epochs N] [--limit N]
                 Check the order and settings of the layers (Dropout, BatchNormalization,
                 pooling, activations), the loss, the fit settings and the data; each finding
                 says what, why, what to change and where the reasoning comes from. --fix
                 writes a corrected spec (default SPEC-fixed.json). --list-rules lists the
-                rules. Exits 1 when a warning or an error is left.
+                rules; --epochs and --limit lint the fit as 'train' with them would run it.
+                Exits 1 when a warning or an error is left.
           diagnose SPEC.json|MODEL.strata [--data X.csv | --spec SPEC.json] [--rows N] [--json]
                 Measure a model on data: per BatchNormalization layer the variance of its
-                input in training vs inference mode (variance shift) and the gap between its
-                moving and true statistics; the effect of recalibrating them on predictions;
+                input in training with and without the dropout family (variance shift) and
+                the gap between its moving and true statistics; the effect of recalibrating them on predictions;
                 dead ReLU and saturated sigmoid/tanh units. A spec is trained first
                 (--epochs N, --out DIR). Uses the spec's training rows (at most --rows, 10000).
           compare SPEC_A.json SPEC_B.json ... [--seeds N] [--epochs N] [--limit N] [--metric KEY] [--out DIR] [--json]
                 Train each spec with seeds 0..N-1 (default 3) and print the mean ± standard
                 deviation of the best validation metric (default val_loss), the epoch of the
-                best, the metric with recalibrated BatchNormalization statistics and the
-                measured variance shift.
+                best, the final metric with the moving and with recalibrated BatchNormalization
+                statistics, and the measured variance shift.
           evaluate MODEL.strata --data X.csv|IDX-DIRECTORY
                 The loss and metrics on a CSV holding the model's target column, or on the
                 test images of a Fashion-MNIST directory.
@@ -133,7 +135,7 @@ public static class CommandLine
         {
             var findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec, data));
             if (findings.Count > 0)
-                output.Write(Advice.LintReport.ToText(findings, $"lint {a.Positional[0]}", brief: true) + "  (details: strata lint " + a.Positional[0] + "; silence: --no-lint)\n\n");
+                output.Write(LintReport.ToText(findings, $"lint {a.Positional[0]}", brief: true) + "  (details: strata lint " + a.Positional[0] + "; silence: --no-lint)\n\n");
         }
         output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();

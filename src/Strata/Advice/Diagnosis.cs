@@ -7,11 +7,13 @@ using Strata.Tensors;
 namespace Strata.Advice;
 
 /// <summary>
-/// What one BatchNormalization layer sees. The variance shift (Li et al. 2019) is the per-channel
-/// ratio of its input's variance in training (noise on, batch statistics) to the variance with the
-/// noise off (batch statistics still), averaged over channels: it isolates what the dropout family
-/// upstream does. The gaps compare its moving statistics with the true statistics of its input at
-/// inference (moving statistics upstream, noise off).
+/// What one BatchNormalization layer sees. The variance shift (Li et al. 2019) is the ratio of its
+/// input's variance in training (noise on, batch statistics) to the variance with the noise off
+/// (batch statistics still), both averaged over channels: it isolates what the dropout family
+/// upstream does; <see cref="MaxVarianceShift"/> is the largest ratio of one channel. The gaps compare
+/// its moving statistics with the true statistics of its input at inference (moving statistics
+/// upstream, noise off): the mean gap in standard deviations, averaged over channels, and the ratio
+/// of the channel-averaged moving and true variances.
 /// </summary>
 public sealed record BatchNormDiagnosis(
     LayerRef Layer,
@@ -168,26 +170,27 @@ public static class Diagnosis
     private static BatchNormDiagnosis Summarize(LayerRef layer, BatchNormalization bn, ChannelMoments training, ChannelMoments noiseFree, ChannelMoments inference)
     {
         int channels = inference.Channels;
-        double shift = 0, maxShift = 0, gap = 0, varianceRatio = 0, trainingVariance = 0, noiseFreeVariance = 0;
         var movingMean = bn.MovingMean!.Value.Data;
         var movingVariance = bn.MovingVariance!.Value.Data;
+        double trainingVariance = 0, noiseFreeVariance = 0, trueVariance = 0, moving = 0, maxShift = 0, gap = 0;
         int counted = 0;
         for (int c = 0; c < channels; c++)
         {
             double vt = training.Variance(c), vn = noiseFree.Variance(c), vi = inference.Variance(c);
-            trainingVariance += vt;
-            noiseFreeVariance += vn;
             // A channel that is constant without noise or at inference (a dead unit upstream) has nothing to measure.
             if (vn <= 1e-12 || vi <= 1e-12) continue;
             counted++;
-            shift += vt / vn;
+            trainingVariance += vt;
+            noiseFreeVariance += vn;
+            trueVariance += vi;
+            moving += movingVariance[c];
             maxShift = Math.Max(maxShift, vt / vn);
             gap += Math.Abs(movingMean[c] - inference.Mean(c)) / Math.Sqrt(vi);
-            varianceRatio += movingVariance[c] / vi;
         }
-        double Per(double total, int n) => n == 0 ? double.NaN : total / n;
-        return new BatchNormDiagnosis(layer, channels, trainingVariance / channels, noiseFreeVariance / channels,
-            Per(shift, counted), counted == 0 ? double.NaN : maxShift, Per(gap, counted), Per(varianceRatio, counted));
+        if (counted == 0) return new BatchNormDiagnosis(layer, channels, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN);
+        // Ratios of channel-averaged variances: a near-constant channel cannot dominate them.
+        return new BatchNormDiagnosis(layer, channels, trainingVariance / counted, noiseFreeVariance / counted,
+            trainingVariance / noiseFreeVariance, maxShift, gap / counted, moving / trueVariance);
     }
 
     /// <summary>Per-channel mean and variance over every other axis, accumulated batch by batch (Chan et al.'s merge).</summary>

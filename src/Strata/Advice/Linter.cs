@@ -1,5 +1,4 @@
 using Strata.Layers;
-using Strata.Layers.Core;
 using Strata.Models;
 
 namespace Strata.Advice;
@@ -71,7 +70,7 @@ public static class Linter
             else if (shape is not null)
             {
                 try { output = layers[i].ComputeOutputShape(shape); }
-                catch (StrataException) { output = layers[i] is InputLayer ? null : shape; }
+                catch (StrataException) { output = shape; }
             }
             result.Add(new LintedLayer(i, layers[i], shape, output));
             shape = output;

@@ -66,6 +66,18 @@ public sealed class AdviceCommandTests : IDisposable
     }
 
     [Fact]
+    public void LintSeesTheFitAsEpochsAndLimitWouldRunIt()
+    {
+        var (_, full, _) = Run("lint", SpecPath, "--rules", "batchnorm-few-updates");
+        Assert.Contains("no findings", full);
+        // The first 300 rows, 210 of them for training: one batch of 256 per epoch, 3 updates in all.
+        var (code, brief, _) = Run("lint", SpecPath, "--rules", "batchnorm-few-updates", "--epochs", "3", "--limit", "300");
+        Assert.Equal(1, code);
+        Assert.Equal(3, brief.Split('\n').Count(l => l.Contains("warning batchnorm-few-updates")));
+        Assert.Contains("gets 3 updates", brief);
+    }
+
+    [Fact]
     public void LintListsItsRulesAndRejectsAnUnknownOne()
     {
         var (code, stdout, _) = Run("lint", "--list-rules");
@@ -108,6 +120,21 @@ public sealed class AdviceCommandTests : IDisposable
         // Dropout(0.3) right before the first BatchNormalization: its input's variance grows by at least 1/0.7 in training.
         Assert.True(layers[0]!["variance_shift"]!.GetValue<double>() > 1.3, json);
         Assert.Equal(3, report["activations"]!.AsArray().Count);
+
+        // A model file lints with what its metadata records: its layers, loss, fit settings and data.
+        var (lintCode, lint, _) = Run("lint", Path.Combine(run, "model.strata"));
+        Assert.Equal(1, lintCode);
+        Assert.Equal(3, lint.Split('\n').Count(l => l.Contains("warning batchnorm-after-dropout")));
+    }
+
+    [Fact]
+    public void DiagnoseOfASpecTrainsItFirst()
+    {
+        var (code, stdout, stderr) = Run("diagnose", SpecPath, "--epochs", "1", "--out", Path.Combine(_dir, "spec-run"), "--rows", "300");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Training 'red-wine' for 1 epochs", stdout);
+        Assert.Contains("the first 300 of the training rows", stdout);
+        Assert.True(File.Exists(Path.Combine(_dir, "spec-run", "model.strata")));
     }
 
     [Fact]
