@@ -21,10 +21,15 @@ public static class CommandLine
 
         Commands:
           train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N] [--no-lint]
+                [--checkpoint-every N] [--resume DIR]
                 Train the model a spec describes; writes history.csv, learning-curves.svg
                 and model.strata to DIR (default runs/<spec name>). --limit keeps the first
                 N training rows or images. An image set's test accuracy is printed at the end.
-                The lint findings are printed first (--no-lint silences them).
+                The lint findings are printed first (--no-lint silences them). The whole
+                training state is written to DIR/checkpoint.strata-state every N epochs
+                (default 1; 0: never); --resume DIR continues from it and ends exactly as an
+                uninterrupted run would. Ctrl-C stops after the current batch and writes
+                what the run has; a second Ctrl-C ends it at once.
           lint SPEC.json|MODEL.strata [--fix [--output F.json]] [--rules ID,...] [--min-severity info|warning|error] [--json]
                 [--epochs N] [--limit N]
                 Check the order and settings of the layers (Dropout, BatchNormalization,
@@ -114,9 +119,13 @@ public static class CommandLine
     private static int Train(Arguments a, TextWriter output)
     {
         int? epochs = a.Int("epochs"), seed = a.Int("seed"), limit = a.Int("limit");
-        string? outDir = a.String("out");
+        string? outDir = a.String("out"), resumeDir = a.String("resume");
+        int checkpointEvery = a.Int("checkpoint-every") ?? 1;
         bool lint = !a.Flag("no-lint");
         a.Finish("train", 1);
+        if (checkpointEvery < 0) throw new StrataException($"Option --checkpoint-every expects 0 (no checkpoints) or a positive number of epochs. Received: {checkpointEvery}");
+        if (resumeDir is not null && outDir is not null && Path.GetFullPath(resumeDir) != Path.GetFullPath(outDir))
+            throw new StrataException("Options --resume DIR and --out DIR name different folders; a resumed run writes where it started.");
         var spec = TrainingSpec.Load(a.Positional[0]);
         if (epochs is int e)
         {
@@ -129,7 +138,7 @@ public static class CommandLine
             if (l < 1) throw new StrataException($"Option --limit expects a positive integer. Received: {l}");
             spec.Limit = l;
         }
-        string directory = outDir ?? Path.Combine("runs", spec.Name);
+        string directory = resumeDir ?? outDir ?? Path.Combine("runs", spec.Name);
         var data = SpecData.Load(spec);
         if (lint)
         {
@@ -139,7 +148,32 @@ public static class CommandLine
         }
         output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();
-        var result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data);
+        int interrupts = 0;
+        Sequential? training = null;
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // The first Ctrl-C finishes the batch and saves; a second one ends the process at once.
+            if (Interlocked.Increment(ref interrupts) > 1 || training is null) return;
+            e.Cancel = true;
+            training.RequestInterrupt();
+        };
+        Console.CancelKeyPress += onCancel;
+        TrainingRun.Result result;
+        try
+        {
+            result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data,
+                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m));
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        if (result.Interrupted)
+        {
+            output.WriteLine($"Interrupted after epoch {result.History.Epochs.Count}. Wrote what it had to {directory}; "
+                + (checkpointEvery > 0 ? $"continue exactly with: strata train {a.Positional[0]} --resume {directory}" : "there is no checkpoint (--checkpoint-every 0)."));
+            return 130;
+        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Done in {clock.Elapsed.TotalSeconds:F1}s. Best {(result.History.Contains("val_loss") ? "val_loss" : "loss")}: {result.BestValidationLoss:F4} at epoch {result.BestEpoch}."));
         if (result.Test is { } test)

@@ -15,13 +15,24 @@ namespace Strata.IO;
 /// </summary>
 public static class TrainingRun
 {
-    /// <summary>What a run produced; <see cref="Test"/> holds the loss and metrics on an image set's test part.</summary>
+    /// <summary>
+    /// What a run produced; <see cref="Test"/> holds the loss and metrics on an image set's test part.
+    /// <see cref="Interrupted"/> is true when the run stopped on request before its last epoch.
+    /// </summary>
     public sealed record Result(Sequential Model, History History, string OutputDirectory, double BestValidationLoss, int BestEpoch,
-        IReadOnlyDictionary<string, double>? Test = null);
+        IReadOnlyDictionary<string, double>? Test = null, bool Interrupted = false);
+
+    /// <summary>How a run keeps and uses checkpoints.</summary>
+    /// <param name="Every">Write the training state every this many epochs (0: never).</param>
+    /// <param name="Resume">Continue from the output directory's checkpoint, when there is one.</param>
+    /// <param name="Started">Called with the model before the first epoch (to wire Ctrl-C to <see cref="Sequential.RequestInterrupt"/>).</param>
+    public sealed record Checkpoints(int Every = 1, bool Resume = false, Action<Sequential>? Started = null);
 
     /// <summary>Trains <paramref name="spec"/> into <paramref name="outputDirectory"/>; <paramref name="data"/> is the spec's data when the caller has already read it.</summary>
-    public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null)
+    public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null,
+        Checkpoints? checkpoints = null)
     {
+        checkpoints ??= new Checkpoints(Every: 0);
         data ??= SpecData.Load(spec);
         var (x, y, validation, test, featureNames) = (data.TrainX, data.TrainY, data.Validation, data.Test, data.FeatureNames);
 
@@ -35,23 +46,48 @@ public static class TrainingRun
         if (progress is not null) callbacks.Insert(0, new ProgressLogger(progress, interactive));
         var nan = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
         if (nan is null) callbacks.Add(nan = new TerminateOnNaN());
+        string checkpointPath = Path.Combine(outputDirectory, TrainingCheckpoint.FileName);
+        // What must match for a resumed run to continue this one: the model, the data, the seed, the batch size.
+        var info = new JsonObject
+        {
+            ["model"] = spec.Model.DeepClone(), ["data"] = spec.Source["data"]?.DeepClone(),
+            ["seed"] = spec.Seed, ["limit"] = spec.Limit, ["batch_size"] = spec.BatchSize,
+        };
+        TrainingState? resume = null;
+        if (checkpoints.Resume)
+        {
+            if (File.Exists(checkpointPath))
+            {
+                (resume, var saved) = TrainingCheckpoint.Load(model, checkpointPath);
+                var different = info.Where(kv => !JsonNode.DeepEquals(kv.Value, saved?[kv.Key])).Select(kv => kv.Key).ToList();
+                if (different.Count > 0)
+                    throw new StrataException($"{checkpointPath}: the checkpoint was written for another {string.Join(", ", different)} than '{spec.SpecPath}' gives; resume with the spec and options that started the run.");
+                progress?.WriteLine($"Resuming after epoch {resume.Epoch} from {checkpointPath}");
+            }
+            else progress?.WriteLine($"No checkpoint in '{outputDirectory}' yet; starting from the first epoch.");
+        }
+        if (checkpoints.Every > 0) callbacks.Add(new TrainingStateCheckpoint(checkpointPath, checkpoints.Every, info));
+        checkpoints.Started?.Invoke(model);
 
-        var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks);
+        var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume);
         if (nan.StoppedAt is not null)
-            throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. Nothing was written to '{outputDirectory}'.");
+            throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. "
+                + (checkpoints.Every > 0 && File.Exists(checkpointPath) ? $"The last good checkpoint is {checkpointPath}." : $"Nothing was written to '{outputDirectory}'."));
 
         string key = history.Contains("val_loss") ? "val_loss" : "loss";
-        var values = history[key];
+        IReadOnlyList<double> values = history.Contains(key) ? history[key] : [];
         int best = 0;
         for (int i = 1; i < values.Count; i++) if (values[i] < values[best]) best = i;
 
         AtomicFile.WriteAllText(Path.Combine(outputDirectory, "history.csv"), history.ToCsv());
-        AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
-            LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
+        if (values.Count > 0)
+            AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
+                LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
         var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256)) : null;
         var metadata = new JsonObject { ["spec"] = spec.Source.DeepClone(), ["spec_path"] = Path.GetFullPath(spec.SpecPath) };
         if (testResult is not null) metadata["test"] = new JsonObject(testResult.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         model.Save(Path.Combine(outputDirectory, "model.strata"), metadata);
-        return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult);
+        return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult,
+            model.WasInterrupted);
     }
 }

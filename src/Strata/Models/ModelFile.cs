@@ -50,26 +50,7 @@ public static class ModelFile
     public static Sequential Load(string path)
     {
         if (!File.Exists(path)) throw new StrataException($"Model file '{path}' does not exist.");
-        Dictionary<string, byte[]> entries;
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            entries = [];
-            foreach (var entry in zip.Entries)
-            {
-                if (entry.FullName is not ("config.json" or "model.safetensors" or "metadata.json")) continue;
-                if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))
-                    throw new StrataException($"{path}: entry '{entry.FullName}' declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
-                using var s = entry.Open();
-                var buffer = new MemoryStream();
-                s.CopyTo(buffer);
-                entries[entry.FullName] = buffer.ToArray();
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new StrataException($"{path}: not a Strata model file (not a valid zip archive: {e.Message}).", e);
-        }
+        var entries = ReadEntries(path, new HashSet<string> { "config.json", "model.safetensors", "metadata.json" }, "Strata model file");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
 
         var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
@@ -124,15 +105,43 @@ public static class ModelFile
         if (unknown.Count > 0) throw new StrataException($"{path}: the weights hold tensors no layer uses: {string.Join(", ", unknown)}.");
     }
 
-    private static JsonNode? ParseJson(byte[] bytes, string path, string entry)
+    /// <summary>
+    /// The named entries of a zip file, each checked for a plausible size and compression ratio
+    /// before it is read; other entries are ignored.
+    /// </summary>
+    internal static Dictionary<string, byte[]> ReadEntries(string path, IReadOnlySet<string> names, string what)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entries = new Dictionary<string, byte[]>();
+            foreach (var entry in zip.Entries)
+            {
+                if (!names.Contains(entry.FullName)) continue;
+                if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))
+                    throw new StrataException($"{path}: entry '{entry.FullName}' declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
+                using var s = entry.Open();
+                var buffer = new MemoryStream();
+                s.CopyTo(buffer);
+                entries[entry.FullName] = buffer.ToArray();
+            }
+            return entries;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StrataException($"{path}: not a {what} (not a valid zip archive: {e.Message}).", e);
+        }
+    }
+
+    internal static JsonNode? ParseJson(byte[] bytes, string path, string entry)
     {
         try { return JsonNode.Parse(bytes); }
         catch (JsonException e) { throw new StrataException($"{path}: {entry} is not valid JSON ({e.Message}).", e); }
     }
 
-    private static void Write(ZipArchive zip, string name, byte[] bytes)
+    internal static void Write(ZipArchive zip, string name, byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
     {
-        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        var entry = zip.CreateEntry(name, level);
         // A fixed timestamp keeps the file identical for identical models.
         entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         using var s = entry.Open();

@@ -14,11 +14,13 @@ public sealed partial class Sequential
     /// Trains the model, as Keras's fit. Validation data is either given or, with
     /// <paramref name="validationSplit"/>, the last fraction of the rows (taken before shuffling, as Keras).
     /// Each epoch's batches are drawn in an order shuffled by a generator seeded with <paramref name="seed"/>
-    /// (default: the model's seed).
+    /// (default: the model's seed). With <paramref name="resume"/> (from <see cref="CaptureTrainingState"/>,
+    /// with the same data and callbacks) the fit continues after its epoch and ends exactly as an
+    /// uninterrupted fit would.
     /// </summary>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
-        int? seed = null, IEnumerable<Callback>? callbacks = null)
+        int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null)
     {
         RequireCompiled();
         CheckRows(x, y, "training");
@@ -41,16 +43,32 @@ public sealed partial class Sequential
 
         var callbackList = callbacks?.ToList() ?? [];
         foreach (var c in callbackList) c.Model = this;
-        var history = new History();
         var metrics = CreateMetrics();
         int n = x.Dim(0);
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         int batches = (n + batchSize - 1) / batchSize;
+        var history = new History();
+        int firstEpoch = 0;
+        if (resume is not null)
+        {
+            if (resume.Callbacks.Length != callbackList.Count)
+                throw new StrataException($"The saved training state has {resume.Callbacks.Length} callbacks; this fit has {callbackList.Count}.");
+            RestoreTrainingState(resume, n);
+            order = (int[])resume.Order.Clone();
+            history = History.FromCsv(resume.History.ToCsv(), "history");
+            firstEpoch = resume.Epoch;
+        }
+        (_order, _history, _fitCallbacks) = (order, history, callbackList);
 
-        StopTraining = false;
+        StopTraining = resume?.Stopped ?? false;
+        // A request made before the fit started (Ctrl-C while the data loaded) still counts.
+        WasInterrupted = false;
         foreach (var c in callbackList) c.OnTrainBegin();
-        for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+        if (resume is not null)
+            for (int i = 0; i < callbackList.Count; i++)
+                if (resume.Callbacks[i] is { } state) callbackList[i].SetState(state);
+        for (int epoch = firstEpoch; epoch < epochs && !StopTraining; epoch++)
         {
             foreach (var c in callbackList) c.OnEpochBegin(epoch, epochs);
             if (shuffle) _shuffleRandom.Shuffle(order);
@@ -68,7 +86,13 @@ public sealed partial class Sequential
                 lossSum += loss * count;
                 foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
                 foreach (var c in callbackList) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
-                if (StopTraining) break;
+                if (StopTraining || _interruptRequested) break;
+            }
+            if (_interruptRequested)
+            {
+                // The unfinished epoch is not recorded: a checkpoint of the last whole epoch stays the place to resume from.
+                WasInterrupted = true;
+                break;
             }
             var logs = new Dictionary<string, double> { ["loss"] = lossSum / n };
             foreach (var m in metrics) logs[m.Name] = m.Result;
@@ -78,6 +102,8 @@ public sealed partial class Sequential
             foreach (var c in callbackList) c.OnEpochEnd(epoch, logs);
         }
         foreach (var c in callbackList) c.OnTrainEnd();
+        (_order, _history, _fitCallbacks) = (null, null, null);
+        _interruptRequested = false;
         return history;
     }
 

@@ -17,6 +17,19 @@ public sealed class RandomGenerator
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
     }
 
+    /// <summary>The generator's whole state (four state words, a held-back Gaussian flag and value), for checkpoints.</summary>
+    public ulong[] GetState() =>
+        [_s0, _s1, _s2, _s3, _spareGaussian is null ? 0UL : 1UL, BitConverter.DoubleToUInt64Bits(_spareGaussian ?? 0)];
+
+    /// <summary>Continues exactly where the generator that gave <paramref name="state"/> was.</summary>
+    public void SetState(IReadOnlyList<ulong> state)
+    {
+        if (state.Count != 6 || (state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new StrataException("A random generator state has six words and a non-zero state.");
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+        _spareGaussian = state[4] == 0 ? null : BitConverter.UInt64BitsToDouble(state[5]);
+    }
+
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

@@ -56,6 +56,27 @@ public sealed class History
         return sb.ToString();
     }
 
+    /// <summary>A history from <see cref="ToCsv"/>'s text; values come back bit for bit.</summary>
+    public static History FromCsv(string csv, string source)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length == 0 || !lines[0].StartsWith("epoch", StringComparison.Ordinal)) throw new StrataException($"{source}: not a history (no 'epoch' header).");
+        var keys = lines[0].Split(',').Skip(1).ToArray();
+        var history = new History();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var fields = lines[i].Split(',');
+            if (fields.Length != keys.Length + 1 || !int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch))
+                throw new StrataException($"{source}:{i + 1}: expected an epoch and {keys.Length} values.");
+            var logs = new Dictionary<string, double>();
+            for (int k = 0; k < keys.Length; k++)
+                logs[keys[k]] = double.TryParse(fields[k + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                    ? v : throw new StrataException($"{source}:{i + 1}: '{fields[k + 1]}' is not a number.");
+            history.Record(epoch, logs);
+        }
+        return history;
+    }
+
     /// <summary>loss first, then val_loss, then the rest in recording order.</summary>
     public List<string> OrderedKeys()
     {

@@ -25,6 +25,24 @@ public sealed class CommandLineTests : IDisposable
     private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
+    public void TrainKeepsACheckpointUnlessToldNotToAndResumesOnlyWhereItStarted()
+    {
+        string run = Path.Combine(_dir, "ckpt"), plain = Path.Combine(_dir, "plain");
+        Assert.Equal(0, Run("train", SpecPath, "--out", run, "--epochs", "1", "--no-lint").Code);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.strata-state")));
+        Assert.Equal(0, Run("train", SpecPath, "--out", plain, "--epochs", "1", "--no-lint", "--checkpoint-every", "0").Code);
+        Assert.False(File.Exists(Path.Combine(plain, "checkpoint.strata-state")));
+        var (code, stdout, _) = Run("train", SpecPath, "--resume", run, "--epochs", "2", "--no-lint");
+        Assert.Equal(0, code);
+        Assert.Contains("Resuming after epoch 1", stdout);
+        Assert.DoesNotContain("Epoch 1/2", stdout);
+        Assert.Contains("Epoch 2/2", stdout);
+        var (bad, _, err) = Run("train", SpecPath, "--resume", run, "--out", plain);
+        Assert.Equal(1, bad);
+        Assert.Contains("name different folders", err);
+    }
+
+    [Fact]
     public void TrainWritesHistoryCurvesAndModelAndPredictReproducesPredict()
     {
         string outDir = Path.Combine(_dir, "run");

@@ -19,4 +19,20 @@ public abstract class Callback
 
     /// <summary>After validation; <paramref name="logs"/> holds loss, metrics, val_loss and val_ metrics.</summary>
     public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
+
+    /// <summary>What the callback has learnt so far (counters, best values), so a resumed fit continues exactly; null when stateless.</summary>
+    public virtual System.Text.Json.Nodes.JsonObject? GetState() => null;
+
+    /// <summary>Restores a <see cref="GetState"/> result; called after <see cref="OnTrainBegin"/> when a fit resumes.</summary>
+    public virtual void SetState(System.Text.Json.Nodes.JsonObject state) { }
+
+    /// <summary>A double as JSON keeps infinities (the initial "best") as text, in round-trip precision.</summary>
+    protected static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    protected static double Number(System.Text.Json.Nodes.JsonNode? node, string key) =>
+        node is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d)
+            ? d : throw new StrataException($"The saved callback state has no valid '{key}'.");
+
+    protected static int Integer(System.Text.Json.Nodes.JsonNode? node, string key) =>
+        node is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out int i) ? i : throw new StrataException($"The saved state has no valid '{key}'.");
 }

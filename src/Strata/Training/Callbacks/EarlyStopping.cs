@@ -71,6 +71,27 @@ public sealed class EarlyStopping : Callback
         }
     }
 
+    public override System.Text.Json.Nodes.JsonObject GetState() => new()
+    {
+        ["best"] = Number(_best),
+        ["wait"] = _wait,
+        ["best_epoch"] = BestEpoch,
+        ["stopped_epoch"] = StoppedEpoch,
+        ["best_weights"] = _bestWeights is null ? null
+            : new System.Text.Json.Nodes.JsonArray(_bestWeights.Select(w => (System.Text.Json.Nodes.JsonNode)Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.AsSpan()))).ToArray()),
+    };
+
+    public override void SetState(System.Text.Json.Nodes.JsonObject state)
+    {
+        _best = Number(state["best"], "best");
+        _wait = Integer(state["wait"], "wait");
+        BestEpoch = Integer(state["best_epoch"], "best_epoch");
+        StoppedEpoch = Integer(state["stopped_epoch"], "stopped_epoch");
+        _bestWeights = state["best_weights"] is System.Text.Json.Nodes.JsonArray weights
+            ? weights.Select(w => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(w!.GetValue<string>())).ToArray()).ToArray()
+            : null;
+    }
+
     public override void OnTrainEnd()
     {
         if (RestoreBestWeights && _bestWeights is not null) Model!.SetWeights(_bestWeights);

@@ -31,6 +31,10 @@ public sealed class ModelCheckpoint : Callback
 
     public override void OnTrainBegin() => _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
 
+    public override System.Text.Json.Nodes.JsonObject GetState() => new() { ["best"] = Number(_best) };
+
+    public override void SetState(System.Text.Json.Nodes.JsonObject state) => _best = Number(state["best"], "best");
+
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (SaveBestOnly)

@@ -44,6 +44,16 @@ public sealed class ReduceLROnPlateau : Callback
         _cooldownCounter = 0;
     }
 
+    public override System.Text.Json.Nodes.JsonObject GetState() =>
+        new() { ["best"] = Number(_best), ["wait"] = _wait, ["cooldown_counter"] = _cooldownCounter };
+
+    public override void SetState(System.Text.Json.Nodes.JsonObject state)
+    {
+        _best = Number(state["best"], "best");
+        _wait = Integer(state["wait"], "wait");
+        _cooldownCounter = Integer(state["cooldown_counter"], "cooldown_counter");
+    }
+
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         double current = MonitorMode.Read(logs, Monitor, "ReduceLROnPlateau");

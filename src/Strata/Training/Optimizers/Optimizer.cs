@@ -50,6 +50,23 @@ public abstract class Optimizer
 
     protected abstract void Update(float[] weights, float[] gradient, float[][] slots);
 
+    /// <summary>The state buffers of the variables that have them, by variable path (for checkpoints).</summary>
+    public Dictionary<string, float[][]> GetSlots(IEnumerable<Variable> variables) =>
+        variables.Where(_slots.ContainsKey).ToDictionary(v => v.Path, v => _slots[v].Select(s => (float[])s.Clone()).ToArray());
+
+    /// <summary>Restores state buffers saved by <see cref="GetSlots"/>, matched to the variables by path.</summary>
+    public void SetSlots(IEnumerable<Variable> variables, IReadOnlyDictionary<string, float[][]> slots)
+    {
+        _slots.Clear();
+        foreach (var variable in variables)
+        {
+            if (!slots.TryGetValue(variable.Path, out var saved)) continue;
+            if (saved.Length != SlotCount || saved.Any(s => s.Length != variable.Value.Size))
+                throw new StrataException($"The optimizer state for '{variable.Path}' does not fit the variable ({SlotCount} buffers of {variable.Value.Size} values expected).");
+            _slots[variable] = saved.Select(s => (float[])s.Clone()).ToArray();
+        }
+    }
+
     public virtual JsonObject GetConfig() => new()
     {
         ["name"] = ClassName.ToLowerInvariant(),

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using Strata.Tensors;
+using Strata.Training;
+
+namespace Strata.Models;
+
+/// <summary>
+/// A <see cref="TrainingState"/> on disk: a zip holding state.json (epoch, counters, generator
+/// states, row order, callback states, the history as CSV and whatever the caller adds),
+/// weights.safetensors (the variables by path) and optimizer.safetensors (each variable's state
+/// buffers, "path#slot"). Written atomically, so a run killed at any moment leaves the previous
+/// checkpoint whole.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string FileName = "checkpoint.strata-state";
+
+    public static void Save(Sequential model, TrainingState state, string path, JsonObject? info = null)
+    {
+        var variables = model.Variables.ToList();
+        var weights = SafeTensors.Serialize(variables.Select((v, i) => (v.Path, new Tensor(v.Value.ShapeArray(), state.Weights[i]))).ToList());
+        var slots = SafeTensors.Serialize(state.OptimizerSlots
+            .SelectMany(kv => kv.Value.Select((buffer, s) => ($"{kv.Key}#{s}", new Tensor([buffer.Length], buffer))))
+            .ToList());
+        var json = new JsonObject
+        {
+            ["format"] = "strata-training-state",
+            ["epoch"] = state.Epoch,
+            ["stopped"] = state.Stopped,
+            ["iterations"] = state.Iterations,
+            ["learning_rate"] = state.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["shuffle"] = Words(state.Shuffle),
+            ["order"] = Convert.ToBase64String(MemoryMarshal.AsBytes(state.Order.AsSpan())),
+            ["streams"] = new JsonArray(state.Streams.Select(s => (JsonNode)Words([s.Seed, s.Step])).ToArray()),
+            ["callbacks"] = new JsonArray(state.Callbacks.Select(c => c?.DeepClone()).ToArray()),
+            ["history"] = state.History.ToCsv(),
+            ["info"] = info?.DeepClone(),
+        };
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            ModelFile.Write(zip, "state.json", Encoding.UTF8.GetBytes(json.ToJsonString()));
+            // Stored, not deflated: trained floats barely compress, and a checkpoint is written every epoch.
+            ModelFile.Write(zip, "weights.safetensors", weights, CompressionLevel.NoCompression);
+            ModelFile.Write(zip, "optimizer.safetensors", slots, CompressionLevel.NoCompression);
+        });
+    }
+
+    /// <summary>The state saved in <paramref name="path"/> for <paramref name="model"/>, and the caller's info.</summary>
+    public static (TrainingState State, JsonObject? Info) Load(Sequential model, string path)
+    {
+        if (!File.Exists(path)) throw new StrataException($"Checkpoint '{path}' does not exist.");
+        var entries = ModelFile.ReadEntries(path, new HashSet<string> { "state.json", "weights.safetensors", "optimizer.safetensors" }, "Strata checkpoint");
+        byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the checkpoint has no {name}.");
+        var json = ModelFile.ParseJson(Entry("state.json"), path, "state.json") as JsonObject
+            ?? throw new StrataException($"{path}: state.json is not a JSON object.");
+        if (json["format"]?.GetValue<string>() != "strata-training-state") throw new StrataException($"{path}: not a Strata checkpoint.");
+        try
+        {
+            var variables = model.Variables.ToList();
+            var tensors = SafeTensors.Deserialize(Entry("weights.safetensors"), $"{path} (weights.safetensors)");
+            var weights = variables.Select(v => tensors.TryGetValue(v.Path, out var t) && t.Size == v.Value.Size
+                ? (float[])t.Data.Clone()
+                : throw new StrataException($"{path}: the checkpoint has no weights of the right size for '{v.Path}'.")).ToArray();
+            var buffers = SafeTensors.Deserialize(Entry("optimizer.safetensors"), $"{path} (optimizer.safetensors)");
+            var slots = buffers.Keys.GroupBy(k => k[..k.LastIndexOf('#')])
+                .ToDictionary(g => g.Key, g => g.OrderBy(k => int.Parse(k[(k.LastIndexOf('#') + 1)..], CultureInfo.InvariantCulture)).Select(k => buffers[k].Data).ToArray());
+            var order = MemoryMarshal.Cast<byte, int>(Convert.FromBase64String(json["order"]!.GetValue<string>())).ToArray();
+            var streams = json["streams"]!.AsArray().Select(s => Words(s!)).Select(w => (w[0], w[1])).ToArray();
+            var callbacks = json["callbacks"]!.AsArray().Select(c => c?.DeepClone() as JsonObject).ToArray();
+            var state = new TrainingState(json["epoch"]!.GetValue<int>(), json["stopped"]!.GetValue<bool>(), weights,
+                json["iterations"]!.GetValue<long>(), double.Parse(json["learning_rate"]!.GetValue<string>(), CultureInfo.InvariantCulture),
+                slots, Words(json["shuffle"]!), order, streams, History.FromCsv(json["history"]!.GetValue<string>(), $"{path} (history)"), callbacks);
+            return (state, json["info"] as JsonObject);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or OverflowException)
+        {
+            throw new StrataException($"{path}: the checkpoint's state is damaged ({e.Message}).", e);
+        }
+    }
+
+    private static JsonArray Words(IEnumerable<ulong> words) => new(words.Select(w => (JsonNode)w.ToString(CultureInfo.InvariantCulture)).ToArray());
+
+    private static ulong[] Words(JsonNode node) => node.AsArray().Select(w => ulong.Parse(w!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
+}

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Strata.IO;
+using Strata.Layers.Core;
+using Strata.Layers.Normalization;
+using Strata.Layers.Regularization;
+using Strata.Models;
+using Strata.Training.Callbacks;
+using Strata.Training.Losses;
+using Strata.Training.Optimizers;
+using Xunit;
+
+namespace Strata.Tests.Models;
+
+/// <summary>Checkpoints and resume: a resumed run ends bit for bit where an uninterrupted one does.</summary>
+public sealed class ResumeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-resume-{Guid.NewGuid():N}");
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        _output = output;
+        Directory.CreateDirectory(_dir);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteSpec(int epochs, JsonArray? callbacks = null, bool fullWidth = false)
+    {
+        var spec = fullWidth ? Cli.CliRunner.RedWineSpec(epochs) : Cli.CliRunner.SmallRedWineSpec(epochs);
+        if (callbacks is not null) spec["fit"]!["callbacks"] = callbacks;
+        string path = Path.Combine(_dir, $"spec-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, spec.ToJsonString());
+        return path;
+    }
+
+    private static float[] Weights(string directory) => Sequential.Load(Path.Combine(directory, "model.strata")).GetWeights().SelectMany(w => w).ToArray();
+
+    [Fact]
+    public void AFitResumedFromACapturedStateEndsLikeOneThatRanThrough()
+    {
+        Sequential Model() => new([new InputLayer([-1, 6]), new Dense(16, "relu"), new Dropout(0.3), new BatchNormalization(), new Dense(1)], seed: 4);
+        var x = TestSupport.Random(1, 1.0, 300, 6);
+        var y = TestSupport.Random(2, 1.0, 300, 1);
+        var through = Model();
+        through.Compile(new Adam(), new MeanSquaredError());
+        var full = through.Fit(x, y, batchSize: 32, epochs: 6, seed: 9, callbacks: [new EarlyStopping("loss", patience: 10)]);
+
+        var first = Model();
+        first.Compile(new Adam(), new MeanSquaredError());
+        TrainingState? saved = null;
+        first.Fit(x, y, batchSize: 32, epochs: 6, seed: 9, callbacks: [new EarlyStopping("loss", patience: 10), new CaptureAt(3, s => saved = s)]);
+        var second = Model();
+        second.Compile(new Adam(), new MeanSquaredError());
+        var resumed = second.Fit(x, y, batchSize: 32, epochs: 6, seed: 9, callbacks: [new EarlyStopping("loss", patience: 10), new CaptureAt(-1, _ => { })], resume: saved);
+
+        Assert.Equal(full.ToCsv(), resumed.ToCsv());
+        Assert.Equal(through.GetWeights(), second.GetWeights());
+    }
+
+    [Fact]
+    public void AnInterruptStopsAfterTheBatchWithoutRecordingTheUnfinishedEpochAndTheRunResumesExactly()
+    {
+        Sequential Model() => new([new InputLayer([-1, 6]), new Dense(16, "relu"), new Dropout(0.3), new Dense(1)], seed: 4);
+        var x = TestSupport.Random(1, 1.0, 300, 6);
+        var y = TestSupport.Random(2, 1.0, 300, 1);
+        var through = Model();
+        through.Compile(new Adam(), new MeanSquaredError());
+        var full = through.Fit(x, y, batchSize: 32, epochs: 5, seed: 9);
+
+        var interrupted = Model();
+        interrupted.Compile(new Adam(), new MeanSquaredError());
+        TrainingState? saved = null;
+        var partial = interrupted.Fit(x, y, batchSize: 32, epochs: 5, seed: 9, callbacks: [new CaptureAt(2, s => saved = s), new InterruptAt(epoch: 2, batch: 3)]);
+        Assert.True(interrupted.WasInterrupted);
+        Assert.Equal([1, 2], partial.Epochs);
+
+        var resumed = Model();
+        resumed.Compile(new Adam(), new MeanSquaredError());
+        var rest = resumed.Fit(x, y, batchSize: 32, epochs: 5, seed: 9, callbacks: [new CaptureAt(-1, _ => { }), new InterruptAt(-1, -1)], resume: saved);
+        Assert.False(resumed.WasInterrupted);
+        Assert.Equal(full.ToCsv(), rest.ToCsv());
+        Assert.Equal(through.GetWeights(), resumed.GetWeights());
+    }
+
+    [Fact]
+    public void AnInterruptedRunWritesWhatItHasAndSaysSo()
+    {
+        var spec = TrainingSpec.Load(WriteSpec(3));
+        string run = Path.Combine(_dir, "run");
+        var result = TrainingRun.Execute(spec, run, checkpoints: new TrainingRun.Checkpoints(Started: m => m.RequestInterrupt()));
+        Assert.True(result.Interrupted);
+        Assert.Empty(result.History.Epochs);
+        Assert.True(File.Exists(Path.Combine(run, "model.strata")));
+        Assert.False(File.Exists(Path.Combine(run, TrainingCheckpoint.FileName)));
+    }
+
+    private sealed class InterruptAt(int epoch, int batch) : Callback
+    {
+        private int _epoch;
+
+        public override void OnEpochBegin(int e, int epochs) => _epoch = e;
+
+        public override void OnBatchEnd(int b, int batches, double batchLoss, double meanLoss)
+        {
+            if (_epoch == epoch && b == batch) Model!.RequestInterrupt();
+        }
+    }
+
+    private sealed class CaptureAt(int epochs, Action<TrainingState> take) : Callback
+    {
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+        {
+            if (epoch + 1 == epochs) take(Model!.CaptureTrainingState(epoch + 1));
+        }
+    }
+
+    [Fact]
+    public void TrainingAgainWithResumeAfterMoreEpochsMatchesOneLongRun()
+    {
+        var callbacks = new JsonArray(new JsonObject { ["class_name"] = "ReduceLROnPlateau", ["config"] = new JsonObject { ["patience"] = 1, ["factor"] = 0.5 } });
+        var spec = TrainingSpec.Load(WriteSpec(5, callbacks));
+        TrainingRun.Execute(spec, Path.Combine(_dir, "long"), checkpoints: new TrainingRun.Checkpoints());
+        spec.Epochs = 2;
+        TrainingRun.Execute(spec, Path.Combine(_dir, "short"), checkpoints: new TrainingRun.Checkpoints());
+        spec.Epochs = 5;
+        TrainingRun.Execute(spec, Path.Combine(_dir, "short"), checkpoints: new TrainingRun.Checkpoints(Resume: true));
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "long", "history.csv")), File.ReadAllText(Path.Combine(_dir, "short", "history.csv")));
+        Assert.Equal(Weights(Path.Combine(_dir, "long")), Weights(Path.Combine(_dir, "short")));
+    }
+
+    [Fact]
+    public void ACheckpointOfAnotherModelIsRefusedByName()
+    {
+        var spec = TrainingSpec.Load(WriteSpec(1));
+        TrainingRun.Execute(spec, Path.Combine(_dir, "run"), checkpoints: new TrainingRun.Checkpoints());
+        spec.Seed = 77;
+        var e = Assert.Throws<StrataException>(() => TrainingRun.Execute(spec, Path.Combine(_dir, "run"), checkpoints: new TrainingRun.Checkpoints(Resume: true)));
+        Assert.Contains("checkpoint was written for another seed", e.Message);
+    }
+
+    [Fact]
+    public void ADamagedCheckpointIsAClearError()
+    {
+        var spec = TrainingSpec.Load(WriteSpec(1));
+        string run = Path.Combine(_dir, "run");
+        TrainingRun.Execute(spec, run, checkpoints: new TrainingRun.Checkpoints());
+        string path = Path.Combine(run, TrainingCheckpoint.FileName);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<StrataException>(() => TrainingRun.Execute(spec, run, checkpoints: new TrainingRun.Checkpoints(Resume: true)));
+        Assert.Contains(TrainingCheckpoint.FileName, e.Message);
+    }
+
+    /// <summary>
+    /// Runs `strata train` as a process, kills it (SIGKILL) after a random delay, resumes it, and
+    /// repeats until it finishes; the history and weights must equal an uninterrupted run's.
+    /// </summary>
+    [Fact]
+    public void ARunKilledAtRandomMomentsAndResumedEndsBitForBitLikeAnUninterruptedOne()
+    {
+        // The example's 1024-unit layers: an epoch takes long enough for kills to land inside it.
+        string spec = WriteSpec(8, fullWidth: true);
+        string reference = Path.Combine(_dir, "reference"), killed = Path.Combine(_dir, "killed");
+        Assert.Equal(0, Strata("train", spec, "--out", reference, "--no-lint").WaitForExitCode());
+
+        // STRATA_KILL_SEED varies the kill times when the test is run again and again by hand.
+        var random = new Random(int.TryParse(Environment.GetEnvironmentVariable("STRATA_KILL_SEED"), out int seed) ? seed : 20261122);
+        int kills = 0, attempts = 0;
+        while (true)
+        {
+            Assert.True(++attempts < 60, "the run never finished");
+            var process = Strata("train", spec, "--resume", killed, "--no-lint");
+            if (process.WaitForExit(random.Next(150, 1500)))
+            {
+                Assert.Equal(0, process.ExitCode);
+                break;
+            }
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            kills++;
+        }
+        _output.WriteLine($"{kills} kills in {attempts} starts");
+        Assert.True(kills >= 2, $"only {kills} kills: the delays do not reach into training");
+        Assert.Equal(File.ReadAllText(Path.Combine(reference, "history.csv")), File.ReadAllText(Path.Combine(killed, "history.csv")));
+        Assert.Equal(Weights(reference), Weights(killed));
+    }
+
+    private static Process Strata(params string[] args)
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        string cli = Path.Combine(TestSupport.RepositoryRoot, "src", "Strata.Cli", "bin", configuration, "net10.0", "Strata.Cli.dll");
+        Assert.True(File.Exists(cli), $"{cli} is not built");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(cli);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        // Drain the pipes so a chatty run never blocks on a full buffer.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
+
+internal static class ProcessExtensions
+{
+    public static int WaitForExitCode(this Process process)
+    {
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+}
