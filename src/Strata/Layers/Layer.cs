@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Layers.Constraints;
@@ -112,9 +113,23 @@ public abstract class Layer
         foreach (var child in Children) child.ApplyConstraints();
     }
 
+    /// <summary>
+    /// While set, how many more weight values layers may create. A model read from a file is built
+    /// under the number of values the file holds, so a config that declares huge layers fails
+    /// before anything is allocated.
+    /// </summary>
+    internal static readonly AsyncLocal<StrongBox<long>?> WeightBudget = new();
+
     protected Variable AddVariable(string name, int[] shape, Initializer initializer, bool trainable, RandomGenerator random,
         Regularizer? regularizer = null, Constraint? constraint = null)
     {
+        if (WeightBudget.Value is { } budget)
+        {
+            long size = ShapeOps.Size(shape);
+            if (size > budget.Value)
+                throw new StrataException($"Layer '{Name}' declares a weight '{name}' of shape {ShapeOps.Format(shape)}, more values than the weights file holds.");
+            budget.Value -= size;
+        }
         var value = new Tensor(shape);
         initializer.Fill(value, random);
         var variable = new Variable(name, value, trainable);

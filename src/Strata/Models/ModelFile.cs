@@ -53,21 +53,44 @@ public static class ModelFile
         var entries = ReadEntries(path, new HashSet<string> { "config.json", "model.safetensors", "metadata.json" }, "Strata model file");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
 
-        var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
-        int seed = metadata["seed"] is JsonValue sv && sv.TryGetValue(out int si) ? si : 0;
-        var model = Sequential.FromConfig(ParseJson(Entry("config.json"), path, "config.json"), seed);
-        if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
-        var tensors = SafeTensors.Deserialize(Entry("model.safetensors"), $"{path} (model.safetensors)");
-        AssignWeights(model, tensors, path);
-
-        if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
-        if (metadata["compile"] is JsonObject compile)
+        try
         {
-            var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
-            model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
+            var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
+            int seed = metadata["seed"] is JsonValue sv && sv.TryGetValue(out int si) ? si : 0;
+            var tensors = SafeTensors.Deserialize(Entry("model.safetensors"), $"{path} (model.safetensors)");
+            // The config may not declare more weights than the file holds: checked before each allocation.
+            var previous = Layers.Layer.WeightBudget.Value;
+            Layers.Layer.WeightBudget.Value = new System.Runtime.CompilerServices.StrongBox<long>(tensors.Values.Sum(t => (long)t.Size));
+            Sequential model;
+            try
+            {
+                model = Sequential.FromConfig(ParseJson(Entry("config.json"), path, "config.json"), seed);
+            }
+            finally
+            {
+                Layers.Layer.WeightBudget.Value = previous;
+            }
+            if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
+            AssignWeights(model, tensors, path);
+
+            if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
+            if (metadata["compile"] is JsonObject compile)
+            {
+                var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
+                model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
+            }
+            model.Metadata = metadata;
+            return model;
         }
-        model.Metadata = metadata;
-        return model;
+        catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new StrataException($"{path}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException or NullReferenceException or IndexOutOfRangeException)
+        {
+            // A value of the wrong JSON type (a number where a name belongs, ...) in a damaged or hostile file.
+            throw new StrataException($"{path}: the model file is damaged: {e.Message}", e);
+        }
     }
 
     /// <summary>

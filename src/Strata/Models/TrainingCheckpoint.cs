@@ -58,9 +58,9 @@ public static class TrainingCheckpoint
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the checkpoint has no {name}.");
         var json = ModelFile.ParseJson(Entry("state.json"), path, "state.json") as JsonObject
             ?? throw new StrataException($"{path}: state.json is not a JSON object.");
-        if (json["format"]?.GetValue<string>() != "strata-training-state") throw new StrataException($"{path}: not a Strata checkpoint.");
         try
         {
+            if (json["format"]?.GetValue<string>() != "strata-training-state") throw new StrataException($"{path}: not a Strata checkpoint.");
             var variables = model.Variables.ToList();
             var tensors = SafeTensors.Deserialize(Entry("weights.safetensors"), $"{path} (weights.safetensors)");
             var weights = variables.Select(v => tensors.TryGetValue(v.Path, out var t) && t.Size == v.Value.Size
@@ -70,14 +70,16 @@ public static class TrainingCheckpoint
             var slots = buffers.Keys.GroupBy(k => k[..k.LastIndexOf('#')])
                 .ToDictionary(g => g.Key, g => g.OrderBy(k => int.Parse(k[(k.LastIndexOf('#') + 1)..], CultureInfo.InvariantCulture)).Select(k => buffers[k].Data).ToArray());
             var order = MemoryMarshal.Cast<byte, int>(Convert.FromBase64String(json["order"]!.GetValue<string>())).ToArray();
-            var streams = json["streams"]!.AsArray().Select(s => Words(s!)).Select(w => (w[0], w[1])).ToArray();
+            var streams = json["streams"]!.AsArray().Select(s => Words(s!))
+                .Select(w => w.Length == 2 ? (w[0], w[1]) : throw new StrataException($"{path}: a random stream's state has {w.Length} words instead of 2.")).ToArray();
             var callbacks = json["callbacks"]!.AsArray().Select(c => c?.DeepClone() as JsonObject).ToArray();
             var state = new TrainingState(json["epoch"]!.GetValue<int>(), json["stopped"]!.GetValue<bool>(), weights,
                 json["iterations"]!.GetValue<long>(), double.Parse(json["learning_rate"]!.GetValue<string>(), CultureInfo.InvariantCulture),
                 slots, Words(json["shuffle"]!), order, streams, History.FromCsv(json["history"]!.GetValue<string>(), $"{path} (history)"), callbacks);
             return (state, json["info"] as JsonObject);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or OverflowException
+            or IndexOutOfRangeException or KeyNotFoundException)
         {
             throw new StrataException($"{path}: the checkpoint's state is damaged ({e.Message}).", e);
         }
