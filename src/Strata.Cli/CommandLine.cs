@@ -14,14 +14,14 @@ namespace Strata.Cli;
 /// <summary>The strata command: training, the layer-order advisor, prediction and benchmarks. Errors print one line and exit non-zero.</summary>
 public static class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules"];
+    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules", "drop-invalid-rows"];
 
     public const string Usage = """
         Usage: strata <command> [options]
 
         Commands:
           train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N] [--no-lint]
-                [--checkpoint-every N] [--resume DIR]
+                [--checkpoint-every N] [--resume DIR] [--drop-invalid-rows]
                 Train the model a spec describes; writes history.csv, learning-curves.svg
                 and model.strata to DIR (default runs/<spec name>). --limit keeps the first
                 N training rows or images. An image set's test accuracy is printed at the end.
@@ -29,7 +29,8 @@ public static class CommandLine
                 training state is written to DIR/checkpoint.strata-state every N epochs
                 (default 1; 0: never); --resume DIR continues from it and ends exactly as an
                 uninterrupted run would. Ctrl-C stops after the current batch and writes
-                what the run has; a second Ctrl-C ends it at once.
+                what the run has; a second Ctrl-C ends it at once. --drop-invalid-rows skips
+                CSV rows with empty, non-numeric, NaN or infinite values and counts them.
           lint SPEC.json|MODEL.strata [--fix [--output F.json]] [--rules ID,...] [--min-severity info|warning|error] [--json]
                 [--epochs N] [--limit N]
                 Check the order and settings of the layers (Dropout, BatchNormalization,
@@ -121,7 +122,7 @@ public static class CommandLine
         int? epochs = a.Int("epochs"), seed = a.Int("seed"), limit = a.Int("limit");
         string? outDir = a.String("out"), resumeDir = a.String("resume");
         int checkpointEvery = a.Int("checkpoint-every") ?? 1;
-        bool lint = !a.Flag("no-lint");
+        bool lint = !a.Flag("no-lint"), dropInvalid = a.Flag("drop-invalid-rows");
         a.Finish("train", 1);
         if (checkpointEvery < 0) throw new StrataException($"Option --checkpoint-every expects 0 (no checkpoints) or a positive number of epochs. Received: {checkpointEvery}");
         if (resumeDir is not null && outDir is not null && Path.GetFullPath(resumeDir) != Path.GetFullPath(outDir))
@@ -139,7 +140,10 @@ public static class CommandLine
             spec.Limit = l;
         }
         string directory = resumeDir ?? outDir ?? Path.Combine("runs", spec.Name);
+        if (dropInvalid) spec.DropInvalidRows = true;
         var data = SpecData.Load(spec);
+        if (data.DroppedRows.Count > 0)
+            output.WriteLine($"Dropped {data.DroppedRows.Count} row{(data.DroppedRows.Count == 1 ? "" : "s")} with invalid values; the first: {data.DroppedRows.First}");
         if (lint)
         {
             var findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec, data));

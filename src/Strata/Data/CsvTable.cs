@@ -34,14 +34,22 @@ public sealed class CsvTable
     /// <summary>Row-major values, Rows × Columns.Count.</summary>
     public float[] Values { get; }
 
+    /// <summary>Rows skipped for invalid values (only when reading with drop_invalid_rows).</summary>
+    public int DroppedRows { get; private init; }
+
+    /// <summary>Why the first skipped row was skipped, with its file and line; null when none was.</summary>
+    public string? FirstDroppedRow { get; private init; }
+
     /// <param name="path">The CSV file.</param>
     /// <param name="delimiter">The field separator; null detects it from the header.</param>
     /// <param name="columns">The numeric columns to keep; null keeps every column that is not a text column.</param>
     /// <param name="textColumns">Columns kept as strings, not parsed; see <see cref="Text"/>.</param>
-    public static CsvTable Load(string path, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null)
+    /// <param name="dropInvalidRows">Skip rows with invalid values instead of failing; see <see cref="Parse"/>.</param>
+    public static CsvTable Load(string path, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null,
+        bool dropInvalidRows = false)
     {
         if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns);
+        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns, dropInvalidRows);
     }
 
     /// <summary>The column names in a CSV file's header, without reading its rows.</summary>
@@ -59,7 +67,13 @@ public sealed class CsvTable
         throw new StrataException($"{path}: the file is empty.");
     }
 
-    public static CsvTable Parse(string text, string source, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null)
+    /// <summary>
+    /// Parses CSV text; <paramref name="source"/> names it in errors. A row with an empty, non-numeric
+    /// or non-finite value in a numeric column is an error, or, with <paramref name="dropInvalidRows"/>,
+    /// skipped and counted in <see cref="DroppedRows"/>.
+    /// </summary>
+    public static CsvTable Parse(string text, string source, char? delimiter = null, IReadOnlyCollection<string>? columns = null,
+        IReadOnlyCollection<string>? textColumns = null, bool dropInvalidRows = false)
     {
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var lines = text.Split('\n');
@@ -82,7 +96,9 @@ public sealed class CsvTable
         var textValues = header.Where((_, c) => kinds[c] == FieldKind.Text).ToDictionary(name => name, _ => new List<string>());
 
         var values = new List<float>();
-        int rows = 0;
+        var rowValues = new List<float>();
+        int rows = 0, dropped = 0;
+        string? firstDropped = null;
         for (int i = headerLine + 1; i < lines.Length; i++)
         {
             string line = lines[i].TrimEnd('\r');
@@ -90,23 +106,38 @@ public sealed class CsvTable
             var fields = SplitFields(line, d, source, i + 1);
             if (fields.Count != header.Length)
                 throw new StrataException($"{source}:{i + 1}: expected {header.Length} fields (as in the header) but found {fields.Count}.");
-            for (int c = 0; c < fields.Count; c++)
+            rowValues.Clear();
+            string? problem = null;
+            for (int c = 0; c < fields.Count && problem is null; c++)
             {
-                if (kinds[c] == FieldKind.Skipped) continue;
+                if (kinds[c] != FieldKind.Number) continue;
                 string field = fields[c].Trim();
-                if (kinds[c] == FieldKind.Text) { textValues[header[c]].Add(field); continue; }
-                if (field.Length == 0)
-                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) is empty.");
-                if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-numeric value '{field}'.");
-                if (!float.IsFinite(v))
-                    throw new StrataException($"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-finite value '{field}'.");
-                values.Add(v);
+                if (field.Length == 0) problem = $"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) is empty.";
+                else if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
+                    problem = $"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-numeric value '{field}'.";
+                else if (!float.IsFinite(v))
+                    problem = $"{source}:{i + 1}: column '{header[c]}' (column {c + 1}) has the non-finite value '{field}'.";
+                else rowValues.Add(v);
             }
+            if (problem is not null)
+            {
+                if (!dropInvalidRows) throw new StrataException(problem + " (drop_invalid_rows skips such rows)");
+                dropped++;
+                firstDropped ??= problem;
+                continue;
+            }
+            values.AddRange(rowValues);
+            for (int c = 0; c < fields.Count; c++)
+                if (kinds[c] == FieldKind.Text) textValues[header[c]].Add(fields[c].Trim());
             rows++;
         }
-        if (rows == 0) throw new StrataException($"{source}: the file has a header but no data rows.");
-        return new CsvTable(source, numeric, values.ToArray(), rows, textValues.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+        if (rows == 0)
+            throw new StrataException(dropped > 0 ? $"{source}: all {dropped} data rows hold invalid values (the first: {firstDropped})" : $"{source}: the file has a header but no data rows.");
+        return new CsvTable(source, numeric, values.ToArray(), rows, textValues.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()))
+        {
+            DroppedRows = dropped,
+            FirstDroppedRow = firstDropped,
+        };
     }
 
     private enum FieldKind { Number, Text, Skipped }

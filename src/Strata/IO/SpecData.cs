@@ -10,12 +10,16 @@ namespace Strata.IO;
 /// </summary>
 public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)? Validation, (Tensor X, Tensor Y)? Test, string[]? FeatureNames)
 {
+    /// <summary>CSV rows skipped for invalid values (with drop_invalid_rows), and why the first was.</summary>
+    public (int Count, string? First) DroppedRows { get; init; }
+
     public static SpecData Load(TrainingSpec spec)
     {
         Tensor x, y;
         string[]? featureNames = null;
         IReadOnlyList<string>? groups = null;
         (Tensor X, Tensor Y)? validation = null, test = null;
+        (int, string?) dropped = (0, null);
         if (spec.Dataset is not null)
         {
             var set = Datasets.FashionMnist(spec.DataPath, spec.Limit);
@@ -28,7 +32,8 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
         {
             var numeric = spec.Features is null ? null : spec.Features.Append(spec.Target!).ToArray();
             var text = spec.GroupBy is null ? null : new[] { spec.GroupBy };
-            var table = CsvTable.Load(spec.DataPath, spec.Delimiter, numeric, text);
+            var table = CsvTable.Load(spec.DataPath, spec.Delimiter, numeric, text, spec.DropInvalidRows);
+            dropped = (table.DroppedRows, table.FirstDroppedRow);
             (x, y, featureNames) = table.Split(spec.Target!, spec.Features);
             if (spec.GroupBy is not null) groups = table.Text(spec.GroupBy);
             if (spec.Limit is int limit && limit < x.Dim(0))
@@ -47,6 +52,6 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
         }
         else if (groups is not null)
             throw new StrataException($"{spec.SpecPath}: \"group_by\" needs a \"validation_split\" to group.");
-        return new SpecData(x, y, validation, test, featureNames);
+        return new SpecData(x, y, validation, test, featureNames) { DroppedRows = dropped };
     }
 }

@@ -31,6 +31,9 @@ public sealed class TrainingSpec
     /// <summary>The feature columns of a CSV; null for every numeric column but the target.</summary>
     public IReadOnlyList<string>? Features { get; init; }
 
+    /// <summary>Skip CSV rows with empty, non-numeric or non-finite values (counted) instead of failing.</summary>
+    public bool DropInvalidRows { get; set; }
+
     /// <summary>A text column whose rows stay together on one side of the validation split (e.g. the artist).</summary>
     public string? GroupBy { get; init; }
 
@@ -110,6 +113,7 @@ public sealed class TrainingSpec
             Delimiter = delimiter is { Length: 1 } ? delimiter[0] : null,
             Features = features,
             GroupBy = groupBy,
+            DropInvalidRows = dataReader.Bool("drop_invalid_rows", false),
             ValidationSplit = dataReader.Double("validation_split", 0),
             SplitSeed = dataReader.Int("split_seed", 0),
             Model = root["model"] as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"model\" object (a Keras Sequential config)."),

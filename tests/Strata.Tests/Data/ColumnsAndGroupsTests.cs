@@ -84,3 +84,56 @@ public sealed class ColumnsAndGroupsTests
         Assert.Equal(vx.Dim(0), artists.Count(validationArtists.Contains));
     }
 }
+
+public sealed class InvalidRowsTests
+{
+    private const string Text = "a,b,name\n1,2,x\n3,NaN,y\n4,,z\n5,inf,w\n6,7,v\n";
+
+    [Fact]
+    public void InvalidValuesAreAnErrorNamingTheLineUnlessRowsMayBeDropped()
+    {
+        var e = Assert.Throws<StrataException>(() => CsvTable.Parse(Text, "t.csv", null, ["a", "b"]));
+        Assert.Contains("t.csv:3: column 'b' (column 2) has the non-finite value 'NaN'", e.Message);
+        Assert.Contains("drop_invalid_rows", e.Message);
+
+        var table = CsvTable.Parse(Text, "t.csv", null, ["a", "b"], ["name"], dropInvalidRows: true);
+        Assert.Equal(2, table.Rows);
+        Assert.Equal([1f, 2f, 6f, 7f], table.Values);
+        Assert.Equal(["x", "v"], table.Text("name"));
+        Assert.Equal(3, table.DroppedRows);
+        Assert.StartsWith("t.csv:3:", table.FirstDroppedRow);
+    }
+
+    [Fact]
+    public void AFileWhoseRowsAreAllInvalidSaysSo()
+    {
+        var e = Assert.Throws<StrataException>(() => CsvTable.Parse("a\nNaN\nx\n", "t.csv", dropInvalidRows: true));
+        Assert.Contains("all 2 data rows hold invalid values", e.Message);
+    }
+
+    [Fact]
+    public void TrainDropsInvalidRowsWhenAskedAndCountsThem()
+    {
+        string dir = Directory.CreateTempSubdirectory("strata-invalid-").FullName;
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv")).Take(200).ToList();
+            lines[5] = lines[5].Replace("0.56", "NaN", StringComparison.Ordinal);
+            lines[9] = string.Join(';', lines[9].Split(';').Select((f, i) => i == 3 ? "" : f));
+            File.WriteAllLines(Path.Combine(dir, "wine.csv"), lines);
+            var spec = Cli.CliRunner.SmallRedWineSpec(epochs: 1);
+            spec["data"]!["path"] = "wine.csv";
+            File.WriteAllText(Path.Combine(dir, "spec.json"), spec.ToJsonString());
+            var (failed, _, error) = Cli.CliRunner.Run("train", Path.Combine(dir, "spec.json"), "--out", Path.Combine(dir, "a"), "--no-lint");
+            Assert.Equal(1, failed);
+            Assert.Contains("wine.csv:6:", error);
+            var (code, stdout, stderr) = Cli.CliRunner.Run("train", Path.Combine(dir, "spec.json"), "--out", Path.Combine(dir, "b"), "--no-lint", "--drop-invalid-rows");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("Dropped 2 rows with invalid values; the first:", stdout);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
