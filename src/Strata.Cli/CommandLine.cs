@@ -50,6 +50,10 @@ public static class CommandLine
                 deviation of the best validation metric (default val_loss), the epoch of the
                 best, the final metric with the moving and with recalibrated BatchNormalization
                 statistics, and the measured variance shift.
+          export MODEL.strata [--format onnx] [--output F.onnx]
+                Write the model's inference graph as ONNX (opset 17) for ONNX Runtime:
+                dropout left out, BatchNormalization as its scale and shift, tensors
+                channels-last as in Strata. A layer without an ONNX form is named.
           evaluate MODEL.strata --data X.csv|IDX-DIRECTORY
                 The loss and metrics on a CSV holding the model's target column, or on the
                 test images of a Fashion-MNIST directory.
@@ -97,10 +101,11 @@ public static class CommandLine
                 "recalibrate" => Recalibrate(a, output),
                 "evaluate" => Evaluate(a, output),
                 "bench" => Bench(a, output),
+                "export" => Export(a, output),
                 "lint" => AdviceCommands.Lint(a, output),
                 "diagnose" => AdviceCommands.Diagnose(a, output),
                 "compare" => AdviceCommands.Compare(a, output),
-                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, lint, diagnose, compare, summary, predict, evaluate, recalibrate, bench, help."),
+                _ => throw new StrataException($"Unknown command '{args[0]}'. Commands: train, lint, diagnose, compare, summary, predict, evaluate, recalibrate, export, bench, help."),
             };
         }
         catch (Exception e) when (e is StrataException or IOException or UnauthorizedAccessException)
@@ -295,6 +300,20 @@ public static class CommandLine
         string destination = outputPath ?? modelPath;
         model.Save(destination, model.Metadata);
         output.WriteLine($"Wrote {destination}");
+        return 0;
+    }
+
+    private static int Export(Arguments a, TextWriter output)
+    {
+        string format = a.String("format") ?? "onnx";
+        string? destination = a.String("output");
+        a.Finish("export", 1);
+        if (format != "onnx") throw new StrataException($"Option --format of 'strata export' knows only 'onnx'. Received: '{format}'");
+        string modelPath = a.Positional[0];
+        destination ??= Path.ChangeExtension(modelPath, ".onnx");
+        var model = Sequential.Load(modelPath);
+        IO.Onnx.OnnxExport.Save(model, destination);
+        output.WriteLine($"Wrote {destination} (ONNX opset {IO.Onnx.OnnxExport.Opset}, input 'input' {ShapeOps.Format(model.InputShape!)}, channels-last)");
         return 0;
     }
 

@@ -1,0 +1,194 @@
+using Strata.Autodiff;
+using Strata.Layers;
+using Strata.Layers.Convolutional;
+using Strata.Layers.Core;
+using Strata.Layers.Normalization;
+using Strata.Layers.Pooling;
+using Strata.Layers.Regularization;
+using Strata.Layers.Reshaping;
+using Strata.Models;
+using NormalizationLayer = Strata.Layers.Normalization.Normalization;
+
+namespace Strata.IO.Onnx;
+
+/// <summary>
+/// Writes a model's inference graph as ONNX (IR version 8, opset 17), so it runs where .NET
+/// applications serve models (ONNX Runtime). Tensors stay channels-last as in Strata:
+/// convolutions and pooling are wrapped in transposes to ONNX's channels-first. The dropout family
+/// is left out (the identity at inference); BatchNormalization becomes the per-channel scale and
+/// shift its moving statistics give. A layer that cannot be expressed is an error naming it.
+/// </summary>
+public static class OnnxExport
+{
+    public const int Opset = 17;
+
+    public static void Save(Sequential model, string path)
+    {
+        if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before exporting.");
+        var graph = new OnnxGraph();
+        const string input = "input";
+        string value = input;
+        foreach (var layer in model.Layers) value = Lower(graph, layer, value);
+        if (value == input) value = graph.Node("Identity", "output", [value]);
+        var modelProto = new ProtoMessage()
+            .Int(1, 8)
+            .String(2, "strata")
+            .String(3, typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "")
+            .Message(7, graph.ToGraph(model.Name, input, model.InputShape!, value, model.OutputShape!))
+            .Message(8, new ProtoMessage().String(1, "").Int(2, Opset));
+        var bytes = modelProto.ToArray();
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    private static string Lower(OnnxGraph g, Layer layer, string x)
+    {
+        try
+        {
+            return layer switch
+            {
+                StochasticLayer and not DropConnect => x,
+                DropConnect d => Dense(g, d.Layer, x),
+                Dense d => Dense(g, d, x),
+                Activation a => Activate(g, a.Function, x),
+                Flatten => g.Node("Flatten", "flatten", [x], ("axis", 1)),
+                Reshape r => g.Node("Reshape", "reshape", [x, g.Int64s("shape", [0, .. r.TargetShape.Select(d => (long)d)])]),
+                BatchNormalization bn => BatchNorm(g, bn, x),
+                NormalizationLayer n => Normalize(g, n, x),
+                LayerNormalization ln => LayerNorm(g, ln, x),
+                Conv2D c => Conv2D(g, c, x),
+                Pooling { Rank: 2 } p => Pool2D(g, p, x),
+                GlobalPooling gp when gp.InputShape!.Length == 4 => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
+                    ("axes", new[] { 1, 2 }), ("keepdims", gp.OutputShape!.Length == 4 ? 1 : 0)),
+                ZeroPadding2D z => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])]),
+                Residual r => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))]),
+                _ => throw new StrataException($"it has no ONNX form in Strata yet (exportable: Dense, Activation, Flatten, Reshape, BatchNormalization, Normalization, LayerNormalization, Conv2D, 2-D pooling, ZeroPadding2D, Residual and the dropout family)."),
+            };
+        }
+        catch (StrataException e) when (!e.Message.StartsWith("Layer '", StringComparison.Ordinal))
+        {
+            throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) cannot be exported to ONNX: {e.Message}", e);
+        }
+    }
+
+    private static string Dense(OnnxGraph g, Dense d, string x)
+    {
+        var kernel = d.Kernel!.Value;
+        string y = g.Node("MatMul", "dense", [x, g.Floats($"{d.Name}_kernel", kernel.ShapeArray(), kernel.Data)]);
+        if (d.UseBias) y = g.Node("Add", "bias", [y, g.Floats($"{d.Name}_bias", [d.Units], d.Bias!.Value.Data)]);
+        return Activate(g, d.Activation, y);
+    }
+
+    private static string Activate(OnnxGraph g, ActivationFunction f, string x) => f switch
+    {
+        ActivationFunction.Linear => x,
+        ActivationFunction.Relu => g.Node("Relu", "relu", [x]),
+        ActivationFunction.Sigmoid => g.Node("Sigmoid", "sigmoid", [x]),
+        ActivationFunction.Tanh => g.Node("Tanh", "tanh", [x]),
+        ActivationFunction.Softmax => g.Node("Softmax", "softmax", [x], ("axis", -1)),
+        ActivationFunction.Elu => g.Node("Elu", "elu", [x], ("alpha", 1f)),
+        ActivationFunction.Selu => g.Node("Selu", "selu", [x], ("alpha", 1.6732632423543772f), ("gamma", 1.0507009873554805f)),
+        ActivationFunction.LeakyRelu => g.Node("LeakyRelu", "leaky_relu", [x], ("alpha", 0.2f)),
+        // Opset 17 has no Gelu: the exact form 0.5·x·(1 + erf(x/√2)).
+        ActivationFunction.Gelu => g.Node("Mul", "gelu", [
+            g.Node("Mul", "half_x", [x, g.Floats("half", [], [0.5f])]),
+            g.Node("Add", "one_plus_erf", [g.Node("Erf", "erf", [g.Node("Mul", "scaled", [x, g.Floats("inv_sqrt2", [], [0.70710678f])])]), g.Floats("one", [], [1f])])]),
+        _ => throw new StrataException($"the activation {f} has no ONNX form."),
+    };
+
+    /// <summary>Inference BatchNormalization as y = x·scale + shift per channel of the last axis.</summary>
+    private static string BatchNorm(OnnxGraph g, BatchNormalization bn, string x)
+    {
+        int rank = bn.InputShape!.Length;
+        if (bn.Axes.Length != 1 || ShapeAxis(bn.Axis, rank) != rank - 1)
+            throw new StrataException("only BatchNormalization over the last (channel) axis is exported.");
+        var mean = bn.MovingMean!.Value.Data;
+        var variance = bn.MovingVariance!.Value.Data;
+        int c = mean.Length;
+        var scale = new float[c];
+        var shift = new float[c];
+        for (int i = 0; i < c; i++)
+        {
+            float gamma = bn.Gamma?.Value.Data[i] ?? 1f, beta = bn.Beta?.Value.Data[i] ?? 0f;
+            scale[i] = gamma / MathF.Sqrt(variance[i] + (float)bn.Epsilon);
+            shift[i] = beta - mean[i] * scale[i];
+        }
+        string y = g.Node("Mul", "bn_scale", [x, g.Floats($"{bn.Name}_scale", [c], scale)]);
+        return g.Node("Add", "bn_shift", [y, g.Floats($"{bn.Name}_shift", [c], shift)]);
+    }
+
+    private static string Normalize(OnnxGraph g, NormalizationLayer n, string x)
+    {
+        int rank = n.InputShape!.Length;
+        if (ShapeAxis(n.Axis, rank) != rank - 1) throw new StrataException("only Normalization over the last axis is exported.");
+        var mean = n.Mean!.Value.Data;
+        var std = n.Variance!.Value.Data.Select(v => Math.Max(MathF.Sqrt(v), 1e-7f)).ToArray();
+        string m = g.Floats($"{n.Name}_mean", [mean.Length], mean), s = g.Floats($"{n.Name}_std", [std.Length], std);
+        return n.Invert
+            ? g.Node("Add", "denormalized", [g.Node("Mul", "scaled", [x, s]), m])
+            : g.Node("Div", "normalized", [g.Node("Sub", "centered", [x, m]), s]);
+    }
+
+    private static string LayerNorm(OnnxGraph g, LayerNormalization ln, string x)
+    {
+        int rank = ln.InputShape!.Length;
+        var axes = ln.Axis.Select(a => ShapeAxis(a, rank)).Order().ToArray();
+        if (ln.RmsScaling || axes[^1] != rank - 1 || axes.Where((a, i) => a != axes[0] + i).Any())
+            throw new StrataException("only LayerNormalization over trailing axes, without rms_scaling, is exported.");
+        var normalizedShape = ln.InputShape![axes[0]..];
+        int size = normalizedShape.Aggregate(1, (p, d) => p * d);
+        var gamma = ln.Gamma?.Value.Data ?? Enumerable.Repeat(1f, size).ToArray();
+        var beta = ln.Beta?.Value.Data ?? new float[size];
+        if (gamma.Length != size) throw new StrataException("its scale does not cover the normalized axes.");
+        return g.Node("LayerNormalization", "layer_norm", [x, g.Floats($"{ln.Name}_gamma", normalizedShape, gamma), g.Floats($"{ln.Name}_beta", normalizedShape, beta)],
+            ("axis", axes[0]), ("epsilon", (float)ln.Epsilon));
+    }
+
+    private static string Conv2D(OnnxGraph g, Conv2D c, string x)
+    {
+        var kernel = c.Kernel!.Value; // [kh, kw, in/groups, filters]
+        int kh = kernel.Dim(0), kw = kernel.Dim(1), cin = kernel.Dim(2), filters = kernel.Dim(3);
+        var onnxKernel = new float[kernel.Size]; // [filters, in/groups, kh, kw]
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int f = 0; f < filters; f++)
+                        onnxKernel[((f * cin + ci) * kh + i) * kw + j] = kernel.Data[((i * kw + j) * cin + ci) * filters + f];
+        var inputs = new List<string> { ToChannelsFirst(g, x), g.Floats($"{c.Name}_kernel", [filters, cin, kh, kw], onnxKernel) };
+        if (c.UseBias) inputs.Add(g.Floats($"{c.Name}_bias", [filters], c.Bias!.Value.Data));
+        string y = g.Node("Conv", "conv", inputs, ("kernel_shape", new[] { kh, kw }), ("strides", c.Strides), ("dilations", c.DilationRate),
+            ("group", c.Groups), ("pads", Pads(c.Padding, c.InputShape!, [kh, kw], c.Strides, c.DilationRate)));
+        return Activate(g, c.Activation, ToChannelsLast(g, y));
+    }
+
+    private static string Pool2D(OnnxGraph g, Pooling p, string x)
+    {
+        var attributes = new List<(string, object)> { ("kernel_shape", p.PoolSize), ("strides", p.Strides), ("pads", Pads(p.Padding, p.InputShape!, p.PoolSize, p.Strides, [1, 1])) };
+        // Strata averages only the positions inside the map, as count_include_pad = 0.
+        if (!p.IsMax) attributes.Add(("count_include_pad", 0));
+        string y = g.Node(p.IsMax ? "MaxPool" : "AveragePool", "pool", [ToChannelsFirst(g, x)], [.. attributes]);
+        return ToChannelsLast(g, y);
+    }
+
+    /// <summary>ONNX pads (begin..., end...) for "valid" or TensorFlow's "same" (the odd extra row after).</summary>
+    private static int[] Pads(string padding, int[] inputShape, int[] kernel, int[] strides, int[] dilation)
+    {
+        int spatial = kernel.Length;
+        var pads = new int[2 * spatial];
+        if (padding == "valid") return pads;
+        if (padding != "same") throw new StrataException($"padding '{padding}' has no ONNX form here.");
+        for (int a = 0; a < spatial; a++)
+        {
+            int size = inputShape[1 + a], outSize = (size + strides[a] - 1) / strides[a];
+            int total = Math.Max((outSize - 1) * strides[a] + (kernel[a] - 1) * dilation[a] + 1 - size, 0);
+            pads[a] = total / 2;
+            pads[spatial + a] = total - total / 2;
+        }
+        return pads;
+    }
+
+    private static string ToChannelsFirst(OnnxGraph g, string x) => g.Node("Transpose", "nchw", [x], ("perm", new[] { 0, 3, 1, 2 }));
+
+    private static string ToChannelsLast(OnnxGraph g, string x) => g.Node("Transpose", "nhwc", [x], ("perm", new[] { 0, 2, 3, 1 }));
+
+    private static int ShapeAxis(int axis, int rank) => axis < 0 ? axis + rank : axis;
+}
