@@ -66,13 +66,16 @@ public static class TrainingRun
             }
             else progress?.WriteLine($"No checkpoint in '{outputDirectory}' yet; starting from the first epoch.");
         }
-        if (checkpoints.Every > 0) callbacks.Add(new TrainingStateCheckpoint(checkpointPath, checkpoints.Every, info));
+        var saver = checkpoints.Every > 0 ? new TrainingStateCheckpoint(checkpointPath, checkpoints.Every, info) : null;
+        if (saver is not null) callbacks.Add(saver);
         checkpoints.Started?.Invoke(model);
 
         var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume);
         if (nan.StoppedAt is not null)
             throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. "
-                + (checkpoints.Every > 0 && File.Exists(checkpointPath) ? $"The last good checkpoint is {checkpointPath}." : $"Nothing was written to '{outputDirectory}'."));
+                + (saver?.LastSavedEpoch is int saved ? $"The last good checkpoint, after epoch {saved}, is {checkpointPath}."
+                    : resume is not null ? $"The checkpoint it resumed from (after epoch {resume.Epoch}) is left as it was."
+                    : $"Nothing was written to '{outputDirectory}'."));
 
         string key = history.Contains("val_loss") ? "val_loss" : "loss";
         IReadOnlyList<double> values = history.Contains(key) ? history[key] : [];

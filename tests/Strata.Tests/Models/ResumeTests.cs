@@ -131,6 +131,31 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void DivergenceNamesTheEpochAndBatchAndKeepsTheLastGoodCheckpoint()
+    {
+        // Plain SGD at 0.003 on the unscaled Concrete data, seed 2: the loss becomes infinite in epoch 2.
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "concrete.json")))!.AsObject();
+        json["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "concrete.csv");
+        json["compile"]!["optimizer"] = new JsonObject { ["class_name"] = "SGD", ["config"] = new JsonObject { ["learning_rate"] = 0.003 } };
+        json["fit"]!["seed"] = 2;
+        string path = Path.Combine(_dir, "concrete.json");
+        File.WriteAllText(path, json.ToJsonString());
+        var spec = TrainingSpec.Load(path);
+        string run = Path.Combine(_dir, "diverged");
+        var e = Assert.Throws<StrataException>(() => TrainingRun.Execute(spec, run, checkpoints: new TrainingRun.Checkpoints()));
+        Assert.Contains("at epoch 2, batch 2", e.Message);
+        Assert.Contains("The last good checkpoint, after epoch 1", e.Message);
+        var model = Sequential.FromConfig(spec.Model, spec.Seed);
+        var (state, _) = TrainingCheckpoint.Load(model, Path.Combine(run, TrainingCheckpoint.FileName));
+        Assert.Equal(1, state.Epoch);
+        Assert.All(state.History["loss"], v => Assert.True(double.IsFinite(v)));
+
+        var again = Assert.Throws<StrataException>(() => TrainingRun.Execute(spec, run, checkpoints: new TrainingRun.Checkpoints(Resume: true)));
+        Assert.Contains("at epoch 2, batch 2", again.Message);
+        Assert.Contains("The checkpoint it resumed from (after epoch 1) is left as it was", again.Message);
+    }
+
+    [Fact]
     public void ACheckpointOfAnotherModelIsRefusedByName()
     {
         var spec = TrainingSpec.Load(WriteSpec(1));
