@@ -113,9 +113,8 @@ internal static class AdviceCommands
         string described;
         if (dataPath is not null)
         {
-            var table = CommandLine.LoadTable(model, dataPath, out var target);
-            x = CommandLine.Features(model, table, dataPath);
-            if (target is not null) evaluation = (x, table.Select([target]));
+            (x, var targets) = CommandLine.ReadRows(model, dataPath);
+            if (targets is not null) evaluation = (x, targets);
             described = $"the {x.Dim(0)} rows of {dataPath}";
         }
         else

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using Strata;
 using Strata.Advice;
 using Strata.Autodiff;
@@ -218,7 +219,7 @@ public static class CommandLine
         a.Finish("predict", 1);
         if (seed is not null && mcSamples is null) throw new StrataException("Option --seed of 'strata predict' only applies with --mc-samples.");
         var model = Sequential.Load(a.Positional[0]);
-        var x = Features(model, LoadTable(model, input, out _), input);
+        var (x, _) = ReadRows(model, input);
         Tensor y;
         Tensor? deviation = null;
         if (mcSamples is int samples)
@@ -261,14 +262,12 @@ public static class CommandLine
         a.Finish("recalibrate", 1);
         string modelPath = a.Positional[0];
         var model = Sequential.Load(modelPath);
-        var table = LoadTable(model, data, out string? target);
-        var x = Features(model, table, data);
+        var (x, targets) = ReadRows(model, data);
         var dataSpec = model.Metadata?["spec"]?["data"] as System.Text.Json.Nodes.JsonObject;
         (Tensor X, Tensor Y, string Label)? evaluation = null;
         var calibration = x;
-        if (target is not null && model.Loss is not null)
+        if (targets is { } y && model.Loss is not null)
         {
-            var y = table.Select([target]);
             double split = dataSpec?["validation_split"] is { } vs ? vs.GetValue<double>() : 0;
             int splitSeed = dataSpec?["split_seed"] is { } ss ? ss.GetValue<int>() : 0;
             if (split > 0 && !allRows)
@@ -357,12 +356,10 @@ public static class CommandLine
         }
         else
         {
-            var table = LoadTable(model, data, out string? target);
             if (model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>() is not string recorded)
                 throw new StrataException($"{a.Positional[0]}: the model does not record its target column, so '{data}' cannot be split into inputs and targets.");
-            if (target is null) throw new StrataException($"{data}: there is no column '{recorded}' (the model's target).");
-            x = Features(model, table, data);
-            y = table.Select([target]);
+            (x, var targets) = ReadRows(model, data);
+            y = targets ?? throw new StrataException($"{data}: there is no column '{recorded}' (the model's target).");
             output.WriteLine($"Evaluating on the {x.Dim(0)} rows of {data}");
         }
         foreach (var (key, value) in model.Evaluate(x, y, 256))
@@ -371,34 +368,45 @@ public static class CommandLine
     }
 
     /// <summary>
-    /// A CSV for a model: only its feature columns and its target column (when the file has it), so
-    /// text columns elsewhere in the file do no harm. <paramref name="target"/> is the target's name when present.
+    /// The rows of a CSV as the model takes them: its feature columns (by name when it knows them,
+    /// categorical ones encoded as in training) and its target when the file has that column. Only
+    /// those columns are read, so text columns elsewhere in the file do no harm.
     /// </summary>
-    internal static CsvTable LoadTable(Sequential model, string path, out string? target)
+    internal static (Tensor X, Tensor? Y) ReadRows(Sequential model, string path)
     {
-        var header = CsvTable.Header(path);
+        // A model trained on a file without a header row reads its inputs the same way (columns 0, 1, 2, ...).
+        bool hasHeader = model.Metadata?["spec"]?["data"]?["header"] is not JsonValue h || !h.TryGetValue(out bool b) || b;
+        var header = CsvTable.Header(path, null, hasHeader);
         string? recorded = model.Metadata?["spec"]?["data"]?["target"]?.GetValue<string>();
-        target = recorded is not null && header.Contains(recorded) ? recorded : null;
-        if (model.FeatureNames is not { } names) return CsvTable.Load(path);
+        string? target = recorded is not null && header.Contains(recorded) ? recorded : null;
+        if (model.Metadata?["encoding"] is { } stored)
+        {
+            var encoding = FeatureEncoding.FromJson(stored);
+            RequireColumns(encoding.Features, header, path);
+            var text = encoding.Categorical.Select(c => c.Name).ToList();
+            var numeric = encoding.NumericFeatures.ToList();
+            if (target is not null) (encoding.Target is null ? numeric : text).Add(target);
+            var table = CsvTable.Load(path, null, numeric, text, header: hasHeader);
+            return (encoding.EncodeFeatures(table), target is null ? null : encoding.EncodeTarget(table, target));
+        }
+        if (model.FeatureNames is { } names)
+        {
+            RequireColumns(names, header, path);
+            var table = CsvTable.Load(path, null, target is null ? names.ToArray() : names.Append(target).ToArray(), header: hasHeader);
+            return (table.Select(names), target is null ? null : table.Select([target]));
+        }
+        var all = CsvTable.Load(path, header: hasHeader);
+        var features = all.Columns.Where(c => c != target).ToArray();
+        int expected = model.InputShape![^1];
+        if (features.Length != expected)
+            throw new StrataException($"{path}: the model expects {expected} columns; the file has {features.Length}.");
+        return (all.Select(features), target is null ? null : all.Select([target]));
+    }
+
+    private static void RequireColumns(IEnumerable<string> names, IReadOnlyList<string> header, string path)
+    {
         var missing = names.Where(n => !header.Contains(n)).ToList();
         if (missing.Count > 0)
             throw new StrataException($"{path}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
-        return CsvTable.Load(path, null, target is null ? names.ToArray() : names.Append(target).ToArray());
-    }
-
-    /// <summary>The model's input columns from a table: by name when the model knows its feature names, else all columns.</summary>
-    internal static Tensor Features(Sequential model, CsvTable table, string path)
-    {
-        if (model.FeatureNames is { } names)
-        {
-            var missing = names.Where(n => !table.Columns.Contains(n)).ToList();
-            if (missing.Count > 0)
-                throw new StrataException($"{path}: the model needs column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}, which the file lacks.");
-            return table.Select(names);
-        }
-        int expected = model.InputShape![^1];
-        if (table.Columns.Count != expected)
-            throw new StrataException($"{path}: the model expects {expected} columns; the file has {table.Columns.Count}.");
-        return table.Select(table.Columns);
     }
 }

@@ -45,15 +45,21 @@ public sealed class CsvTable
     /// <param name="columns">The numeric columns to keep; null keeps every column that is not a text column.</param>
     /// <param name="textColumns">Columns kept as strings, not parsed; see <see cref="Text"/>.</param>
     /// <param name="dropInvalidRows">Skip rows with invalid values instead of failing; see <see cref="Parse"/>.</param>
+    /// <param name="header">False for a file without a header row (columns 0, 1, 2, ...).</param>
     public static CsvTable Load(string path, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null,
-        bool dropInvalidRows = false)
+        bool dropInvalidRows = false, bool header = true)
     {
         if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns, dropInvalidRows);
+        return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns, dropInvalidRows, hasHeader: header);
     }
 
+    private static string[] GeneratedNames(int count) => Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
     /// <summary>The column names in a CSV file's header, without reading its rows.</summary>
-    public static IReadOnlyList<string> Header(string path, char? delimiter = null)
+    /// <param name="path">The CSV file.</param>
+    /// <param name="delimiter">The field separator; null detects it from the first line.</param>
+    /// <param name="header">False for a file without a header row: its columns are named 0, 1, 2, ... as pandas names them.</param>
+    public static IReadOnlyList<string> Header(string path, char? delimiter = null, bool header = true)
     {
         if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
         int number = 0;
@@ -62,7 +68,8 @@ public sealed class CsvTable
             number++;
             string line = raw.TrimStart('\uFEFF').TrimEnd('\r');
             if (line.Trim().Length == 0) continue;
-            return SplitFields(line, delimiter ?? Detect(line), path, number).Select(c => c.Trim()).ToArray();
+            var fields = SplitFields(line, delimiter ?? Detect(line), path, number).Select(c => c.Trim()).ToArray();
+            return header ? fields : GeneratedNames(fields.Length);
         }
         throw new StrataException($"{path}: the file is empty.");
     }
@@ -73,7 +80,7 @@ public sealed class CsvTable
     /// skipped and counted in <see cref="DroppedRows"/>.
     /// </summary>
     public static CsvTable Parse(string text, string source, char? delimiter = null, IReadOnlyCollection<string>? columns = null,
-        IReadOnlyCollection<string>? textColumns = null, bool dropInvalidRows = false)
+        IReadOnlyCollection<string>? textColumns = null, bool dropInvalidRows = false, bool hasHeader = true)
     {
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var lines = text.Split('\n');
@@ -83,6 +90,11 @@ public sealed class CsvTable
         string headerText = lines[headerLine].TrimEnd('\r');
         char d = delimiter ?? Detect(headerText);
         var header = SplitFields(headerText, d, source, headerLine + 1).Select(c => c.Trim()).ToArray();
+        if (!hasHeader)
+        {
+            header = GeneratedNames(header.Length);
+            headerLine--; // the first line is data
+        }
         for (int c = 0; c < header.Length; c++)
             if (header[c].Length == 0) throw new StrataException($"{source}:{headerLine + 1}: column {c + 1} of the header has no name.");
         var duplicate = header.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1);

@@ -10,6 +10,9 @@ namespace Strata.IO;
 /// </summary>
 public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)? Validation, (Tensor X, Tensor Y)? Test, string[]? FeatureNames)
 {
+    /// <summary>How a table's columns became the model's inputs and target; null for image data.</summary>
+    public FeatureEncoding? Encoding { get; init; }
+
     /// <summary>CSV rows skipped for invalid values (with drop_invalid_rows), and why the first was.</summary>
     public (int Count, string? First) DroppedRows { get; init; }
 
@@ -20,6 +23,7 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
         IReadOnlyList<string>? groups = null;
         (Tensor X, Tensor Y)? validation = null, test = null;
         (int, string?) dropped = (0, null);
+        FeatureEncoding? encoding = null;
         if (spec.Dataset is not null)
         {
             var set = Datasets.FashionMnist(spec.DataPath, spec.Limit);
@@ -30,11 +34,19 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
         }
         else
         {
-            var numeric = spec.Features is null ? null : spec.Features.Append(spec.Target!).ToArray();
-            var text = spec.GroupBy is null ? null : new[] { spec.GroupBy };
-            var table = CsvTable.Load(spec.DataPath, spec.Delimiter, numeric, text, spec.DropInvalidRows);
+            string target = spec.Target!;
+            var kinds = spec.Categorical;
+            var header = CsvTable.Header(spec.DataPath, spec.Delimiter, spec.Header);
+            var features = spec.Features ?? header.Where(c => c != target && c != spec.GroupBy).ToArray();
+            if (features.Contains(target)) throw new StrataException($"{spec.SpecPath}: the target column '{target}' is also listed as a feature.");
+            var numeric = features.Where(f => !kinds.ContainsKey(f)).ToList();
+            var text = features.Where(kinds.ContainsKey).ToList();
+            (kinds.ContainsKey(target) ? text : numeric).Add(target);
+            if (spec.GroupBy is not null && !text.Contains(spec.GroupBy)) text.Add(spec.GroupBy);
+            var table = CsvTable.Load(spec.DataPath, spec.Delimiter, numeric, text, spec.DropInvalidRows, spec.Header);
             dropped = (table.DroppedRows, table.FirstDroppedRow);
-            (x, y, featureNames) = table.Split(spec.Target!, spec.Features);
+            encoding = FeatureEncoding.Fit(table, features, target, kinds);
+            (x, y, featureNames) = (encoding.EncodeFeatures(table), encoding.EncodeTarget(table, target), encoding.InputNames);
             if (spec.GroupBy is not null) groups = table.Text(spec.GroupBy);
             if (spec.Limit is int limit && limit < x.Dim(0))
             {
@@ -52,6 +64,6 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
         }
         else if (groups is not null)
             throw new StrataException($"{spec.SpecPath}: \"group_by\" needs a \"validation_split\" to group.");
-        return new SpecData(x, y, validation, test, featureNames) { DroppedRows = dropped };
+        return new SpecData(x, y, validation, test, featureNames) { DroppedRows = dropped, Encoding = encoding };
     }
 }

@@ -31,6 +31,12 @@ public sealed class TrainingSpec
     /// <summary>The feature columns of a CSV; null for every numeric column but the target.</summary>
     public IReadOnlyList<string>? Features { get; init; }
 
+    /// <summary>Text columns and how each becomes numbers: "one_hot" or "label" (the target: "label" only).</summary>
+    public IReadOnlyDictionary<string, string> Categorical { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>False for a CSV without a header row; its columns are then named 0, 1, 2, ... (as pandas names them).</summary>
+    public bool Header { get; init; } = true;
+
     /// <summary>Skip CSV rows with empty, non-numeric or non-finite values (counted) instead of failing.</summary>
     public bool DropInvalidRows { get; set; }
 
@@ -102,6 +108,12 @@ public sealed class TrainingSpec
             _ => throw new StrataException($"{path}: \"features\" must be a list of column names."),
         };
         string? groupBy = dataReader.String("group_by", null);
+        var categorical = new Dictionary<string, string>();
+        if (data["categorical"] is JsonObject kinds)
+            foreach (var (column, kind) in kinds)
+                categorical[column] = kind is JsonValue v && v.TryGetValue(out string? k) ? k
+                    : throw new StrataException($"{path}: \"categorical\" maps column names to \"one_hot\" or \"label\"; '{column}' maps to {kind?.ToJsonString() ?? "null"}.");
+        else if (data["categorical"] is not null) throw new StrataException($"{path}: \"categorical\" must be an object mapping column names to \"one_hot\" or \"label\".");
         var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x?.GetValue<string>() ?? "").ToArray() : [];
         return new TrainingSpec
         {
@@ -113,6 +125,8 @@ public sealed class TrainingSpec
             Delimiter = delimiter is { Length: 1 } ? delimiter[0] : null,
             Features = features,
             GroupBy = groupBy,
+            Categorical = categorical,
+            Header = dataReader.Bool("header", true),
             DropInvalidRows = dataReader.Bool("drop_invalid_rows", false),
             ValidationSplit = dataReader.Double("validation_split", 0),
             SplitSeed = dataReader.Int("split_seed", 0),

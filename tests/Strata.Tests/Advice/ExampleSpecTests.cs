@@ -61,7 +61,7 @@ public sealed class ExampleSpecTests : IDisposable
         spec.Limit = 3000;
         var run = TrainingRun.Execute(spec, Path.Combine(_dir, example));
         Assert.True(double.IsFinite(run.BestValidationLoss));
-        Assert.Equal(12, run.Model.FeatureNames!.Count);
+        Assert.Equal(18, run.Model.FeatureNames!.Count);
     }
 
     [Fact]

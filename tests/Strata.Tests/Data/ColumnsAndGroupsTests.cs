@@ -70,8 +70,9 @@ public sealed class ColumnsAndGroupsTests
     {
         var spec = TrainingSpec.Load(Path.Combine(TestSupport.RepositoryRoot, "examples", "spotify.json"));
         var data = SpecData.Load(spec);
-        Assert.Equal(12, data.FeatureNames!.Length);
-        Assert.Equal("duration_ms", data.FeatureNames[^1]);
+        Assert.Equal(18, data.FeatureNames!.Length);
+        Assert.Equal("duration_ms", data.FeatureNames[11]);
+        Assert.Equal("playlist_genre=rock", data.FeatureNames[^1]);
         Assert.Equal(32833, data.TrainX.Dim(0) + data.Validation!.Value.X.Dim(0));
 
         // The same split on row numbers: every song of a validation artist is in validation.
