@@ -82,6 +82,32 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void EntriesOutsideTheArchiveAreNeverWrittenAndABombIsRefusedBeforeReading()
+    {
+        var entries = ReadZip(File.ReadAllBytes(SaveModel()));
+        entries["../../escaped.txt"] = "x"u8.ToArray();
+        entries["/tmp/absolute.txt"] = "x"u8.ToArray();
+        string path = Path.Combine(_dir, "traversal.strata");
+        File.WriteAllBytes(path, WriteZip(entries));
+        Sequential.Load(path);
+        Assert.False(File.Exists(Path.Combine(_dir, "..", "..", "escaped.txt")));
+        Assert.False(File.Exists("/tmp/absolute.txt"));
+
+        // 200 MB of zeros deflate to about 200 KB: a ratio no model file has.
+        var bomb = new Dictionary<string, byte[]>(ReadZip(File.ReadAllBytes(SaveModel()))) { ["config.json"] = new byte[200_000_000] };
+        string bombPath = Path.Combine(_dir, "bomb.strata");
+        using (var stream = File.Create(bombPath))
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
+            foreach (var (name, bytes) in bomb)
+            {
+                using var s = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+                s.Write(bytes);
+            }
+        var e = Assert.Throws<StrataException>(() => Sequential.Load(bombPath));
+        Assert.Contains("implausible size", e.Message);
+    }
+
+    [Fact]
     public void MutatedCheckpointsLoadOrFailWithAStrataException()
     {
         var spec = Cli.CliRunner.SmallRedWineSpec(epochs: 1);
