@@ -272,7 +272,14 @@ public static class CommandLine
             int splitSeed = dataSpec?["split_seed"] is { } ss ? ss.GetValue<int>() : 0;
             if (split > 0 && !allRows)
             {
-                var (tx, _, vx, vy) = DataSplit.TrainValidation(x, y, split, splitSeed);
+                // The spec's own reading of its file reproduces any split (grouped, limited, rows dropped).
+                var spec = AdviceCommands.SpecOf(model);
+                bool specFile = spec is not null && Path.GetFullPath(spec.DataPath) == Path.GetFullPath(data);
+                if (!specFile && dataSpec?["group_by"] is not null)
+                    throw new StrataException($"{modelPath}: the model's validation split groups rows by '{dataSpec["group_by"]}', which only its spec's data file reproduces; give that file as --data, or use --all-rows.");
+                var (tx, _, vx, vy) = specFile && SpecData.Load(spec!) is { Validation: { } held } specData
+                    ? (specData.TrainX, specData.TrainY, held.X, held.Y)
+                    : DataSplit.TrainValidation(x, y, split, splitSeed);
                 calibration = tx;
                 evaluation = (vx, vy, "validation");
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -73,6 +73,35 @@ public sealed class CategoricalTests
     }
 
     [Fact]
+    public void RecalibrateUsesTheArtistGroupedSplitOfTheSpecAndRefusesAFileThatCannotReproduceIt()
+    {
+        string dir = Directory.CreateTempSubdirectory("strata-recal-").FullName;
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "spotify.json")))!.AsObject();
+            json["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "spotify.csv");
+            json["model"]!["config"]!["layers"]!.AsArray().Insert(2, System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "BatchNormalization", "config": {}}"""));
+            json["fit"]!["epochs"] = 1;
+            string specPath = Path.Combine(dir, "spotify-bn.json");
+            File.WriteAllText(specPath, json.ToJsonString());
+            var spec = TrainingSpec.Load(specPath);
+            TrainingRun.Execute(spec, dir);
+            var (code, stdout, stderr) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "model.strata"), "--data", spec.DataPath, "--output", Path.Combine(dir, "r.strata"));
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"Recalibrating on the {SpecData.Load(spec).TrainX.Dim(0)} training rows", stdout);
+            string copy = Path.Combine(dir, "copy.csv");
+            File.Copy(spec.DataPath, copy);
+            var (refused, _, error) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "model.strata"), "--data", copy, "--output", Path.Combine(dir, "r.strata"));
+            Assert.Equal(1, refused);
+            Assert.Contains("groups rows by 'track_artist'", error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PredictEncodesTheGenreOfNewSongsAsTrainingDid()
     {
         string dir = Directory.CreateTempSubdirectory("strata-genre-").FullName;
