@@ -45,7 +45,28 @@ public sealed partial class Sequential
         return new TrainingState(epochs, StopTraining, GetWeights(), Optimizer!.Iterations, Optimizer.LearningRate,
             Optimizer.GetSlots(variables), _shuffleRandom.GetState(), (int[])_order.Clone(),
             _layers.SelectMany(l => l.RandomStreams).Select(s => (s.Seed, s.Step)).ToArray(),
-            History.FromCsv(_history.ToCsv(), "history"), _fitCallbacks.Select(c => c.GetState()).ToArray());
+            History.FromCsv(_history.ToCsv(), "history"),
+            _fitCallbacks.Select(c => c.GetState() is { } state ? new JsonObject { ["type"] = c.GetType().Name, ["state"] = state } : null).ToArray());
+    }
+
+    /// <summary>
+    /// Gives each callback its saved state, matched by class and order among callbacks of that class,
+    /// so stateless ones (progress output) may differ between the two runs.
+    /// </summary>
+    private static void RestoreCallbackStates(IReadOnlyList<Callback> callbacks, IReadOnlyList<JsonObject?> saved)
+    {
+        var remaining = saved.OfType<JsonObject>().ToList();
+        foreach (var callback in callbacks)
+        {
+            if (callback.GetState() is null) continue;
+            string type = callback.GetType().Name;
+            var match = remaining.FirstOrDefault(s => s["type"]?.GetValue<string>() == type)
+                ?? throw new StrataException($"The saved training state has no state for the {type} callback; resume with the callbacks the run started with.");
+            remaining.Remove(match);
+            callback.SetState(match["state"] as JsonObject ?? throw new StrataException($"The saved state of the {type} callback is not an object."));
+        }
+        if (remaining.Count > 0)
+            throw new StrataException($"The saved training state has states for callbacks this fit does not have: {string.Join(", ", remaining.Select(s => s["type"]))}.");
     }
 
     /// <summary>Puts the variables, optimizer and random streams where <paramref name="state"/> left them.</summary>

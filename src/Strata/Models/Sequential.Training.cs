@@ -52,8 +52,6 @@ public sealed partial class Sequential
         int firstEpoch = 0;
         if (resume is not null)
         {
-            if (resume.Callbacks.Length != callbackList.Count)
-                throw new StrataException($"The saved training state has {resume.Callbacks.Length} callbacks; this fit has {callbackList.Count}.");
             RestoreTrainingState(resume, n);
             order = (int[])resume.Order.Clone();
             history = History.FromCsv(resume.History.ToCsv(), "history");
@@ -65,9 +63,7 @@ public sealed partial class Sequential
         // A request made before the fit started (Ctrl-C while the data loaded) still counts.
         WasInterrupted = false;
         foreach (var c in callbackList) c.OnTrainBegin();
-        if (resume is not null)
-            for (int i = 0; i < callbackList.Count; i++)
-                if (resume.Callbacks[i] is { } state) callbackList[i].SetState(state);
+        if (resume is not null) RestoreCallbackStates(callbackList, resume.Callbacks);
         for (int epoch = firstEpoch; epoch < epochs && !StopTraining; epoch++)
         {
             foreach (var c in callbackList) c.OnEpochBegin(epoch, epochs);

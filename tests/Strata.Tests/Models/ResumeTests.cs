@@ -123,7 +123,8 @@ public sealed class ResumeTests : IDisposable
         var spec = TrainingSpec.Load(WriteSpec(5, callbacks));
         TrainingRun.Execute(spec, Path.Combine(_dir, "long"), checkpoints: new TrainingRun.Checkpoints());
         spec.Epochs = 2;
-        TrainingRun.Execute(spec, Path.Combine(_dir, "short"), checkpoints: new TrainingRun.Checkpoints());
+        // The first part prints progress and the second does not: stateless callbacks may differ.
+        TrainingRun.Execute(spec, Path.Combine(_dir, "short"), new StringWriter(), checkpoints: new TrainingRun.Checkpoints());
         spec.Epochs = 5;
         TrainingRun.Execute(spec, Path.Combine(_dir, "short"), checkpoints: new TrainingRun.Checkpoints(Resume: true));
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "long", "history.csv")), File.ReadAllText(Path.Combine(_dir, "short", "history.csv")));
