@@ -92,11 +92,42 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void SequencesDepthwiseConvolutionsAndGroupNormalizationRunInOnnxRuntimeAsInStrata()
+    {
+        var sequence = new Sequential([
+            new InputLayer([-1, 12, 4]),
+            new Conv1D(6, 3, padding: "causal", dilationRate: 2, activation: "relu"),
+            new Conv1D(6, 3, strides: 2, padding: "same", groups: 2),
+            new GroupNormalization(groups: 3),
+            new MaxPooling1D([2], padding: "same"),
+            new Conv1D(4, 2),
+            new AveragePooling1D([2], [1]),
+            new GlobalAveragePooling1D(keepDims: true),
+            new Flatten(),
+            new Dense(2),
+        ], seed: 5);
+        Randomize(sequence);
+        Compare("sequence layers", sequence, TestSupport.Random(8, 1.0, 6, 12, 4));
+
+        var depthwise = new Sequential([
+            new InputLayer([-1, 7, 7, 3]),
+            new DepthwiseConv2D([3, 3], padding: "same", depthMultiplier: 2, activation: "relu"),
+            new GroupNormalization(groups: 2),
+            new DepthwiseConv2D([2, 2], strides: [2, 2]),
+            new GlobalAveragePooling2D(),
+            new GroupNormalization(groups: 3),
+            new Dense(2),
+        ], seed: 6);
+        Randomize(depthwise);
+        Compare("depthwise and group norm", depthwise, TestSupport.Random(9, 1.0, 4, 7, 7, 3));
+    }
+
+    [Fact]
     public void ALayerWithoutAnOnnxFormIsNamed()
     {
-        var model = new Sequential([new InputLayer([-1, 10, 2]), new Conv1D(3, 3, name: "conv1d_seq"), new Flatten(), new Dense(1)]);
+        var model = new Sequential([new InputLayer([-1, 4]), new LayerNormalization(rmsScaling: true, name: "rms"), new Dense(1)]);
         var e = Assert.Throws<StrataException>(() => OnnxExport.Save(model, Path.Combine(_dir, "x.onnx")));
-        Assert.Contains("Layer 'conv1d_seq' (Conv1D) cannot be exported to ONNX", e.Message);
+        Assert.Contains("Layer 'rms' (LayerNormalization) cannot be exported to ONNX", e.Message);
     }
 
     [Fact]

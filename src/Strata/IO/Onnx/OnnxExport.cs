@@ -55,13 +55,14 @@ public static class OnnxExport
                 BatchNormalization bn => BatchNorm(g, bn, x),
                 NormalizationLayer n => Normalize(g, n, x),
                 LayerNormalization ln => LayerNorm(g, ln, x),
-                Conv2D c => Conv2D(g, c, x),
-                Pooling { Rank: 2 } p => Pool2D(g, p, x),
-                GlobalPooling gp when gp.InputShape!.Length == 4 => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
-                    ("axes", new[] { 1, 2 }), ("keepdims", gp.OutputShape!.Length == 4 ? 1 : 0)),
+                Conv2D or DepthwiseConv2D or Conv1D => Convolve(g, (Convolution)layer, x),
+                Pooling p => Pool(g, p, x),
+                GroupNormalization gn => GroupNorm(g, gn, x),
+                GlobalPooling gp => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
+                    ("axes", Enumerable.Range(1, gp.InputShape!.Length - 2).ToArray()), ("keepdims", gp.OutputShape!.Length == gp.InputShape.Length ? 1 : 0)),
                 ZeroPadding2D z => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])]),
                 Residual r => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))]),
-                _ => throw new StrataException($"it has no ONNX form in Strata yet (exportable: Dense, Activation, Flatten, Reshape, BatchNormalization, Normalization, LayerNormalization, Conv2D, 2-D pooling, ZeroPadding2D, Residual and the dropout family)."),
+                _ => throw new StrataException($"it has no ONNX form in Strata yet (exportable: Dense, Activation, Flatten, Reshape, BatchNormalization, Normalization, LayerNormalization, GroupNormalization, Conv1D, Conv2D, DepthwiseConv2D, pooling, ZeroPadding2D, Residual and the dropout family)."),
             };
         }
         catch (StrataException e) when (!e.Message.StartsWith("Layer '", StringComparison.Ordinal))
@@ -143,30 +144,54 @@ public static class OnnxExport
             ("axis", axes[0]), ("epsilon", (float)ln.Epsilon));
     }
 
-    private static string Conv2D(OnnxGraph g, Conv2D c, string x)
+    /// <summary>Conv1D, Conv2D and DepthwiseConv2D as ONNX Conv between channels-first transposes.</summary>
+    private static string Convolve(OnnxGraph g, Convolution c, string x)
     {
-        var kernel = c.Kernel!.Value; // [kh, kw, in/groups, filters]
-        int kh = kernel.Dim(0), kw = kernel.Dim(1), cin = kernel.Dim(2), filters = kernel.Dim(3);
-        var onnxKernel = new float[kernel.Size]; // [filters, in/groups, kh, kw]
-        for (int i = 0; i < kh; i++)
-            for (int j = 0; j < kw; j++)
-                for (int ci = 0; ci < cin; ci++)
-                    for (int f = 0; f < filters; f++)
-                        onnxKernel[((f * cin + ci) * kh + i) * kw + j] = kernel.Data[((i * kw + j) * cin + ci) * filters + f];
-        var inputs = new List<string> { ToChannelsFirst(g, x), g.Floats($"{c.Name}_kernel", [filters, cin, kh, kw], onnxKernel) };
+        var kernel = c.Kernel!.Value; // [k..., in/groups, filters]; depthwise [kh, kw, C, M] is [kh, kw, 1, C·M]
+        int spatial = c.Rank, channels = c.InputShape![^1];
+        bool depthwise = c is DepthwiseConv2D;
+        int cin = depthwise ? 1 : kernel.Dim(spatial), filters = depthwise ? kernel.Size / (c.KernelSize.Aggregate(1, (p, k) => p * k)) : kernel.Dim(spatial + 1);
+        int groups = depthwise ? channels : c.Groups, window = c.KernelSize.Aggregate(1, (p, k) => p * k);
+        var onnxKernel = new float[kernel.Size]; // [filters, in/groups, k...]
+        for (int w = 0; w < window; w++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int f = 0; f < filters; f++)
+                    onnxKernel[(f * cin + ci) * window + w] = kernel.Data[(w * cin + ci) * filters + f];
+        var inputs = new List<string> { ToChannelsFirst(g, x, spatial), g.Floats($"{c.Name}_kernel", [filters, cin, .. c.KernelSize], onnxKernel) };
         if (c.UseBias) inputs.Add(g.Floats($"{c.Name}_bias", [filters], c.Bias!.Value.Data));
-        string y = g.Node("Conv", "conv", inputs, ("kernel_shape", new[] { kh, kw }), ("strides", c.Strides), ("dilations", c.DilationRate),
-            ("group", c.Groups), ("pads", Pads(c.Padding, c.InputShape!, [kh, kw], c.Strides, c.DilationRate)));
-        return Activate(g, c.Activation, ToChannelsLast(g, y));
+        string y = g.Node("Conv", "conv", inputs, ("kernel_shape", c.KernelSize), ("strides", c.Strides), ("dilations", c.DilationRate),
+            ("group", groups), ("pads", Pads(c.Padding, c.InputShape!, c.KernelSize, c.Strides, c.DilationRate)));
+        return Activate(g, c.Activation, ToChannelsLast(g, y, spatial));
     }
 
-    private static string Pool2D(OnnxGraph g, Pooling p, string x)
+    private static string Pool(OnnxGraph g, Pooling p, string x)
     {
-        var attributes = new List<(string, object)> { ("kernel_shape", p.PoolSize), ("strides", p.Strides), ("pads", Pads(p.Padding, p.InputShape!, p.PoolSize, p.Strides, [1, 1])) };
+        var attributes = new List<(string, object)> { ("kernel_shape", p.PoolSize), ("strides", p.Strides), ("pads", Pads(p.Padding, p.InputShape!, p.PoolSize, p.Strides, Enumerable.Repeat(1, p.Rank).ToArray())) };
         // Strata averages only the positions inside the map, as count_include_pad = 0.
         if (!p.IsMax) attributes.Add(("count_include_pad", 0));
-        string y = g.Node(p.IsMax ? "MaxPool" : "AveragePool", "pool", [ToChannelsFirst(g, x)], [.. attributes]);
-        return ToChannelsLast(g, y);
+        string y = g.Node(p.IsMax ? "MaxPool" : "AveragePool", "pool", [ToChannelsFirst(g, x, p.Rank)], [.. attributes]);
+        return ToChannelsLast(g, y, p.Rank);
+    }
+
+    /// <summary>
+    /// GroupNormalization (opset 17 has no op for it): the channels split into [groups, channels/groups],
+    /// standardized over everything but the batch and group axes, then scaled and shifted per channel.
+    /// </summary>
+    private static string GroupNorm(OnnxGraph g, GroupNormalization gn, string x)
+    {
+        var shape = gn.InputShape!;
+        int rank = shape.Length, channels = shape[^1];
+        if (ShapeAxis(gn.Axis, rank) != rank - 1) throw new StrataException("only GroupNormalization over the last (channel) axis is exported.");
+        long[] grouped = [0, .. shape[1..^1].Select(d => (long)d), gn.Groups, channels / gn.Groups];
+        var reduce = Enumerable.Range(1, grouped.Length - 1).Where(d => d != grouped.Length - 2).ToArray();
+        string h = g.Node("Reshape", "grouped", [x, g.Int64s("grouped_shape", grouped)]);
+        string centered = g.Node("Sub", "centered", [h, g.Node("ReduceMean", "mean", [h], ("axes", reduce), ("keepdims", 1))]);
+        string variance = g.Node("ReduceMean", "variance", [g.Node("Mul", "squared", [centered, centered])], ("axes", reduce), ("keepdims", 1));
+        string std = g.Node("Sqrt", "std", [g.Node("Add", "variance_eps", [variance, g.Floats("epsilon", [], [(float)gn.Epsilon])])]);
+        string y = g.Node("Reshape", "ungrouped", [g.Node("Div", "standardized", [centered, std]), g.Int64s("shape", [0, .. shape[1..].Select(d => (long)d)])]);
+        if (gn.Gamma is not null) y = g.Node("Mul", "gn_scale", [y, g.Floats($"{gn.Name}_gamma", [channels], gn.Gamma.Value.Data)]);
+        if (gn.Beta is not null) y = g.Node("Add", "gn_shift", [y, g.Floats($"{gn.Name}_beta", [channels], gn.Beta.Value.Data)]);
+        return y;
     }
 
     /// <summary>ONNX pads (begin..., end...) for "valid" or TensorFlow's "same" (the odd extra row after).</summary>
@@ -175,6 +200,8 @@ public static class OnnxExport
         int spatial = kernel.Length;
         var pads = new int[2 * spatial];
         if (padding == "valid") return pads;
+        // Causal (Conv1D): all the padding before, so no output sees a later step.
+        if (padding == "causal") { pads[0] = (kernel[0] - 1) * dilation[0]; return pads; }
         if (padding != "same") throw new StrataException($"padding '{padding}' has no ONNX form here.");
         for (int a = 0; a < spatial; a++)
         {
@@ -186,9 +213,11 @@ public static class OnnxExport
         return pads;
     }
 
-    private static string ToChannelsFirst(OnnxGraph g, string x) => g.Node("Transpose", "nchw", [x], ("perm", new[] { 0, 3, 1, 2 }));
+    private static string ToChannelsFirst(OnnxGraph g, string x, int spatial) =>
+        g.Node("Transpose", "channels_first", [x], ("perm", new[] { 0, spatial + 1 }.Concat(Enumerable.Range(1, spatial)).ToArray()));
 
-    private static string ToChannelsLast(OnnxGraph g, string x) => g.Node("Transpose", "nhwc", [x], ("perm", new[] { 0, 2, 3, 1 }));
+    private static string ToChannelsLast(OnnxGraph g, string x, int spatial) =>
+        g.Node("Transpose", "channels_last", [x], ("perm", new[] { 0 }.Concat(Enumerable.Range(2, spatial)).Append(1).ToArray()));
 
     private static int ShapeAxis(int axis, int rank) => axis < 0 ? axis + rank : axis;
 }
