@@ -56,6 +56,8 @@ public static class TrainingRun
         TrainingState? resume = null;
         if (checkpoints.Resume)
         {
+            // A run killed while writing leaves its temporary file; the checkpoint beside it is whole.
+            foreach (var stale in Directory.EnumerateFiles(outputDirectory, TrainingCheckpoint.FileName + ".tmp-*")) File.Delete(stale);
             if (File.Exists(checkpointPath))
             {
                 (resume, var saved) = TrainingCheckpoint.Load(model, checkpointPath);

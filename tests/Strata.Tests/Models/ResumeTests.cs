@@ -211,6 +211,7 @@ public sealed class ResumeTests : IDisposable
         Assert.True(kills >= 2, $"only {kills} kills: the delays do not reach into training");
         Assert.Equal(File.ReadAllText(Path.Combine(reference, "history.csv")), File.ReadAllText(Path.Combine(killed, "history.csv")));
         Assert.Equal(Weights(reference), Weights(killed));
+        Assert.DoesNotContain(Directory.EnumerateFiles(killed), f => f.Contains(TrainingCheckpoint.FileName + ".tmp-", StringComparison.Ordinal));
     }
 
     private static Process Strata(params string[] args)
