@@ -73,7 +73,17 @@ internal static class AdviceCommands
             if (epochs is not null || limit is not null) throw new StrataException("Options --epochs and --limit of 'strata lint' apply to a spec.");
             var model = Sequential.Load(path);
             var spec = SpecOf(model);
-            findings = model.Lint(spec is null ? null : SpecLinter.ContextFor(spec) with { Loss = model.Loss });
+            LintContext? context = null;
+            try
+            {
+                if (spec is not null) context = SpecLinter.ContextFor(spec) with { Loss = model.Loss };
+            }
+            catch (StrataException e)
+            {
+                // The layers and loss can still be checked without the data the model was trained on.
+                output.WriteLine($"{path}: the rules that need the training data are skipped ({e.Message})");
+            }
+            findings = model.Lint(context);
         }
         findings = findings.Where(Selected).ToList();
         output.Write(json ? LintReport.ToJson(findings).ToJsonString(Indented) + "\n" : LintReport.ToText(findings, path));

@@ -125,6 +125,15 @@ public sealed class AdviceCommandTests : IDisposable
         var (lintCode, lint, _) = Run("lint", Path.Combine(run, "model.strata"));
         Assert.Equal(1, lintCode);
         Assert.Equal(3, lint.Split('\n').Count(l => l.Contains("warning batchnorm-after-dropout")));
+
+        // Without its data the model file still lints on its layers and loss.
+        var model = Strata.Models.Sequential.Load(Path.Combine(run, "model.strata"));
+        model.Metadata!["spec"]!["data"]!["path"] = Path.Combine(_dir, "missing.csv");
+        model.Save(Path.Combine(run, "moved.strata"), model.Metadata);
+        var (movedCode, moved, _) = Run("lint", Path.Combine(run, "moved.strata"));
+        Assert.Equal(1, movedCode);
+        Assert.Contains("rules that need the training data are skipped", moved);
+        Assert.Equal(3, moved.Split('\n').Count(l => l.Contains("warning batchnorm-after-dropout")));
     }
 
     [Fact]
