@@ -1,3 +1,4 @@
+using System.Numerics;
 using Strata.Kernels;
 using Strata.Tensors;
 
@@ -97,11 +98,7 @@ internal sealed class PoolNode : Node
                 int o = ((n * g.OutputHeight + oh) * g.OutputWidth + ow) * c;
                 if (_max)
                 {
-                    for (int ch = 0; ch < c; ch++)
-                    {
-                        int at = FirstMaximum(n, oh, ow, ch, x, y[o + ch]);
-                        if (at >= 0) dx[at] += dy[o + ch];
-                    }
+                    MaxBackward(n, oh, ow, o, x, y, dx, dy);
                     continue;
                 }
                 int count = 0;
@@ -123,9 +120,46 @@ internal sealed class PoolNode : Node
             }
     }
 
-    private int FirstMaximum(int n, int oh, int ow, int ch, float[] x, float max)
+    /// <summary>
+    /// Routes each channel's gradient to the first window position (in row order) that holds the
+    /// maximum, as TensorFlow does on ties: whole vectors of channels at a time, with a mask of the
+    /// channels already routed.
+    /// </summary>
+    private void MaxBackward(int n, int oh, int ow, int o, float[] x, float[] y, float[] dx, float[] dy)
     {
         var g = _g;
+        Span<int> window = stackalloc int[g.WindowHeight * g.WindowWidth];
+        int positions = WindowOffsets(n, oh, ow, window);
+        int c = g.Channels, width = Vector<float>.Count, vectorEnd = c - c % width;
+        for (int ch = 0; ch < vectorEnd; ch += width)
+        {
+            var max = new Vector<float>(y, o + ch);
+            var gradient = new Vector<float>(dy, o + ch);
+            var routed = Vector<int>.Zero;
+            for (int p = 0; p < positions; p++)
+            {
+                int s = window[p] + ch;
+                var hit = Vector.AndNot(Vector.Equals(new Vector<float>(x, s), max), routed);
+                if (hit == Vector<int>.Zero) continue;
+                (new Vector<float>(dx, s) + Vector.ConditionalSelect(hit, gradient, Vector<float>.Zero)).CopyTo(dx, s);
+                routed |= hit;
+            }
+        }
+        for (int ch = vectorEnd; ch < c; ch++)
+            for (int p = 0; p < positions; p++)
+            {
+                int s = window[p] + ch;
+                if (x[s] != y[o + ch]) continue;
+                dx[s] += dy[o + ch];
+                break;
+            }
+    }
+
+    /// <summary>The offsets of the window positions inside the map, in row order; returns how many there are.</summary>
+    private int WindowOffsets(int n, int oh, int ow, Span<int> offsets)
+    {
+        var g = _g;
+        int count = 0;
         for (int i = 0; i < g.WindowHeight; i++)
         {
             int ih = g.InputRow(oh, i);
@@ -134,10 +168,9 @@ internal sealed class PoolNode : Node
             {
                 int iw = g.InputColumn(ow, j);
                 if (iw < 0 || iw >= g.Width) continue;
-                int s = ((n * g.Height + ih) * g.Width + iw) * g.Channels + ch;
-                if (x[s] == max) return s;
+                offsets[count++] = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
             }
         }
-        return -1;
+        return count;
     }
 }
