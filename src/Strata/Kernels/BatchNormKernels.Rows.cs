@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using System.Numerics;
+
+namespace Strata.Kernels;
+
+internal static partial class BatchNormKernels
+{
+    /// <summary>The element passes over channels-last rows: per row, or flat over blocks of whole-vector rows.</summary>
+    private sealed partial class BatchNormTask
+    {
+        /// <summary>
+        /// The passes over a block whose rows hold every channel in whole vectors: one flat loop over
+        /// the block's vectors, the channel chunk cycling, instead of a call per row. Each channel is
+        /// still summed row after row, so the results are those of the per-row path, bit for bit.
+        /// </summary>
+        private void ExecuteContiguous(int r0, int r1, Span<float> partialFirst, Span<float> partialSecond)
+        {
+            int chunks = Channels / Vector<float>.Count, start = r0 * Channels, length = (r1 - r0) * Channels;
+            var first = MemoryMarshal.Cast<float, Vector<float>>(partialFirst);
+            var second = MemoryMarshal.Cast<float, Vector<float>>(partialSecond);
+            switch (_pass)
+            {
+                case GridPass.Moments:
+                {
+                    var x = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
+                    first.Clear();
+                    for (int v = 0, q = 0; v < x.Length; v++) { first[q] += x[v]; if (++q == chunks) q = 0; }
+                    var inverse = new Vector<float>(1f / (r1 - r0));
+                    for (int q = 0; q < chunks; q++) first[q] *= inverse;
+                    second.Clear();
+                    for (int v = 0, q = 0; v < x.Length; v++) { var d = x[v] - first[q]; second[q] += d * d; if (++q == chunks) q = 0; }
+                    break;
+                }
+                case GridPass.Normalize:
+                {
+                    var x = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
+                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
+                    var y = MemoryMarshal.Cast<float, Vector<float>>(Y.AsSpan(start, length));
+                    var mean = MemoryMarshal.Cast<float, Vector<float>>(Mean.AsSpan(0, Channels));
+                    var invStd = MemoryMarshal.Cast<float, Vector<float>>(InvStd.AsSpan(0, Channels));
+                    var scale = MemoryMarshal.Cast<float, Vector<float>>(_scale.AsSpan(0, Channels));
+                    var shift = MemoryMarshal.Cast<float, Vector<float>>(_shift.AsSpan(0, Channels));
+                    for (int v = 0, q = 0; v < x.Length; v++)
+                    {
+                        var h = (x[v] - mean[q]) * invStd[q];
+                        xhat[v] = h;
+                        y[v] = h * scale[q] + shift[q];
+                        if (++q == chunks) q = 0;
+                    }
+                    break;
+                }
+                case GridPass.GradientSums:
+                {
+                    var dy = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
+                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
+                    first.Clear();
+                    second.Clear();
+                    for (int v = 0, q = 0; v < dy.Length; v++)
+                    {
+                        first[q] += dy[v];
+                        second[q] += dy[v] * xhat[v];
+                        if (++q == chunks) q = 0;
+                    }
+                    break;
+                }
+                case GridPass.InputGradient:
+                {
+                    var dy = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
+                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
+                    var dx = MemoryMarshal.Cast<float, Vector<float>>(Dx.AsSpan(start, length));
+                    var k = MemoryMarshal.Cast<float, Vector<float>>(_scale.AsSpan(0, Channels));
+                    var meanDy = MemoryMarshal.Cast<float, Vector<float>>(_shift.AsSpan(0, Channels));
+                    var meanDyXHat = MemoryMarshal.Cast<float, Vector<float>>(_meanDyXHat.AsSpan(0, Channels));
+                    for (int v = 0, q = 0; v < dy.Length; v++)
+                    {
+                        dx[v] += k[q] * (dy[v] - meanDy[q] - xhat[v] * meanDyXHat[q]);
+                        if (++q == chunks) q = 0;
+                    }
+                    break;
+                }
+            }
+        }
+
+        private static void SquaredDeviationsRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<float> squares)
+        {
+            int j = 0;
+            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var d = new Vector<float>(x[j..]) - new Vector<float>(mean[j..]);
+                (new Vector<float>(squares[j..]) + d * d).CopyTo(squares[j..]);
+            }
+            for (; j < x.Length; j++) { float d = x[j] - mean[j]; squares[j] += d * d; }
+        }
+
+        private static void NormalizeRow(ReadOnlySpan<float> x, Span<float> xhat, Span<float> y,
+            ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta)
+        {
+            int j = 0;
+            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var h = (new Vector<float>(x[j..]) - new Vector<float>(mean[j..])) * new Vector<float>(invStd[j..]);
+                h.CopyTo(xhat[j..]);
+                (h * new Vector<float>(gamma[j..]) + new Vector<float>(beta[j..])).CopyTo(y[j..]);
+            }
+            for (; j < x.Length; j++)
+            {
+                float h = (x[j] - mean[j]) * invStd[j];
+                xhat[j] = h;
+                y[j] = h * gamma[j] + beta[j];
+            }
+        }
+
+        // dx += k·(dy − mean(dy) − x̂·mean(dy·x̂)); the means are zero for inference statistics.
+        private static void InputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, Span<float> dx,
+            ReadOnlySpan<float> k, ReadOnlySpan<float> meanDy, ReadOnlySpan<float> meanDyXHat)
+        {
+            int j = 0;
+            for (; j <= dy.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var g = new Vector<float>(dy[j..]) - new Vector<float>(meanDy[j..]) - new Vector<float>(xhat[j..]) * new Vector<float>(meanDyXHat[j..]);
+                (new Vector<float>(dx[j..]) + new Vector<float>(k[j..]) * g).CopyTo(dx[j..]);
+            }
+            for (; j < dy.Length; j++) dx[j] += k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
+        }
+    }
+}
