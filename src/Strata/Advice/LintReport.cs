@@ -16,16 +16,9 @@ public static class LintReport
             sb.Append("  ").Append(f.SeverityName).Append(' ').Append(f.RuleId).Append(' ')
                 .AppendJoin(", ", f.Layers.Select(l => $"#{l.Index} {l.Name}")).AppendLine();
             sb.Append("    ").AppendLine(f.Message);
-            if (!brief)
-            {
-                sb.Append("    why: ").AppendLine(f.Why);
-                sb.Append("    fix: ").Append(f.Suggestion).AppendLine(f.Fix is null ? "" : " (strata lint --fix does this)");
-                sb.Append("    see: ").AppendLine(f.Reference);
-            }
-            else
-            {
-                sb.Append("    fix: ").AppendLine(f.Suggestion);
-            }
+            if (!brief) sb.Append("    why: ").AppendLine(f.Why);
+            sb.Append("    fix: ").Append(f.Suggestion).AppendLine(brief || f.Fix is null ? "" : " (strata lint --fix does this)");
+            if (!brief) sb.Append("    see: ").AppendLine(f.Reference);
         }
         return sb.ToString();
     }

@@ -22,7 +22,7 @@ internal static partial class BatchNormKernels
             {
                 case GridPass.Moments:
                 {
-                    var x = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
+                    var x = Vectors(X, start, length);
                     first.Clear();
                     for (int v = 0, q = 0; v < x.Length; v++) { first[q] += x[v]; if (++q == chunks) q = 0; }
                     var inverse = new Vector<float>(1f / (r1 - r0));
@@ -33,13 +33,13 @@ internal static partial class BatchNormKernels
                 }
                 case GridPass.Normalize:
                 {
-                    var x = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
-                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
-                    var y = MemoryMarshal.Cast<float, Vector<float>>(Y.AsSpan(start, length));
-                    var mean = MemoryMarshal.Cast<float, Vector<float>>(Mean.AsSpan(0, Channels));
-                    var invStd = MemoryMarshal.Cast<float, Vector<float>>(InvStd.AsSpan(0, Channels));
-                    var scale = MemoryMarshal.Cast<float, Vector<float>>(_scale.AsSpan(0, Channels));
-                    var shift = MemoryMarshal.Cast<float, Vector<float>>(_shift.AsSpan(0, Channels));
+                    var x = Vectors(X, start, length);
+                    var xhat = Vectors(XHat, start, length);
+                    var y = Vectors(Y, start, length);
+                    var mean = Vectors(Mean, 0, Channels);
+                    var invStd = Vectors(InvStd, 0, Channels);
+                    var scale = Vectors(_scale, 0, Channels);
+                    var shift = Vectors(_shift, 0, Channels);
                     for (int v = 0, q = 0; v < x.Length; v++)
                     {
                         var h = (x[v] - mean[q]) * invStd[q];
@@ -51,8 +51,8 @@ internal static partial class BatchNormKernels
                 }
                 case GridPass.GradientSums:
                 {
-                    var dy = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
-                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
+                    var dy = Vectors(X, start, length);
+                    var xhat = Vectors(XHat, start, length);
                     first.Clear();
                     second.Clear();
                     for (int v = 0, q = 0; v < dy.Length; v++)
@@ -65,12 +65,12 @@ internal static partial class BatchNormKernels
                 }
                 case GridPass.InputGradient:
                 {
-                    var dy = MemoryMarshal.Cast<float, Vector<float>>(X.AsSpan(start, length));
-                    var xhat = MemoryMarshal.Cast<float, Vector<float>>(XHat.AsSpan(start, length));
-                    var dx = MemoryMarshal.Cast<float, Vector<float>>(Dx.AsSpan(start, length));
-                    var k = MemoryMarshal.Cast<float, Vector<float>>(_scale.AsSpan(0, Channels));
-                    var meanDy = MemoryMarshal.Cast<float, Vector<float>>(_shift.AsSpan(0, Channels));
-                    var meanDyXHat = MemoryMarshal.Cast<float, Vector<float>>(_meanDyXHat.AsSpan(0, Channels));
+                    var dy = Vectors(X, start, length);
+                    var xhat = Vectors(XHat, start, length);
+                    var dx = Vectors(Dx, start, length);
+                    var k = Vectors(_scale, 0, Channels);
+                    var meanDy = Vectors(_shift, 0, Channels);
+                    var meanDyXHat = Vectors(_meanDyXHat, 0, Channels);
                     for (int v = 0, q = 0; v < dy.Length; v++)
                     {
                         dx[v] += k[q] * (dy[v] - meanDy[q] - xhat[v] * meanDyXHat[q]);
@@ -80,6 +80,9 @@ internal static partial class BatchNormKernels
                 }
             }
         }
+
+        private static Span<Vector<float>> Vectors(float[]? values, int start, int length) =>
+            MemoryMarshal.Cast<float, Vector<float>>(values.AsSpan(start, length));
 
         private static void SquaredDeviationsRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<float> squares)
         {

@@ -45,7 +45,7 @@ public sealed partial class Sequential
         return new TrainingState(epochs, StopTraining, GetWeights(), Optimizer!.Iterations, Optimizer.LearningRate,
             Optimizer.GetSlots(variables), _shuffleRandom.GetState(), (int[])_order.Clone(),
             _layers.SelectMany(l => l.RandomStreams).Select(s => (s.Seed, s.Step)).ToArray(),
-            History.FromCsv(_history.ToCsv(), "history"),
+            _history.Clone(),
             _fitCallbacks.Select(c => c.GetState() is { } state ? new JsonObject { ["type"] = c.GetType().Name, ["state"] = state } : null).ToArray());
     }
 

@@ -54,7 +54,7 @@ public sealed partial class Sequential
         {
             RestoreTrainingState(resume, n);
             order = (int[])resume.Order.Clone();
-            history = History.FromCsv(resume.History.ToCsv(), "history");
+            history = resume.History.Clone();
             firstEpoch = resume.Epoch;
         }
         (_order, _history, _fitCallbacks) = (order, history, callbackList);

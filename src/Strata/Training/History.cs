@@ -56,6 +56,16 @@ public sealed class History
         return sb.ToString();
     }
 
+    /// <summary>An independent copy: the same epochs, keys and values.</summary>
+    public History Clone()
+    {
+        var copy = new History();
+        copy._epochs.AddRange(_epochs);
+        copy._keys.AddRange(_keys);
+        foreach (var (key, values) in _values) copy._values[key] = [.. values];
+        return copy;
+    }
+
     /// <summary>A history from <see cref="ToCsv"/>'s text; values come back bit for bit.</summary>
     public static History FromCsv(string csv, string source)
     {

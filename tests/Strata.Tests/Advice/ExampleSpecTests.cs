@@ -68,9 +68,9 @@ public sealed class ExampleSpecTests : IDisposable
     public void TheDropBlockFashionExampleTrainsOnTheSample()
     {
         var spec = Example("fashion-cnn-dropblock.json");
-        var sample = TrainingSpec.FromJson((System.Text.Json.Nodes.JsonObject)spec.Source.DeepClone(), spec.SpecPath);
-        sample.Source["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "fashion-mnist-sample");
-        var onSample = TrainingSpec.FromJson(sample.Source, spec.SpecPath);
+        var source = (System.Text.Json.Nodes.JsonObject)spec.Source.DeepClone();
+        source["data"]!["path"] = Path.Combine(TestSupport.RepositoryRoot, "data", "fashion-mnist-sample");
+        var onSample = TrainingSpec.FromJson(source, spec.SpecPath);
         onSample.Epochs = 1;
         onSample.Limit = 256;
         var run = TrainingRun.Execute(onSample, Path.Combine(_dir, "dropblock"));
