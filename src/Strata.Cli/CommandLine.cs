@@ -200,8 +200,7 @@ public static partial class CommandLine
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             var spec = TrainingSpec.Load(path);
-            model = Sequential.FromConfig(spec.Model, spec.Seed);
-            if (!model.IsBuilt) model.Build([-1, .. SpecData.Load(spec).TrainX.ShapeArray()[1..]]);
+            model = spec.CreateModel(SpecData.Load(spec).TrainX.ShapeArray());
         }
         else
         {

@@ -36,8 +36,7 @@ public static class TrainingRun
         data ??= SpecData.Load(spec);
         var (x, y, validation, test, featureNames) = (data.TrainX, data.TrainY, data.Validation, data.Test, data.FeatureNames);
 
-        var model = Sequential.FromConfig(spec.Model, spec.Seed);
-        if (!model.IsBuilt) model.Build([-1, .. x.ShapeArray()[1..]]);
+        var model = spec.CreateModel(x.ShapeArray());
         model.FeatureNames = featureNames;
         model.Compile(OptimizerRegistry.FromConfig(spec.Optimizer), LossRegistry.FromConfig(spec.Loss), spec.Metrics);
 

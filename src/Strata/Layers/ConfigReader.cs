@@ -4,19 +4,41 @@ using System.Text.Json.Nodes;
 namespace Strata.Layers;
 
 /// <summary>
-/// Typed access to a Keras layer config with errors that name the layer and the argument.
-/// Keys Keras writes but Strata has no use for (module, registered_name, build_config, dtype objects) are ignored.
+/// Typed access to a config object (a Keras layer config, or a section of a spec) with errors that
+/// name the argument and where it is. Every key read is remembered, so <see cref="RejectUnknown"/>
+/// can refuse the keys nothing read, as Keras refuses unknown arguments.
 /// </summary>
 public sealed class ConfigReader
 {
-    private readonly JsonObject _config;
+    /// <summary>Keys Keras writes into layer and object configs that carry nothing Strata uses.</summary>
+    public static readonly IReadOnlySet<string> KerasBookkeeping = new HashSet<string> { "name", "trainable", "dtype", "module", "registered_name", "build_config", "autocast" };
 
-    public ConfigReader(JsonObject config, string className)
+    private readonly JsonObject _config;
+    private readonly HashSet<string> _read = [];
+    private readonly string _place;
+    private readonly string _noun;
+
+    /// <summary>A layer's config; errors say "argument 'rate' of Dropout layer 'dropout'".</summary>
+    public ConfigReader(JsonObject config, string className, int? index = null)
     {
         _config = config;
         ClassName = className;
         Name = config["name"] is JsonValue v && v.TryGetValue(out string? n) ? n : null;
+        _place = Name is not null ? $"of {className} layer '{Name}'" : index is int i ? $"of {className} layer {i}" : $"of {className}";
+        _noun = "argument";
     }
+
+    private ConfigReader(JsonObject config, string className, string place, string noun)
+    {
+        _config = config;
+        ClassName = className;
+        Name = config["name"] is JsonValue v && v.TryGetValue(out string? n) ? n : null;
+        _place = place;
+        _noun = noun;
+    }
+
+    /// <summary>A section of a file (the "fit" object of a spec); errors say "key 'epochs' in \"fit\" of spec.json".</summary>
+    public static ConfigReader Section(JsonObject config, string place) => new(config, "", place, "key");
 
     public string ClassName { get; }
 
@@ -25,23 +47,54 @@ public sealed class ConfigReader
     /// </summary>
     public static (string Name, ConfigReader Config) Named(JsonNode? node, string what, string example)
     {
-        if (node is JsonValue v && v.TryGetValue(out string? s)) return (s, new ConfigReader([], what));
+        if (node is JsonValue v && v.TryGetValue(out string? s)) return (s, new ConfigReader([], s, $"of {s} ({what})", "argument"));
         if (node is JsonObject o && o["class_name"] is JsonValue cn && cn.TryGetValue(out string? c))
-            return (c, new ConfigReader(o["config"] as JsonObject ?? [], what));
+        {
+            var outer = new ConfigReader(o, c, $"of {what}", "key");
+            outer.Raw("class_name");
+            outer.Raw("config");
+            outer.RejectUnknown(KerasBookkeeping);
+            if (o["config"] is not (null or JsonObject))
+                throw new StrataException($"The \"config\" of {what} must be an object. Received: {o["config"]!.ToJsonString()}");
+            return (c, new ConfigReader(o["config"] as JsonObject ?? [], c, $"of {c} ({what})", "argument"));
+        }
         throw new StrataException($"The {what} must be a name such as \"{example}\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
     }
 
     public string? Name { get; }
 
-    private string Where(string key) => $"argument '{key}' of {ClassName} layer '{Name ?? "(unnamed)"}'";
+    /// <summary>Where a key sits, in the words of error messages: "argument 'rate' of Dropout layer 'dropout'".</summary>
+    public string Where(string key) => $"{_noun} '{key}' {_place}";
 
-    public bool Has(string key) => _config[key] is not null;
+    public bool Has(string key) => Node(key) is not null;
 
-    public JsonNode? Raw(string key) => _config[key];
+    public JsonNode? Raw(string key) => Node(key);
+
+    private JsonNode? Node(string key)
+    {
+        _read.Add(key);
+        return _config[key];
+    }
+
+    /// <summary>
+    /// Refuses every key that nothing has read and that is not in <paramref name="alsoKnown"/>,
+    /// naming it and the closest known key.
+    /// </summary>
+    public void RejectUnknown(IEnumerable<string>? alsoKnown = null)
+    {
+        var known = alsoKnown is null ? _read : _read.Concat(alsoKnown).ToHashSet();
+        foreach (var (key, _) in _config)
+        {
+            if (known.Contains(key)) continue;
+            var candidates = known.Where(k => !KerasBookkeeping.Contains(k) && k is not ("class_name" or "config")).Distinct().Order(StringComparer.Ordinal).ToList();
+            throw new StrataException($"Unknown {Where(key)}{NameSuggestion.DidYouMean(key, candidates)}."
+                + (candidates.Count is > 0 and <= 40 ? $" Known: {string.Join(", ", candidates)}." : ""));
+        }
+    }
 
     public double Double(string key, double fallback)
     {
-        var node = _config[key];
+        var node = Node(key);
         if (node is null) return fallback;
         return Number(node) ?? throw new StrataException($"Expected a number for {Where(key)}. Received: {node.ToJsonString()}");
     }
@@ -60,11 +113,11 @@ public sealed class ConfigReader
         return (int)d;
     }
 
-    public int? OptionalInt(string key) => _config[key] is null ? null : Int(key, 0);
+    public int? OptionalInt(string key) => Node(key) is null ? null : Int(key, 0);
 
     public bool Bool(string key, bool fallback)
     {
-        var node = _config[key];
+        var node = Node(key);
         if (node is null) return fallback;
         if (node is JsonValue v && v.TryGetValue(out bool b)) return b;
         throw new StrataException($"Expected true or false for {Where(key)}. Received: {node.ToJsonString()}");
@@ -72,7 +125,7 @@ public sealed class ConfigReader
 
     public string? String(string key, string? fallback)
     {
-        var node = _config[key];
+        var node = Node(key);
         if (node is null) return fallback;
         if (node is JsonValue v && v.TryGetValue(out string? s)) return s;
         // Keras may serialize an activation as {"class_name": "function", "config": "relu"} or similar.
@@ -83,7 +136,7 @@ public sealed class ConfigReader
     /// <summary>A list of integers in which null stands for "take from the input" (-1).</summary>
     public int[]? Shape(string key)
     {
-        var node = _config[key];
+        var node = Node(key);
         if (node is null) return null;
         if (node is not JsonArray array) throw new StrataException($"Expected a list for {Where(key)}. Received: {node.ToJsonString()}");
         var shape = new int[array.Count];
@@ -101,7 +154,7 @@ public sealed class ConfigReader
     /// <summary>A size per spatial axis, given as one integer for all of them or a list (Keras's kernel_size, strides, ...).</summary>
     public int[] Tuple(string key, int rank, int fallback)
     {
-        var node = _config[key];
+        var node = Node(key);
         if (node is null) return Enumerable.Repeat(fallback, rank).ToArray();
         if (node is JsonArray)
         {
@@ -116,24 +169,27 @@ public sealed class ConfigReader
     /// <summary>An axis given as an integer or, as Keras also writes it, a one-element list.</summary>
     public int Axis(string key, int fallback)
     {
-        if (_config[key] is not JsonArray list) return Int(key, fallback);
+        if (Node(key) is not JsonArray list) return Int(key, fallback);
         if (list.Count != 1 || Number(list[0]) is not double d)
             throw new StrataException($"{Where(key)}: a list of several axes is not supported. Received: {list.ToJsonString()}");
         return (int)d;
     }
 
     public Initializer Initializer(string key, Initializer fallback) =>
-        _config[key] is null ? fallback : Layers.Initializer.FromConfig(_config[key], Where(key));
+        Node(key) is null ? fallback : Layers.Initializer.FromConfig(Node(key), Where(key));
 
-    public Regularizers.Regularizer? Regularizer(string key) => Regularizers.Regularizer.FromConfig(_config[key], Where(key));
+    public Regularizers.Regularizer? Regularizer(string key) => Regularizers.Regularizer.FromConfig(Node(key), Where(key));
 
-    public Constraints.Constraint? Constraint(string key) => Constraints.Constraint.FromConfig(_config[key], Where(key));
+    public Constraints.Constraint? Constraint(string key) => Constraints.Constraint.FromConfig(Node(key), Where(key));
 
-    /// <summary>Rejects an argument Strata does not implement yet, unless it has its neutral value.</summary>
-    public void Unsupported(string key)
+    /// <summary>
+    /// Rejects an argument Strata does not implement yet, unless it has its neutral value: null, false,
+    /// or 0 where <paramref name="zeroIsNeutral"/> (a decay of 0, but not a baseline of 0).
+    /// </summary>
+    public void Unsupported(string key, bool zeroIsNeutral = true)
     {
-        var node = _config[key];
-        if (node is null || node.GetValueKind() == JsonValueKind.Null || node.GetValueKind() == JsonValueKind.False) return;
+        var node = Node(key);
+        if (node is null || node.GetValueKind() is JsonValueKind.Null or JsonValueKind.False || (zeroIsNeutral && Number(node) == 0)) return;
         throw new StrataException($"{Where(key)} is not supported. Received: {node.ToJsonString()}");
     }
 }

@@ -155,25 +155,10 @@ public sealed class Initializer
     public static Initializer FromConfig(JsonNode? node, string argument)
     {
         if (node is null) throw new StrataException($"{argument} must name an initializer.");
-        string className;
-        JsonObject config;
-        if (node is JsonValue value && value.TryGetValue(out string? name))
-        {
-            className = name;
-            config = [];
-        }
-        else if (node is JsonObject obj && obj["class_name"]?.GetValue<string>() is string cn)
-        {
-            className = cn;
-            config = obj["config"] as JsonObject ?? [];
-        }
-        else
-        {
-            throw new StrataException($"{argument} must be an initializer name or object. Received: {node.ToJsonString()}");
-        }
-        int? seed = ConfigReader.Number(config["seed"]) is double sd ? (int)sd : null;
-        double D(string key, double fallback) => ConfigReader.Number(config[key]) ?? fallback;
-        return Normalize(className) switch
+        var (className, config) = ConfigReader.Named(node, argument, "glorot_uniform");
+        int? seed = config.OptionalInt("seed");
+        double D(string key, double fallback) => config.Double(key, fallback);
+        var initializer = Normalize(className) switch
         {
             "zeros" => Zeros(),
             "ones" => Ones(),
@@ -187,11 +172,15 @@ public sealed class Initializer
             "henormal" => HeNormal(seed),
             "lecununiform" => LecunUniform(seed),
             "lecunnormal" => LecunNormal(seed),
-            "variancescaling" => VarianceScaling(D("scale", 1), config["mode"]?.GetValue<string>() ?? "fan_in",
-                config["distribution"]?.GetValue<string>() ?? "truncated_normal", seed),
-            _ => throw new StrataException($"Unknown initializer '{className}' for {argument}."),
+            "variancescaling" => VarianceScaling(D("scale", 1), config.String("mode", "fan_in")!, config.String("distribution", "truncated_normal")!, seed),
+            _ => throw new StrataException($"Unknown initializer '{className}' for {argument}{NameSuggestion.DidYouMean(className, KnownNames)}."),
         };
+        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        return initializer;
     }
+
+    private static readonly string[] KnownNames = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
+        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "variance_scaling"];
 
     private static string Normalize(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture);
 }

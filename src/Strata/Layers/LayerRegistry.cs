@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Strata.Tensors;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Pooling;
@@ -58,15 +59,50 @@ public static class LayerRegistry
         ["config"] = layer.GetConfig(),
     };
 
+    /// <summary>
+    /// The keys with which Keras lets any layer declare the model's input (an implicit input layer
+    /// when the layer comes first): input_shape and input_dim without the batch axis, batch_input_shape
+    /// (Keras 2) and batch_shape (Keras 3) with it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> InputShapeKeys = ["input_shape", "input_dim", "batch_input_shape", "batch_shape"];
+
     public static Layer FromConfig(JsonNode? node, int index)
     {
         if (node is not JsonObject obj || obj["class_name"] is not JsonValue cn || !cn.TryGetValue(out string? className))
             throw new StrataException($"Layer {index} of the model config must be an object with a \"class_name\".");
         if (!Factories.TryGetValue(className, out var factory))
-            throw new StrataException($"Unknown layer class '{className}' (layer {index}). Known layers: {string.Join(", ", Factories.Keys)}.");
+            throw new StrataException($"Unknown layer class '{className}' (layer {index}){NameSuggestion.DidYouMean(className, Factories.Keys)}. Known layers: {string.Join(", ", Factories.Keys)}.");
+        var outer = ConfigReader.Section(obj, $"of layer {index} ({className}) of the model config");
+        outer.Raw("class_name");
+        if (outer.Raw("config") is not (null or JsonObject))
+            throw new StrataException($"The \"config\" of layer {index} ({className}) must be an object.");
+        // Functional configs name their layers and wiring beside the config; a Sequential has no use for them.
+        outer.RejectUnknown([.. ConfigReader.KerasBookkeeping, "inbound_nodes", "shared_object_id"]);
         var config = obj["config"] as JsonObject ?? [];
-        var layer = factory(new ConfigReader(config, className));
-        if (config["trainable"] is JsonValue t && t.TryGetValue(out bool trainable)) layer.Trainable = trainable;
+        var reader = new ConfigReader(config, className, index);
+        var layer = factory(reader);
+        if (reader.Raw("trainable") is JsonValue t && t.TryGetValue(out bool trainable)) layer.Trainable = trainable;
+        // What the layer itself writes is known to it even where its reading takes a default.
+        reader.RejectUnknown([.. ConfigReader.KerasBookkeeping, .. InputShapeKeys, .. layer.GetConfig().Select(kv => kv.Key)]);
         return layer;
+    }
+
+    /// <summary>
+    /// The batch shape (batch axis -1) a layer config declares with input_shape, input_dim,
+    /// batch_input_shape or batch_shape, as Keras turns it into an input layer; null when it declares none.
+    /// </summary>
+    public static int[]? DeclaredInputShape(JsonNode? node, int index)
+    {
+        if (node is not JsonObject { } obj || obj["class_name"]?.GetValue<string>() == "InputLayer" || obj["config"] is not JsonObject config) return null;
+        string className = obj["class_name"]?.GetValue<string>() ?? "";
+        var reader = new ConfigReader(config, className, index);
+        int[]? shape = reader.Shape("batch_shape") ?? reader.Shape("batch_input_shape");
+        if (shape is null && reader.Shape("input_shape") is int[] features) shape = [-1, .. features];
+        if (shape is null && reader.OptionalInt("input_dim") is int dim) shape = [-1, dim];
+        if (shape is null) return null;
+        if (shape.Length < 2 || shape[1..].Any(d => d <= 0))
+            throw new StrataException($"The input shape {ShapeOps.Format(shape)} that {className} layer {reader.Name ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture)} declares must give every non-batch dimension.");
+        shape[0] = -1;
+        return shape;
     }
 }

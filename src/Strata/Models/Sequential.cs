@@ -159,16 +159,42 @@ public sealed partial class Sequential
     /// <summary>A model from its Keras config (the to_json() form, or just its "config" part).</summary>
     public static Sequential FromConfig(JsonNode? node, int seed = 0)
     {
-        if (node is not JsonObject obj) throw new StrataException("The model config must be a JSON object.");
-        if (obj["class_name"] is JsonValue cn && cn.GetValue<string>() != "Sequential")
-            throw new StrataException($"Only Sequential models are supported; the config describes a '{cn.GetValue<string>()}'.");
-        var config = obj["class_name"] is null ? obj : obj["config"] as JsonObject ?? throw new StrataException("The model config has no \"config\" object.");
-        var layers = config["layers"] as JsonArray ?? throw new StrataException("The model config has no \"layers\" list.");
-        string name = config["name"] is JsonValue n && n.TryGetValue(out string? s) ? s : "sequential";
-        var model = new Sequential(name: name, seed: seed);
-        for (int i = 0; i < layers.Count; i++) model.Add(LayerRegistry.FromConfig(layers[i], i));
+        var (name, layers) = ReadConfig(node);
+        var model = new Sequential(layers, name, seed);
         if (model.InputShape is not null && !model.IsBuilt) model.Build(model.InputShape);
         return model;
+    }
+
+    /// <summary>
+    /// The model's name and layers from its config, every key checked, without building anything: an
+    /// input shape declared on the first layer becomes an <see cref="InputLayer"/> in front of it, as in Keras.
+    /// </summary>
+    internal static (string Name, List<Layer> Layers) ReadConfig(JsonNode? node)
+    {
+        if (node is not JsonObject obj) throw new StrataException("The model config must be a JSON object.");
+        if (obj["class_name"] is JsonValue cn && cn.ToString() != "Sequential")
+            throw new StrataException($"Only Sequential models are supported; the config describes a '{cn}'.");
+        JsonObject config;
+        if (obj["class_name"] is null) config = obj;
+        else
+        {
+            var outer = ConfigReader.Section(obj, "of the model");
+            outer.Raw("class_name");
+            config = outer.Raw("config") as JsonObject ?? throw new StrataException("The model config has no \"config\" object.");
+            outer.RejectUnknown([.. ConfigReader.KerasBookkeeping, "compile_config"]);
+        }
+        var reader = ConfigReader.Section(config, "of the model's config");
+        var nodes = reader.Raw("layers") as JsonArray ?? throw new StrataException("The model config has no \"layers\" list.");
+        string name = reader.String("name", null) ?? "sequential";
+        reader.RejectUnknown([.. ConfigReader.KerasBookkeeping, "build_input_shape"]);
+        var layers = new List<Layer>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            // Keras turns an input shape on the first layer into an input layer; on later layers it is ignored.
+            if (i == 0 && LayerRegistry.DeclaredInputShape(nodes[i], i) is int[] declared) layers.Add(new InputLayer(declared));
+            layers.Add(LayerRegistry.FromConfig(nodes[i], i));
+        }
+        return (name, layers);
     }
 
     /// <summary>What the model file's metadata.json held when the model was loaded.</summary>

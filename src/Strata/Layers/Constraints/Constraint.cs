@@ -125,13 +125,15 @@ public sealed class Constraint
         if (node is null) return null;
         var (name, config) = ConfigReader.Named(node, argument, "max_norm");
         int[] axes = config.Raw("axis") is JsonArray ? config.Shape("axis")! : [config.Int("axis", 0)];
-        return name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture) switch
+        var constraint = name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture) switch
         {
             "maxnorm" => MaxNorm(config.Double("max_value", 2), axes),
             "minmaxnorm" => MinMaxNorm(config.Double("min_value", 0), config.Double("max_value", 1), config.Double("rate", 1), axes),
             "unitnorm" => UnitNorm(axes),
             "nonneg" => NonNeg(),
-            _ => throw new StrataException($"Unknown constraint '{name}' for {argument}. Known: MaxNorm, MinMaxNorm, UnitNorm, NonNeg."),
+            _ => throw new StrataException($"Unknown constraint '{name}' for {argument}{NameSuggestion.DidYouMean(name, ["MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg"])}. Known: MaxNorm, MinMaxNorm, UnitNorm, NonNeg."),
         };
+        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        return constraint;
     }
 }

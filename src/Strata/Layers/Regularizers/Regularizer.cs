@@ -58,12 +58,14 @@ public sealed class Regularizer
     {
         if (node is null) return null;
         var (name, config) = ConfigReader.Named(node, argument, "l2");
-        return name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture) switch
+        var regularizer = name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture) switch
         {
             "l1" => L1(config.Double("l1", 0.01)),
             "l2" => L2(config.Double("l2", 0.01)),
             "l1l2" => L1L2(config.Double("l1", 0), config.Double("l2", 0)),
-            _ => throw new StrataException($"Unknown regularizer '{name}' for {argument}. Known: L1, L2, L1L2."),
+            _ => throw new StrataException($"Unknown regularizer '{name}' for {argument}{NameSuggestion.DidYouMean(name, ["L1", "L2", "L1L2"])}. Known: L1, L2, L1L2."),
         };
+        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        return regularizer;
     }
 }
