@@ -16,7 +16,7 @@ internal static class AdviceCommands
 
     public static int Lint(Arguments a, TextWriter output)
     {
-        bool fix = a.Flag("fix"), json = a.Flag("json"), listRules = a.Flag("list-rules");
+        bool fix = a.Flag("fix"), json = a.Flag("json"), listRules = a.Flag("list-rules"), overwrite = a.Flag("overwrite");
         string? outputPath = a.String("output");
         var rules = a.String("rules")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         var minimum = ParseSeverity(a.String("min-severity") ?? "info");
@@ -46,9 +46,10 @@ internal static class AdviceCommands
         {
             if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 throw new StrataException($"{path}: 'strata lint --fix' corrects a spec (.json); a model file can only be linted.");
+            string destination = outputPath ?? Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path) + "-fixed.json");
+            OutputFile.Check(destination, overwrite, "give --overwrite", path);
             var spec = LoadSpec(path);
             var result = SpecLinter.Fix(spec, minimum, rules);
-            string destination = outputPath ?? Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path) + "-fixed.json");
             RebaseDataPath(result.Spec, spec, destination);
             AtomicFile.WriteAllText(destination, result.Spec.ToJsonString(Indented) + "\n");
             var remaining = result.Remaining.Where(Selected).ToList();
@@ -107,9 +108,17 @@ internal static class AdviceCommands
             spec = TrainingSpec.Load(path);
             if (epochs is int e) spec.Epochs = e;
             data = SpecData.Load(spec);
-            string directory = outDir ?? Path.Combine("runs", spec.Name);
-            if (!json) output.WriteLine($"Training '{spec.Name}' for {spec.Epochs} epochs (seed {spec.Seed}) into {directory}, then measuring it");
-            model = TrainingRun.Execute(spec, directory, data: data).Model;
+            // Without --out the run that is only measured lives in a temporary folder, never over a run of the user's.
+            string directory = outDir ?? Directory.CreateTempSubdirectory("strata-diagnose-").FullName;
+            try
+            {
+                if (!json) output.WriteLine($"Training '{spec.Name}' for {spec.Epochs} epochs (seed {spec.Seed}){(outDir is null ? "" : $" into {directory}")}, then measuring it");
+                model = TrainingRun.Execute(spec, directory, data: data).Model;
+            }
+            finally
+            {
+                if (outDir is null) Directory.Delete(directory, recursive: true);
+            }
         }
         else
         {

@@ -17,7 +17,9 @@ public static partial class CommandLine
         string input = a.String("input") ?? throw new StrataException("'strata predict' needs --input X.csv.");
         string? outputPath = a.String("output");
         int? mcSamples = a.Int("mc-samples"), seed = a.Int("seed");
+        bool overwrite = a.Flag("overwrite");
         a.Finish("predict", 1);
+        if (outputPath is not null) OutputFile.Check(outputPath, overwrite, "give --overwrite", input, a.Positional[0]);
         if (seed is not null && mcSamples is null) throw new StrataException("Option --seed of 'strata predict' only applies with --mc-samples.");
         var model = Sequential.Load(a.Positional[0]);
         var (x, _) = ReadRows(model, input);
@@ -59,9 +61,12 @@ public static partial class CommandLine
         string data = a.String("data") ?? throw new StrataException("'strata recalibrate' needs --data X.csv.");
         int? batches = a.Int("batches"), batchSize = a.Int("batch-size");
         string? outputPath = a.String("output");
-        bool allRows = a.Flag("all-rows");
+        bool allRows = a.Flag("all-rows"), overwrite = a.Flag("overwrite");
         a.Finish("recalibrate", 1);
         string modelPath = a.Positional[0];
+        // The recalibrated model goes beside the original, which stays as it was.
+        string destination = outputPath ?? RecalibratedPath(modelPath);
+        OutputFile.Check(destination, overwrite, "give --overwrite", modelPath, data);
         var model = Sequential.Load(modelPath);
         var (x, targets) = ReadRows(model, data);
         var dataSpec = model.Metadata?["spec"]?["data"] as System.Text.Json.Nodes.JsonObject;
@@ -104,7 +109,6 @@ public static partial class CommandLine
             foreach (var (key, value) in before!)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prefix}{key}: {value:F4} before, {after[key]:F4} after"));
         }
-        string destination = outputPath ?? modelPath;
         model.Save(destination, model.Metadata);
         output.WriteLine($"Wrote {destination}");
         return 0;
@@ -114,15 +118,21 @@ public static partial class CommandLine
     {
         string format = a.String("format") ?? "onnx";
         string? destination = a.String("output");
+        bool overwrite = a.Flag("overwrite");
         a.Finish("export", 1);
         if (format != "onnx") throw new StrataException($"Option --format of 'strata export' knows only 'onnx'. Received: '{format}'");
         string modelPath = a.Positional[0];
         destination ??= Path.ChangeExtension(modelPath, ".onnx");
+        OutputFile.Check(destination, overwrite, "give --overwrite", modelPath);
         var model = Sequential.Load(modelPath);
         IO.Onnx.OnnxExport.Save(model, destination);
         output.WriteLine($"Wrote {destination} (ONNX opset {IO.Onnx.OnnxExport.Opset}, input 'input' {ShapeOps.Format(model.InputShape!)}, channels-last)");
         return 0;
     }
+
+    /// <summary>model.strata → model.recalibrated.strata, beside it.</summary>
+    internal static string RecalibratedPath(string modelPath) =>
+        Path.Combine(Path.GetDirectoryName(modelPath) ?? "", Path.GetFileNameWithoutExtension(modelPath) + ".recalibrated" + Path.GetExtension(modelPath));
 
     private static int Evaluate(Arguments a, TextWriter output)
     {

@@ -15,43 +15,50 @@ namespace Strata.Cli;
 /// <summary>The strata command: training, the layer-order advisor, prediction and benchmarks. Errors print one line and exit non-zero.</summary>
 public static partial class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules", "drop-invalid-rows"];
+    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules", "drop-invalid-rows", "overwrite"];
 
     public const string Usage = """
         Usage: strata <command> [options]
 
         Commands:
-          train SPEC.json [--epochs N] [--seed N] [--out DIR] [--limit N] [--threads N] [--no-lint]
-                [--checkpoint-every N] [--resume DIR] [--drop-invalid-rows]
+          train SPEC.json [--epochs N] [--seed N] [--out DIR | --resume DIR] [--overwrite] [--limit N] [--threads N]
+                [--no-lint] [--checkpoint-every N] [--drop-invalid-rows]
                 Train the model a spec describes; writes history.csv, learning-curves.svg
-                and model.strata to DIR (default runs/<spec name>). --limit keeps the first
-                N training rows or images. An image set's test accuracy is printed at the end.
-                The lint findings are printed first (--no-lint silences them). The whole
-                training state is written to DIR/checkpoint.strata-state every N epochs
-                (default 1; 0: never); --resume DIR continues from it and ends exactly as an
-                uninterrupted run would. Ctrl-C stops after the current batch and writes
-                what the run has; a second Ctrl-C ends it at once. --drop-invalid-rows skips
-                CSV rows with empty, non-numeric, NaN or infinite values and counts them.
-          lint SPEC.json|MODEL.strata [--fix [--output F.json]] [--rules ID,...] [--min-severity info|warning|error] [--json]
+                and model.strata to DIR. Without --out, DIR is runs/<spec name>, or the first
+                free runs/<spec name>-2, -3, ... when that holds a run. A DIR that already
+                holds a run is refused unless --resume DIR continues it or --overwrite
+                replaces it (its old files are removed first); a DIR that another train is
+                writing is refused at once. --limit keeps the first N training rows or
+                images. An image set's test accuracy is printed at the end. The lint
+                findings are printed first (--no-lint silences them). The whole training
+                state is written to DIR/checkpoint.strata-state every N epochs (default 1;
+                0: never); --resume DIR continues from it and ends exactly as an
+                uninterrupted run would. Ctrl-C stops after the current batch, writes what
+                the run has and prints the command that continues it; a second Ctrl-C ends
+                it at once. --drop-invalid-rows skips CSV rows with empty, non-numeric, NaN
+                or infinite values and counts them.
+          lint SPEC.json|MODEL.strata [--fix [--output F.json] [--overwrite]] [--rules ID,...] [--min-severity info|warning|error] [--json]
                 [--epochs N] [--limit N]
                 Check the order and settings of the layers (Dropout, BatchNormalization,
                 pooling, activations), the loss, the fit settings and the data; each finding
                 says what, why, what to change and where the reasoning comes from. --fix
-                writes a corrected spec (default SPEC-fixed.json). --list-rules lists the
+                writes a corrected spec named <name>-fixed (default file SPEC-fixed.json;
+                an existing file is kept unless --overwrite). --list-rules lists the
                 rules; --epochs and --limit lint the fit as 'train' with them would run it.
                 Exits 1 when a warning or an error is left.
           diagnose SPEC.json|MODEL.strata [--data X.csv | --spec SPEC.json] [--rows N] [--json]
                 Measure a model on data: per BatchNormalization layer the variance of its
                 input in training with and without the dropout family (variance shift) and
                 the gap between its moving and true statistics; the effect of recalibrating them on predictions;
-                dead ReLU and saturated sigmoid/tanh units. A spec is trained first
-                (--epochs N, --out DIR). Uses the spec's training rows (at most --rows, 10000).
+                dead ReLU and saturated sigmoid/tanh units. A spec is trained first, in a
+                temporary folder (--out DIR keeps the run; --epochs N). Uses the spec's
+                training rows (at most --rows, 10000).
           compare SPEC_A.json SPEC_B.json ... [--seeds N] [--epochs N] [--limit N] [--metric KEY] [--out DIR] [--json]
                 Train each spec with seeds 0..N-1 (default 3) and print the mean ± standard
                 deviation of the best validation metric (default val_loss), the epoch of the
                 best, the final metric with the moving and with recalibrated BatchNormalization
                 statistics, and the measured variance shift.
-          export MODEL.strata [--format onnx] [--output F.onnx]
+          export MODEL.strata [--format onnx] [--output F.onnx] [--overwrite]
                 Write the model's inference graph as ONNX (opset 17) for ONNX Runtime:
                 dropout left out, BatchNormalization as its scale and shift, tensors
                 channels-last as in Strata. A layer without an ONNX form is named.
@@ -60,14 +67,15 @@ public static partial class CommandLine
                 test images of a Fashion-MNIST directory.
           summary SPEC.json|MODEL.strata
                 Print the model's layers, output shapes and parameter counts.
-          predict MODEL.strata --input X.csv [--output Y.csv] [--mc-samples N [--seed S]]
+          predict MODEL.strata --input X.csv [--output Y.csv [--overwrite]] [--mc-samples N [--seed S]]
                 Write the model's outputs for every row of X.csv (columns chosen by name
                 when the model knows its feature names). With --mc-samples, Monte-Carlo
                 dropout: N passes with dropout active, writing each output's mean and
                 standard deviation (output_0, output_0_std, ...).
-          recalibrate MODEL.strata --data X.csv [--batches N] [--batch-size B] [--output F.strata] [--all-rows]
+          recalibrate MODEL.strata --data X.csv [--batches N] [--batch-size B] [--output F.strata] [--overwrite] [--all-rows]
                 Recompute every BatchNormalization layer's moving statistics from the
-                data with the final weights (precise BN). When the data holds the training
+                data with the final weights (precise BN), into a new model file (default
+                MODEL.recalibrated.strata beside MODEL, which stays as it was). When the data holds the training
                 target and the model's spec split off validation rows, recalibrates on the
                 training rows and reports the validation loss before and after.
           bench WORKLOAD [--epochs N] [--limit N] [--data DIR] [--fashion DIR] [--seed N] [--profile]
@@ -79,6 +87,8 @@ public static partial class CommandLine
           help  Show this text.
 
         Options for every command: --verbose (show stack traces), --threads N.
+        No command writes onto its own input, and an existing file or run is replaced
+        only with --overwrite.
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -96,7 +106,7 @@ public static partial class CommandLine
             if (a.Int("threads") is int threads) Compute.Threads = threads;
             return args[0] switch
             {
-                "train" => Train(a, output),
+                "train" => Train(a, output, args),
                 "summary" => Summary(a, output),
                 "predict" => Predict(a, output),
                 "recalibrate" => Recalibrate(a, output),
@@ -123,13 +133,14 @@ public static partial class CommandLine
         }
     }
 
-    private static int Train(Arguments a, TextWriter output)
+    private static int Train(Arguments a, TextWriter output, string[] rawArguments)
     {
         int? epochs = a.Int("epochs"), seed = a.Int("seed"), limit = a.Int("limit");
         string? outDir = a.String("out"), resumeDir = a.String("resume");
         int checkpointEvery = a.Int("checkpoint-every") ?? 1;
-        bool lint = !a.Flag("no-lint"), dropInvalid = a.Flag("drop-invalid-rows");
+        bool lint = !a.Flag("no-lint"), dropInvalid = a.Flag("drop-invalid-rows"), overwrite = a.Flag("overwrite");
         a.Finish("train", 1);
+        if (overwrite && resumeDir is not null) throw new StrataException("Options --overwrite and --resume contradict each other: one replaces the run, the other continues it.");
         if (checkpointEvery < 0) throw new StrataException($"Option --checkpoint-every expects 0 (no checkpoints) or a positive number of epochs. Received: {checkpointEvery}");
         if (resumeDir is not null && outDir is not null && Path.GetFullPath(resumeDir) != Path.GetFullPath(outDir))
             throw new StrataException("Options --resume DIR and --out DIR name different folders; a resumed run writes where it started.");
@@ -145,7 +156,9 @@ public static partial class CommandLine
             if (l < 1) throw new StrataException($"Option --limit expects a positive integer. Received: {l}");
             spec.Limit = l;
         }
-        string directory = resumeDir ?? outDir ?? Path.Combine("runs", spec.Name);
+        string defaultDirectory = Path.Combine("runs", spec.Name);
+        // Without --out a new run goes to the first free runs/<name>, runs/<name>-2, ... and says so.
+        string directory = resumeDir ?? outDir ?? (overwrite ? defaultDirectory : RunDirectory.NextFree(defaultDirectory));
         if (dropInvalid) spec.DropInvalidRows = true;
         var data = SpecData.Load(spec);
         if (data.DroppedRows.Count > 0)
@@ -156,6 +169,8 @@ public static partial class CommandLine
             if (findings.Count > 0)
                 output.Write(LintReport.ToText(findings, $"lint {a.Positional[0]}", brief: true) + "  (details: strata lint " + a.Positional[0] + "; silence: --no-lint)\n\n");
         }
+        if (resumeDir is null && outDir is null && directory != defaultDirectory)
+            output.WriteLine($"{defaultDirectory} already holds a run; this one goes to {directory} (--out DIR chooses the folder, --overwrite replaces {defaultDirectory}).");
         output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();
         int interrupts = 0;
@@ -172,7 +187,13 @@ public static partial class CommandLine
         try
         {
             result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data,
-                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m));
+                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m), overwrite: overwrite);
+        }
+        catch (ExistingRunException existing)
+        {
+            throw new StrataException(existing.IsRun
+                ? $"'{directory}' already holds a run ({string.Join(", ", existing.Files.Take(4))}{(existing.Files.Count > 4 ? ", ..." : "")}). Continue it with --resume {directory}, replace it with --overwrite, or choose another --out."
+                : $"'{directory}' is not empty and holds no run; choose another --out.", existing);
         }
         finally
         {
@@ -181,7 +202,7 @@ public static partial class CommandLine
         if (result.Interrupted)
         {
             output.WriteLine($"Interrupted after epoch {result.History.Epochs.Count}. Wrote what it had to {directory}; "
-                + (checkpointEvery > 0 ? $"continue exactly with: strata train {a.Positional[0]} --resume {directory}" : "there is no checkpoint (--checkpoint-every 0)."));
+                + (checkpointEvery > 0 ? $"continue exactly with: {ResumeCommand.Format(Invocation.Launcher(rawArguments), rawArguments, directory)}" : "there is no checkpoint (--checkpoint-every 0)."));
             return 130;
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

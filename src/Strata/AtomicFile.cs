@@ -6,6 +6,9 @@ namespace Strata;
 /// and a failed write leaves the previous file intact.</summary>
 public static class AtomicFile
 {
+    /// <summary>What a temporary file's name adds to the final one, before the writing process's id.</summary>
+    public const string TemporarySuffix = ".tmp-";
+
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 
@@ -14,7 +17,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string? directory = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        string temporary = full + $".tmp-{Environment.ProcessId}";
+        string temporary = full + TemporarySuffix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))

@@ -36,7 +36,7 @@ public static class SpecLinter
         Lint(spec.Model, context ?? ContextFor(spec)).Findings;
 
     /// <summary>
-    /// Applies, one at a time and re-linting after each, the fix of every finding at or above
+    /// The corrected spec is named "NAME-fixed". Applies, one at a time and re-linting after each, the fix of every finding at or above
     /// <paramref name="minimum"/> (and among <paramref name="rules"/>, when given) until none is left.
     /// </summary>
     public static SpecFixResult Fix(TrainingSpec spec, LintSeverity minimum = LintSeverity.Info, IReadOnlySet<string>? rules = null, LintContext? context = null)
@@ -61,6 +61,8 @@ public static class SpecLinter
         var result = (JsonObject)spec.Source.DeepClone();
         result["model"] = model;
         if (result["compile"] is JsonObject compile) compile["loss"] = loss?.DeepClone();
+        // Another name, so training the fixed spec makes a run of its own beside the original's.
+        result["name"] = spec.Name + "-fixed";
         return new SpecFixResult(result, applied, remaining);
     }
 

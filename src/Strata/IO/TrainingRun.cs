@@ -28,9 +28,15 @@ public static class TrainingRun
     /// <param name="Started">Called with the model before the first epoch (to wire Ctrl-C to <see cref="Sequential.RequestInterrupt"/>).</param>
     public sealed record Checkpoints(int Every = 1, bool Resume = false, Action<Sequential>? Started = null);
 
-    /// <summary>Trains <paramref name="spec"/> into <paramref name="outputDirectory"/>; <paramref name="data"/> is the spec's data when the caller has already read it.</summary>
+    /// <summary>
+    /// Trains <paramref name="spec"/> into <paramref name="outputDirectory"/>, which is locked while the
+    /// run writes it (see <see cref="RunDirectory"/>); <paramref name="data"/> is the spec's data when the
+    /// caller has already read it. A folder that already holds files is refused with an
+    /// <see cref="ExistingRunException"/>, unless the run resumes there or <paramref name="overwrite"/>
+    /// asks to replace the run it holds.
+    /// </summary>
     public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null,
-        Checkpoints? checkpoints = null)
+        Checkpoints? checkpoints = null, bool overwrite = false)
     {
         checkpoints ??= new Checkpoints(Every: 0);
         data ??= SpecData.Load(spec);
@@ -40,7 +46,7 @@ public static class TrainingRun
         model.FeatureNames = featureNames;
         model.Compile(OptimizerRegistry.FromConfig(spec.Optimizer), LossRegistry.FromConfig(spec.Loss), spec.Metrics);
 
-        Directory.CreateDirectory(outputDirectory);
+        using var directory = RunDirectory.Open(outputDirectory, checkpoints.Resume, overwrite);
         var callbacks = spec.CreateCallbacks(outputDirectory);
         if (progress is not null) callbacks.Insert(0, new ProgressLogger(progress, interactive));
         var nan = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
@@ -55,8 +61,6 @@ public static class TrainingRun
         TrainingState? resume = null;
         if (checkpoints.Resume)
         {
-            // A run killed while writing leaves its temporary file; the checkpoint beside it is whole.
-            foreach (var stale in Directory.EnumerateFiles(outputDirectory, TrainingCheckpoint.FileName + ".tmp-*")) File.Delete(stale);
             if (File.Exists(checkpointPath))
             {
                 (resume, var saved) = TrainingCheckpoint.Load(model, checkpointPath);
@@ -65,6 +69,8 @@ public static class TrainingRun
                     throw new StrataException($"{checkpointPath}: the checkpoint was written for another {string.Join(", ", different)} than '{spec.SpecPath}' gives; resume with the spec and options that started the run.");
                 progress?.WriteLine($"Resuming after epoch {resume.Epoch} from {checkpointPath}");
             }
+            else if (RunDirectory.ExistingFiles(outputDirectory).Any(RunDirectory.RunFiles.Contains))
+                throw new StrataException($"'{outputDirectory}' holds a run but no checkpoint to continue from (it was trained with checkpoints off); overwrite it or choose another folder.");
             else progress?.WriteLine($"No checkpoint in '{outputDirectory}' yet; starting from the first epoch.");
         }
         var saver = checkpoints.Every > 0 ? new TrainingStateCheckpoint(checkpointPath, checkpoints.Every, info) : null;

@@ -85,13 +85,13 @@ public sealed class CategoricalTests
             string specPath = Path.Combine(dir, "spotify-bn.json");
             File.WriteAllText(specPath, json.ToJsonString());
             var spec = TrainingSpec.Load(specPath);
-            TrainingRun.Execute(spec, dir);
-            var (code, stdout, stderr) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "model.strata"), "--data", spec.DataPath, "--output", Path.Combine(dir, "r.strata"));
+            TrainingRun.Execute(spec, Path.Combine(dir, "run"));
+            var (code, stdout, stderr) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "run", "model.strata"), "--data", spec.DataPath, "--output", Path.Combine(dir, "r.strata"));
             Assert.True(code == 0, stderr);
             Assert.Contains($"Recalibrating on the {SpecData.Load(spec).TrainX.Dim(0)} training rows", stdout);
             string copy = Path.Combine(dir, "copy.csv");
             File.Copy(spec.DataPath, copy);
-            var (refused, _, error) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "model.strata"), "--data", copy, "--output", Path.Combine(dir, "r.strata"));
+            var (refused, _, error) = Cli.CliRunner.Run("recalibrate", Path.Combine(dir, "run", "model.strata"), "--data", copy, "--output", Path.Combine(dir, "r2.strata"));
             Assert.Equal(1, refused);
             Assert.Contains("groups rows by 'track_artist'", error);
         }
