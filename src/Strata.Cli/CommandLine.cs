@@ -160,6 +160,8 @@ public static partial class CommandLine
         // Without --out a new run goes to the first free runs/<name>, runs/<name>-2, ... and says so.
         string directory = resumeDir ?? outDir ?? (overwrite ? defaultDirectory : RunDirectory.NextFree(defaultDirectory));
         if (dropInvalid) spec.DropInvalidRows = true;
+        // Refused before the data is read; training checks again while it holds the folder's lock.
+        WithRunHints(directory, () => RunDirectory.Check(directory, resumeDir is not null, overwrite));
         var data = SpecData.Load(spec);
         if (data.DroppedRows.Count > 0)
             output.WriteLine($"Dropped {data.DroppedRows.Count} row{(data.DroppedRows.Count == 1 ? "" : "s")} with invalid values; the first: {data.DroppedRows.First}");
@@ -186,14 +188,8 @@ public static partial class CommandLine
         TrainingRun.Result result;
         try
         {
-            result = TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data,
-                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m), overwrite: overwrite);
-        }
-        catch (ExistingRunException existing)
-        {
-            throw new StrataException(existing.IsRun
-                ? $"'{directory}' already holds a run ({string.Join(", ", existing.Files.Take(4))}{(existing.Files.Count > 4 ? ", ..." : "")}). Continue it with --resume {directory}, replace it with --overwrite, or choose another --out."
-                : $"'{directory}' is not empty and holds no run; choose another --out.", existing);
+            result = WithRunHints(directory, () => TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data,
+                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m), overwrite: overwrite));
         }
         finally
         {
@@ -212,6 +208,23 @@ public static partial class CommandLine
         output.WriteLine($"Wrote {Path.Combine(directory, "history.csv")}, {Path.Combine(directory, "learning-curves.svg")}, {Path.Combine(directory, "model.strata")}");
         return 0;
     }
+
+    /// <summary>Says which options of 'strata train' answer a folder that already holds files.</summary>
+    private static T WithRunHints<T>(string directory, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ExistingRunException existing)
+        {
+            throw new StrataException(existing.IsRun
+                ? $"'{directory}' already holds a run ({string.Join(", ", existing.Files.Take(4))}{(existing.Files.Count > 4 ? ", ..." : "")}). Continue it with --resume {directory}, replace it with --overwrite, or choose another --out."
+                : $"'{directory}' is not empty and holds no run; choose another --out.", existing);
+        }
+    }
+
+    private static void WithRunHints(string directory, Action action) => WithRunHints(directory, () => { action(); return 0; });
 
     private static int Summary(Arguments a, TextWriter output)
     {

@@ -16,10 +16,10 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string? directory = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         string temporary = full + TemporarySuffix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 write(stream);
@@ -29,8 +29,28 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            File.Delete(temporary);
-            throw new StrataException($"Cannot write '{path}': {e.Message}", e);
+            DeleteQuietly(temporary);
+            throw new StrataException($"Cannot write '{path}': {Reason(e, directory)}", e);
+        }
+    }
+
+    /// <summary>Why a write failed, in words that name no temporary file.</summary>
+    internal static string Reason(Exception e, string? directory) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => $"the folder '{directory}' cannot hold new files",
+        _ => e.Message,
+    };
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write failed already; a temporary file that cannot be removed is removed by the next run there.
         }
     }
 }

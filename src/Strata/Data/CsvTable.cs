@@ -49,7 +49,7 @@ public sealed class CsvTable
     public static CsvTable Load(string path, char? delimiter = null, IReadOnlyCollection<string>? columns = null, IReadOnlyCollection<string>? textColumns = null,
         bool dropInvalidRows = false, bool header = true)
     {
-        if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
+        InputFile.Require(path, "Data file");
         return Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter, columns, textColumns, dropInvalidRows, hasHeader: header);
     }
 
@@ -61,7 +61,7 @@ public sealed class CsvTable
     /// <param name="header">False for a file without a header row: its columns are named 0, 1, 2, ... as pandas names them.</param>
     public static IReadOnlyList<string> Header(string path, char? delimiter = null, bool header = true)
     {
-        if (!File.Exists(path)) throw new StrataException($"Data file '{path}' does not exist.");
+        InputFile.Require(path, "Data file");
         int number = 0;
         foreach (var raw in File.ReadLines(path, Encoding.UTF8))
         {

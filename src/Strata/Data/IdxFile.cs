@@ -16,7 +16,7 @@ public static class IdxFile
     /// <summary>The sizes and the raw unsigned-byte values of an IDX file.</summary>
     public static (int[] Shape, byte[] Values) Read(string path)
     {
-        if (!File.Exists(path)) throw new StrataException($"IDX file '{path}' does not exist.");
+        InputFile.Require(path, "IDX file");
         using var file = File.OpenRead(path);
         Stream stream = file;
         if (file.Length >= 2 && file.ReadByte() == 0x1f && file.ReadByte() == 0x8b)

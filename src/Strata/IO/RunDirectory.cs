@@ -59,16 +59,22 @@ public sealed class RunDirectory : IDisposable
     /// </summary>
     public static RunDirectory Open(string path, bool resume = false, bool overwrite = false)
     {
-        if (File.Exists(path)) throw new StrataException($"'{path}' is a file, not a folder for a run.");
-        Directory.CreateDirectory(path);
+        Check(path, resume, overwrite);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StrataException($"Cannot create the run folder '{path}': {AtomicFile.Reason(e, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)))}", e);
+        }
         var run = new RunDirectory(path, Lock(path));
         try
         {
             var existing = ExistingFiles(path);
+            Check(path, resume, overwrite);
             if (!resume && existing.Count > 0)
             {
-                bool isRun = existing.Any(RunFiles.Contains);
-                if (!overwrite || !isRun) throw new ExistingRunException(path, existing, isRun);
                 foreach (var name in existing)
                 {
                     string entry = System.IO.Path.Combine(path, name);
@@ -84,6 +90,19 @@ public sealed class RunDirectory : IDisposable
             run.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses, without taking the lock, what <see cref="Open"/> would refuse about the folder's
+    /// contents: a file in its place, or files of an earlier run (unless resumed or overwritten) or of someone else.
+    /// </summary>
+    public static void Check(string path, bool resume = false, bool overwrite = false)
+    {
+        if (File.Exists(path)) throw new StrataException($"'{path}' is a file, not a folder for a run.");
+        var existing = ExistingFiles(path);
+        if (resume || existing.Count == 0) return;
+        bool isRun = existing.Any(RunFiles.Contains);
+        if (!overwrite || !isRun) throw new ExistingRunException(path, existing, isRun);
     }
 
     /// <summary>

@@ -69,8 +69,6 @@ public static class TrainingRun
                     throw new StrataException($"{checkpointPath}: the checkpoint was written for another {string.Join(", ", different)} than '{spec.SpecPath}' gives; resume with the spec and options that started the run.");
                 progress?.WriteLine($"Resuming after epoch {resume.Epoch} from {checkpointPath}");
             }
-            else if (RunDirectory.ExistingFiles(outputDirectory).Any(RunDirectory.RunFiles.Contains))
-                throw new StrataException($"'{outputDirectory}' holds a run but no checkpoint to continue from (it was trained with checkpoints off); overwrite it or choose another folder.");
             else progress?.WriteLine($"No checkpoint in '{outputDirectory}' yet; starting from the first epoch.");
         }
         var saver = checkpoints.Every > 0 ? new TrainingStateCheckpoint(checkpointPath, checkpoints.Every, info) : null;

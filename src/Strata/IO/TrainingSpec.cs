@@ -75,8 +75,7 @@ public sealed class TrainingSpec
 
     public static TrainingSpec Load(string path)
     {
-        if (Directory.Exists(path)) throw new StrataException($"Spec '{path}' is a directory, not a file.");
-        if (!File.Exists(path)) throw new StrataException($"Spec file '{path}' does not exist.");
+        InputFile.Require(path, "Spec file");
         return FromJson(JsonFile.ReadObject(path, "spec"), path);
     }
 

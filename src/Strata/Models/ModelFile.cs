@@ -49,7 +49,7 @@ public static class ModelFile
     /// <summary>Loads a model, compiled again when the file records its compile settings.</summary>
     public static Sequential Load(string path)
     {
-        if (!File.Exists(path)) throw new StrataException($"Model file '{path}' does not exist.");
+        InputFile.Require(path, "Model file");
         var entries = ReadEntries(path, new HashSet<string> { "config.json", "model.safetensors", "metadata.json" }, "Strata model file");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
 
@@ -100,7 +100,7 @@ public static class ModelFile
     public static void LoadWeights(Sequential model, string path)
     {
         if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' must be built (know its input shape) before loading weights.");
-        if (!File.Exists(path)) throw new StrataException($"Weights file '{path}' does not exist.");
+        InputFile.Require(path, "Weights file");
         if (new FileInfo(path).Length > MaxEntryBytes) throw new StrataException($"{path}: the weights file is implausibly large.");
         AssignWeights(model, SafeTensors.Deserialize(File.ReadAllBytes(path), path), path);
     }

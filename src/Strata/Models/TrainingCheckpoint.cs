@@ -53,7 +53,7 @@ public static class TrainingCheckpoint
     /// <summary>The state saved in <paramref name="path"/> for <paramref name="model"/>, and the caller's info.</summary>
     public static (TrainingState State, JsonObject? Info) Load(Sequential model, string path)
     {
-        if (!File.Exists(path)) throw new StrataException($"Checkpoint '{path}' does not exist.");
+        InputFile.Require(path, "Checkpoint");
         var entries = ModelFile.ReadEntries(path, new HashSet<string> { "state.json", "weights.safetensors", "optimizer.safetensors" }, "Strata checkpoint");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the checkpoint has no {name}.");
         var json = ModelFile.ParseJson(Entry("state.json"), path, "state.json") as JsonObject

@@ -168,7 +168,7 @@ public sealed class TrainingSpecTests : IDisposable
 
         File.WriteAllText(path, "[1, 2]");
         Assert.Equal($"{path}: the spec must be a JSON object, not a list.", Assert.Throws<StrataException>(() => TrainingSpec.Load(path)).Message);
-        Assert.Equal($"Spec '{_dir}' is a directory, not a file.", Assert.Throws<StrataException>(() => TrainingSpec.Load(_dir)).Message);
+        Assert.Equal($"Spec file '{_dir}' is a directory, not a file.", Assert.Throws<StrataException>(() => TrainingSpec.Load(_dir)).Message);
     }
 
     [Fact]
