@@ -12,6 +12,9 @@ public static class OptimizerRegistry
         if (r.Bool("amsgrad", false)) throw new StrataException("The optimizer argument 'amsgrad' is not supported.");
         foreach (var key in new[] { "clipnorm", "clipvalue", "global_clipnorm" })
             r.Unsupported(key);
+        // Keras decays any optimizer's weights when given weight_decay; Strata only AdamW's, so say so rather than train without it.
+        if (!name.Equals("adamw", StringComparison.OrdinalIgnoreCase) && r.Double("weight_decay", 0) != 0)
+            throw new StrataException($"The optimizer argument 'weight_decay' is supported by AdamW only; {name} was given weight_decay={r.Double("weight_decay", 0)}. Use AdamW, or a kernel_regularizer.");
         return name.ToLowerInvariant() switch
         {
             "sgd" => new SGD(r.Double("learning_rate", 0.01), r.Double("momentum", 0), r.Bool("nesterov", false)),
