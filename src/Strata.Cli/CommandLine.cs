@@ -15,7 +15,7 @@ namespace Strata.Cli;
 /// <summary>The strata command: training, the layer-order advisor, prediction and benchmarks. Errors print one line and exit non-zero.</summary>
 public static partial class CommandLine
 {
-    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules", "drop-invalid-rows", "overwrite"];
+    private static readonly HashSet<string> Flags = ["verbose", "help", "profile", "no-lint", "fix", "json", "list-rules", "drop-invalid-rows", "all-rows", "overwrite"];
 
     public const string Usage = """
         Usage: strata <command> [options]

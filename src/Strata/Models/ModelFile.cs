@@ -122,10 +122,11 @@ public static class ModelFile
                 throw new StrataException($"{path}: the weights have no '{v.Path}'.");
             if (!t.Shape.SequenceEqual(v.Value.Shape))
                 throw new StrataException($"{path}: weight '{v.Path}' has shape {ShapeOps.Format(t.Shape)} but the config needs {ShapeOps.Format(v.Value.Shape)}.");
-            v.Value.CopyFrom(t);
         }
         var unknown = tensors.Keys.Except(variables.Select(v => v.Path)).ToList();
         if (unknown.Count > 0) throw new StrataException($"{path}: the weights hold tensors no layer uses: {string.Join(", ", unknown)}.");
+        // Copied only once everything fits: a refused file leaves the model as it was.
+        foreach (var v in variables) v.Value.CopyFrom(tensors[v.Path]);
     }
 
     /// <summary>

@@ -224,7 +224,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("--limit expects a positive integer", Run("train", specPath, "--limit", "0").Err);
         spec["data"]!["path"] = Path.Combine(_dir, "nowhere");
         File.WriteAllText(specPath, spec.ToJsonString());
-        Assert.Contains("apt-get install dataset-fashion-mnist", Run("train", specPath, "--out", outDir).Err);
+        Assert.Contains("apt-get install dataset-fashion-mnist", Run("train", specPath, "--out", outDir + "-missing-data").Err);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
 namespace Strata.Training.Callbacks;
 
 /// <summary>
-/// Multiplies the learning rate by <c>factor</c> when the monitored quantity has not improved by
-/// more than <c>min_delta</c> for <c>patience</c> epochs, then waits <c>cooldown</c> epochs.
-/// Keras defaults: monitor val_loss, factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
+/// Multiplies the learning rate by <c>factor</c> (never below <c>min_lr</c>) when the monitored
+/// quantity has not improved by more than <c>min_delta</c> for <c>patience</c> epochs. After a cut,
+/// the <c>cooldown</c> counter runs down one per epoch and epochs do not count towards patience while
+/// it is above zero; as in Keras, the epoch in which it reaches zero already counts (cooldown 1 then
+/// behaves as 0). Keras defaults: monitor val_loss, factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
 /// </summary>
 public sealed class ReduceLROnPlateau : Callback
 {
@@ -57,8 +59,7 @@ public sealed class ReduceLROnPlateau : Callback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         double current = MonitorMode.Read(logs, Monitor, "ReduceLROnPlateau");
-        bool inCooldown = _cooldownCounter > 0;
-        if (inCooldown)
+        if (_cooldownCounter > 0)
         {
             _cooldownCounter--;
             _wait = 0;
@@ -69,7 +70,8 @@ public sealed class ReduceLROnPlateau : Callback
             _best = current;
             _wait = 0;
         }
-        else if (!inCooldown)
+        // As Keras, the cooldown is checked after this epoch's decrement: the epoch that ends it already counts towards patience.
+        else if (_cooldownCounter == 0)
         {
             _wait++;
             if (_wait >= Patience)
