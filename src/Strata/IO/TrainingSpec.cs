@@ -88,7 +88,9 @@ public sealed class TrainingSpec
     /// model and each layer, compile, optimizer, loss, fit, each callback) is an error naming it and
     /// the closest known key, as Keras refuses unknown arguments.
     /// </summary>
-    public static TrainingSpec FromJson(JsonObject root, string path)
+    public static TrainingSpec FromJson(JsonObject root, string path) => Check(path, () => Parse(root, path));
+
+    private static TrainingSpec Parse(JsonObject root, string path)
     {
         string file = Path.GetFileName(path);
         var top = ConfigReader.Section(root, $"at the top level of {file}");

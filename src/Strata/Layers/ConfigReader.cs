@@ -109,7 +109,8 @@ public sealed class ConfigReader
     public int Int(string key, int fallback)
     {
         double d = Double(key, fallback);
-        if (d != Math.Floor(d)) throw new StrataException($"Expected an integer for {Where(key)}. Received: {d}");
+        if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue)
+            throw new StrataException($"Expected an integer for {Where(key)}. Received: {d.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return (int)d;
     }
 

@@ -93,8 +93,8 @@ public static class LayerRegistry
     /// </summary>
     public static int[]? DeclaredInputShape(JsonNode? node, int index)
     {
-        if (node is not JsonObject { } obj || obj["class_name"]?.GetValue<string>() == "InputLayer" || obj["config"] is not JsonObject config) return null;
-        string className = obj["class_name"]?.GetValue<string>() ?? "";
+        if (node is not JsonObject { } obj || obj["class_name"] is not JsonValue cn || !cn.TryGetValue(out string? className)
+            || className == "InputLayer" || obj["config"] is not JsonObject config) return null;
         var reader = new ConfigReader(config, className, index);
         int[]? shape = reader.Shape("batch_shape") ?? reader.Shape("batch_input_shape");
         if (shape is null && reader.Shape("input_shape") is int[] features) shape = [-1, .. features];

@@ -252,6 +252,7 @@ public sealed class BatchNormalization : Layer
     {
         c.Unsupported("adjustment");
         int[] axes = c.Raw("axis") is JsonArray ? c.Shape("axis")! : [c.Int("axis", -1)];
+        if (axes.Length == 0) throw new StrataException($"Expected at least one axis for {c.Where("axis")}. Received: []");
         bool renorm = c.Bool("renorm", false);
         return new BatchNormalization(axes[0], c.Double("momentum", 0.99), c.Double("epsilon", 1e-3),
             c.Bool("center", true), c.Bool("scale", true),
