@@ -53,7 +53,8 @@ internal sealed class Arguments
     public void FinishAtLeast(string command, int minimum)
     {
         var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new StrataException($"Unknown option --{unknown[0]} for 'strata {command}'.");
+        if (unknown.Count > 0)
+            throw new StrataException($"Unknown option --{unknown[0]} for 'strata {command}'{NameSuggestion.DidYouMean(unknown[0], _used.Select(u => "--" + u), quote: "")}.");
         if (Positional.Count < minimum)
             throw new StrataException($"'strata {command}' expects at least {minimum} argument{(minimum == 1 ? "" : "s")}; received {Positional.Count}. See 'strata help'.");
     }
@@ -62,7 +63,8 @@ internal sealed class Arguments
     public void Finish(string command, int positional)
     {
         var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new StrataException($"Unknown option --{unknown[0]} for 'strata {command}'.");
+        if (unknown.Count > 0)
+            throw new StrataException($"Unknown option --{unknown[0]} for 'strata {command}'{NameSuggestion.DidYouMean(unknown[0], _used.Select(u => "--" + u), quote: "")}.");
         if (Positional.Count != positional)
             throw new StrataException($"'strata {command}' expects {positional} argument{(positional == 1 ? "" : "s")}; received {Positional.Count}. See 'strata help'.");
     }
