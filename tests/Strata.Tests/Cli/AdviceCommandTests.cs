@@ -6,11 +6,10 @@ namespace Strata.Tests.Cli;
 /// <summary>`strata lint`, `diagnose` and `compare`, and the findings `train` prints, on the Red Wine example.</summary>
 public sealed class AdviceCommandTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-advice-{Guid.NewGuid():N}");
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-advice-").FullName;
 
     public AdviceCommandTests()
     {
-        Directory.CreateDirectory(_dir);
         // 100 epochs, as the example: the fit-aware rules see enough updates. Commands that train pass --epochs.
         File.WriteAllText(SpecPath, CliRunner.SmallRedWineSpec().ToJsonString());
     }
@@ -166,7 +165,7 @@ public sealed class AdviceCommandTests : IDisposable
     {
         string fixedPath = Path.Combine(_dir, "advisor.json");
         Run("lint", SpecPath, "--fix", "--output", fixedPath);
-        var (code, stdout, stderr) = Run("compare", SpecPath, fixedPath, "--seeds", "2", "--epochs", "2", "--json");
+        var (code, stdout, stderr) = Run("compare", SpecPath, fixedPath, "--seeds", "2", "--epochs", "2", "--json", "--out", Path.Combine(_dir, "compare"));
         Assert.True(code == 0, stderr);
         var results = JsonNode.Parse(stdout)!.AsArray();
         Assert.Equal(["red-wine", "advisor"], results.Select(r => r!["spec"]!.GetValue<string>()));
@@ -178,7 +177,7 @@ public sealed class AdviceCommandTests : IDisposable
         }
         Assert.True(results[0]!["variance_shift"]!.GetValue<double>() > results[1]!["variance_shift"]!.GetValue<double>());
 
-        var (tableCode, table, _) = Run("compare", SpecPath, "--seeds", "2", "--epochs", "1");
+        var (tableCode, table, _) = Run("compare", SpecPath, "--seeds", "2", "--epochs", "1", "--out", Path.Combine(_dir, "compare-table"));
         Assert.Equal(0, tableCode);
         Assert.Contains("best val_loss", table);
         Assert.Contains(" ± ", table);

@@ -10,11 +10,10 @@ namespace Strata.Tests.Cli;
 /// <summary>The strata command end to end, on a small copy of the Red Wine example.</summary>
 public sealed class CommandLineTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-cli-{Guid.NewGuid():N}");
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-cli-").FullName;
 
     public CommandLineTests()
     {
-        Directory.CreateDirectory(_dir);
         File.WriteAllText(SpecPath, CliRunner.SmallRedWineSpec(epochs: 3).ToJsonString());
     }
 
@@ -117,7 +116,7 @@ public sealed class CommandLineTests : IDisposable
         var spec = JsonNode.Parse(File.ReadAllText(SpecPath))!.AsObject();
         spec["model"]!["config"]!["layers"]![1]!["config"]!["activation"] = "swish-ish";
         File.WriteAllText(SpecPath, spec.ToJsonString());
-        var (code, _, stderr) = Run("train", SpecPath);
+        var (code, _, stderr) = Run("train", SpecPath, "--out", Path.Combine(_dir, "bad"));
         Assert.Equal(1, code);
         Assert.Contains("Unknown activation 'swish-ish' in layer 'dense'", stderr);
 

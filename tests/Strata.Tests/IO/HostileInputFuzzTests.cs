@@ -86,12 +86,15 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
     {
         var entries = ReadZip(File.ReadAllBytes(SaveModel()));
         entries["../../escaped.txt"] = "x"u8.ToArray();
-        entries["/tmp/absolute.txt"] = "x"u8.ToArray();
+        // An absolute name no other run uses, in a folder that exists, so a write there would succeed.
+        string absolute = Path.Combine(_dir, "outside", $"absolute-{Guid.NewGuid():N}.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(absolute)!);
+        entries[absolute] = "x"u8.ToArray();
         string path = Path.Combine(_dir, "traversal.strata");
         File.WriteAllBytes(path, WriteZip(entries));
         Sequential.Load(path);
         Assert.False(File.Exists(Path.Combine(_dir, "..", "..", "escaped.txt")));
-        Assert.False(File.Exists("/tmp/absolute.txt"));
+        Assert.False(File.Exists(absolute));
 
         // 200 MB of zeros deflate to about 200 KB: a ratio no model file has.
         var bomb = new Dictionary<string, byte[]>(ReadZip(File.ReadAllBytes(SaveModel()))) { ["config.json"] = new byte[200_000_000] };

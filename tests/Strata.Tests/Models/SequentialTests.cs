@@ -108,7 +108,8 @@ public class SequentialTests
         model.FeatureNames = Enumerable.Range(0, 11).Select(i => $"f{i}").ToArray();
         model.Compile(new Adam(learningRate: 0.003), new Huber(), ["mae"]);
         model.Fit(x, y, batchSize: 256, epochs: 2);
-        string path = Path.Combine(Path.GetTempPath(), $"strata-roundtrip-{Guid.NewGuid():N}.strata");
+        var directory = Directory.CreateTempSubdirectory("strata-roundtrip-");
+        string path = Path.Combine(directory.FullName, "model.strata");
         try
         {
             model.Save(path);
@@ -122,7 +123,7 @@ public class SequentialTests
         }
         finally
         {
-            File.Delete(path);
+            directory.Delete(recursive: true);
         }
     }
 
