@@ -82,6 +82,11 @@ public sealed class AdviceCommandTests : IDisposable
         var (code, stdout, _) = Run("lint", "--list-rules");
         Assert.Equal(0, code);
         foreach (var rule in Strata.Advice.Linter.Rules) Assert.Contains(rule.Id, stdout);
+        // The rules the README's table documents, one line each.
+        var documented = File.ReadLines(Path.Combine(TestSupport.RepositoryRoot, "README.md"))
+            .SkipWhile(l => !l.StartsWith("| rule id |", StringComparison.Ordinal)).Skip(2).TakeWhile(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .Select(l => l.Split('`')[1]).ToList();
+        Assert.Equal(documented, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]));
         var (bad, _, err) = Run("lint", SpecPath, "--rules", "no-such-rule");
         Assert.Equal(1, bad);
         Assert.Contains("Unknown lint rule 'no-such-rule'", err);

@@ -68,6 +68,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, stderr);
         var predicted = File.ReadAllLines(output);
         Assert.Equal("output_0", predicted[0]);
+        Assert.Equal(21, predicted.Length); // the header and one line per input row
 
         var model = Sequential.Load(modelPath);
         var table = CsvTable.Load(Path.Combine(TestSupport.RepositoryRoot, "data", "red-wine.csv"));
@@ -81,6 +82,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, Run("train", SpecPath, "--out", Path.Combine(_dir, "a"), "--seed", "1").Code);
         Assert.Equal(0, Run("train", SpecPath, "--out", Path.Combine(_dir, "b"), "--seed", "1", "--threads", "1").Code);
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a", "history.csv")), File.ReadAllText(Path.Combine(_dir, "b", "history.csv")));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(_dir, "a", "history.csv")).Length); // the header and the spec's 3 epochs
     }
 
     [Fact]
@@ -89,7 +91,9 @@ public sealed class CommandLineTests : IDisposable
         var (code, stdout, _) = Run("summary", SpecPath);
         Assert.Equal(0, code);
         Assert.Contains("dense (Dense)", stdout);
-        Assert.Contains("Total params:", stdout);
+        // Dense 11·32+32, three BatchNormalization 4·32, two Dense 32·32+32, the output 32+1.
+        Assert.Contains("Total params: 2,913 ", stdout);
+        Assert.Contains("Non-trainable params: 192 ", stdout);
     }
 
     [Theory]
