@@ -70,6 +70,31 @@ public sealed class DiagnosisTests
         Assert.True(report.OutputDifference > 0);
         Assert.Equal(report.MovingStatisticsScores!["loss"], model.Evaluate(x, y)["loss"], 1e-6);
         Assert.NotEqual(report.MovingStatisticsScores["loss"], report.RecalibratedScores!["loss"]);
+
+        // Recalibrated, the BatchNormalization normalizes with the mean and biased variance of x itself (dropout is
+        // off at inference); the mean absolute error of that model, computed here in double precision:
+        var bn = (BatchNormalization)model.Layers[1];
+        var dense = (Dense)model.Layers[2];
+        Assert.False(bn.UnbiasedMovingVariance);
+        int rows = x.Dim(0), features = x.Dim(1);
+        double[] mean = new double[features], variance = new double[features];
+        for (int c = 0; c < features; c++)
+        {
+            for (int r = 0; r < rows; r++) mean[c] += x.Data[r * features + c];
+            mean[c] /= rows;
+            for (int r = 0; r < rows; r++) variance[c] += Math.Pow(x.Data[r * features + c] - mean[c], 2);
+            variance[c] /= rows;
+        }
+        double error = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double prediction = dense.Bias!.Value.Data[0];
+            for (int c = 0; c < features; c++)
+                prediction += ((x.Data[r * features + c] - mean[c]) / Math.Sqrt(variance[c] + bn.Epsilon) * bn.Gamma!.Value.Data[c] + bn.Beta!.Value.Data[c])
+                    * dense.Kernel!.Value.Data[c];
+            error += Math.Abs(prediction - y.Data[r]);
+        }
+        Assert.Equal(error / rows, report.RecalibratedScores["loss"], 1e-5 * (error / rows));
     }
 
     [Fact]

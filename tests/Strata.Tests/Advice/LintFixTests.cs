@@ -8,9 +8,7 @@ namespace Strata.Tests.Advice;
 /// <summary>`strata lint --fix`: the corrected spec lints clean and trains.</summary>
 public sealed class LintFixTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-fix-{Guid.NewGuid():N}");
-
-    public LintFixTests() => Directory.CreateDirectory(_dir);
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-fix-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 

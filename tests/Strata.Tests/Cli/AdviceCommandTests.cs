@@ -6,11 +6,10 @@ namespace Strata.Tests.Cli;
 /// <summary>`strata lint`, `diagnose` and `compare`, and the findings `train` prints, on the Red Wine example.</summary>
 public sealed class AdviceCommandTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"strata-advice-{Guid.NewGuid():N}");
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-advice-").FullName;
 
     public AdviceCommandTests()
     {
-        Directory.CreateDirectory(_dir);
         // 100 epochs, as the example: the fit-aware rules see enough updates. Commands that train pass --epochs.
         File.WriteAllText(SpecPath, CliRunner.SmallRedWineSpec().ToJsonString());
     }
@@ -83,6 +82,11 @@ public sealed class AdviceCommandTests : IDisposable
         var (code, stdout, _) = Run("lint", "--list-rules");
         Assert.Equal(0, code);
         foreach (var rule in Strata.Advice.Linter.Rules) Assert.Contains(rule.Id, stdout);
+        // The rules the README's table documents, one line each.
+        var documented = File.ReadLines(Path.Combine(TestSupport.RepositoryRoot, "README.md"))
+            .SkipWhile(l => !l.StartsWith("| rule id |", StringComparison.Ordinal)).Skip(2).TakeWhile(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .Select(l => l.Split('`')[1]).ToList();
+        Assert.Equal(documented, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]));
         var (bad, _, err) = Run("lint", SpecPath, "--rules", "no-such-rule");
         Assert.Equal(1, bad);
         Assert.Contains("Unknown lint rule 'no-such-rule'", err);
@@ -166,7 +170,7 @@ public sealed class AdviceCommandTests : IDisposable
     {
         string fixedPath = Path.Combine(_dir, "advisor.json");
         Run("lint", SpecPath, "--fix", "--output", fixedPath);
-        var (code, stdout, stderr) = Run("compare", SpecPath, fixedPath, "--seeds", "2", "--epochs", "2", "--json");
+        var (code, stdout, stderr) = Run("compare", SpecPath, fixedPath, "--seeds", "2", "--epochs", "2", "--json", "--out", Path.Combine(_dir, "compare"));
         Assert.True(code == 0, stderr);
         var results = JsonNode.Parse(stdout)!.AsArray();
         // The fixed spec is named after the original, so its runs never land on the original's.
@@ -179,7 +183,7 @@ public sealed class AdviceCommandTests : IDisposable
         }
         Assert.True(results[0]!["variance_shift"]!.GetValue<double>() > results[1]!["variance_shift"]!.GetValue<double>());
 
-        var (tableCode, table, _) = Run("compare", SpecPath, "--seeds", "2", "--epochs", "1");
+        var (tableCode, table, _) = Run("compare", SpecPath, "--seeds", "2", "--epochs", "1", "--out", Path.Combine(_dir, "compare-table"));
         Assert.Equal(0, tableCode);
         Assert.Contains("best val_loss", table);
         Assert.Contains(" ± ", table);

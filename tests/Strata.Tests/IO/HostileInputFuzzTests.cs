@@ -86,12 +86,15 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
     {
         var entries = ReadZip(File.ReadAllBytes(SaveModel()));
         entries["../../escaped.txt"] = "x"u8.ToArray();
-        entries["/tmp/absolute.txt"] = "x"u8.ToArray();
+        // An absolute name no other run uses, in a folder that exists, so a write there would succeed.
+        string absolute = Path.Combine(_dir, "outside", $"absolute-{Guid.NewGuid():N}.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(absolute)!);
+        entries[absolute] = "x"u8.ToArray();
         string path = Path.Combine(_dir, "traversal.strata");
         File.WriteAllBytes(path, WriteZip(entries));
         Sequential.Load(path);
         Assert.False(File.Exists(Path.Combine(_dir, "..", "..", "escaped.txt")));
-        Assert.False(File.Exists("/tmp/absolute.txt"));
+        Assert.False(File.Exists(absolute));
 
         // 200 MB of zeros deflate to about 200 KB: a ratio no model file has.
         var bomb = new Dictionary<string, byte[]>(ReadZip(File.ReadAllBytes(SaveModel()))) { ["config.json"] = new byte[200_000_000] };
@@ -117,7 +120,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
         var original = File.ReadAllBytes(Path.Combine(_dir, "run", TrainingCheckpoint.FileName));
         var entries = ReadZip(original);
         var random = new Random(11);
-        int refused = 0;
+        int loaded = 0, refused = 0;
         const int Tries = 500;
         for (int i = 0; i < Tries; i++)
         {
@@ -126,11 +129,20 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
             mutated[entry] = entry.EndsWith(".json", StringComparison.Ordinal) ? MutateJson(mutated[entry], random) : MutateSafetensors(mutated[entry], random);
             string path = Path.Combine(_dir, "mutant.strata-state");
             File.WriteAllBytes(path, i % 7 == 0 ? MutateBytes(original, random) : WriteZip(mutated));
-            try { TrainingCheckpoint.Load(run.Model, path); }
-            catch (StrataException) { refused++; }
+            try
+            {
+                TrainingCheckpoint.Load(run.Model, path);
+                loaded++;
+            }
+            catch (StrataException e)
+            {
+                Assert.Contains(path, e.Message);
+                refused++;
+            }
             catch (Exception e) { Assert.Fail($"mutation {i} of {entry}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}"); }
         }
-        output.WriteLine($"{Tries} mutated checkpoints: {refused} refused with a StrataException");
+        output.WriteLine($"{Tries} mutated checkpoints: {loaded} loaded, {refused} refused with a StrataException");
+        Assert.True(refused > Tries / 2 && loaded > 0, $"{loaded} loaded, {refused} refused: the mutations are not reaching both outcomes");
     }
 
     [Fact]
@@ -141,6 +153,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
         const string Alphabet = ",;\"\n\r\t .-+e1234567890NaInfé\uFEFF";
         var random = new Random(3);
         int parsed = 0, rows = 0;
+        var refusals = Checks.ToDictionary(c => c, _ => 0);
         const int Tries = 4000;
         for (int i = 0; i < Tries; i++)
         {
@@ -168,6 +181,9 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
             catch (StrataException e)
             {
                 Assert.StartsWith("fuzz.csv", e.Message);
+                string? check = Checks.FirstOrDefault(c => e.Message.Contains(c, StringComparison.Ordinal));
+                Assert.True(check is not null, $"mutation {i} was refused by none of the table's checks: {e.Message}");
+                refusals[check]++;
             }
             catch (Exception e)
             {
@@ -175,7 +191,18 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
             }
         }
         output.WriteLine($"{Tries} mutated CSV files: {parsed} parsed ({rows} rows), {Tries - parsed} refused with a StrataException naming the file");
+        foreach (var (check, count) in refusals) output.WriteLine($"  {count,5} '{check}'");
+        Assert.True(parsed > Tries / 10 && Tries - parsed > Tries / 2, $"{parsed} parsed of {Tries}: the mutations are not reaching both outcomes");
+        // The checks these mutations meet most (a broken row, a quote, a field, a renamed column): each must have refused some.
+        foreach (var check in Checks.Take(5)) Assert.True(refusals[check] >= 10, $"only {refusals[check]} refusals by '{check}'");
     }
+
+    /// <summary>The messages of CsvTable's checks, those the fuzzing meets most first.</summary>
+    private static readonly string[] Checks =
+    [
+        "fields (as in the header)", "has the non-numeric value", "a quoted field is not closed", "there is no column", ") is empty.",
+        "has the non-finite value", "of the header has no name", "the header names column", "the file is empty", "header but no data rows",
+    ];
 
     private static byte[] MutateBytes(byte[] original, Random random)
     {

@@ -33,6 +33,33 @@ public class BatchNormKernelTests
         }
     }
 
+    // So few values that the biased variance (÷n, what Keras and PyTorch normalize with) and the unbiased
+    // one (÷(n−1)) differ by 14 to 33 percent; the expected values are computed here in double precision.
+    [Theory]
+    [InlineData(4, 3, 1)]
+    [InlineData(8, 5, 1)]
+    [InlineData(2, 3, 2)]
+    [InlineData(1, 4, 4)]
+    public void StatisticsOfAFewValuesAreTheBiasedOnes(int outer, int channels, int inner)
+    {
+        var x = TestSupport.Random(5, 2, outer * channels * inner).Data;
+        for (int i = 0; i < x.Length; i++) x[i] += 1 + i % 3;
+        var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
+        var (xhat, y) = (new float[x.Length], new float[x.Length]);
+        const float Epsilon = 1e-3f;
+        BatchNormKernels.ForwardTraining(x, outer, channels, inner, Epsilon, null, null, mean, variance, invStd, xhat, y);
+        int n = outer * inner;
+        for (int c = 0; c < channels; c++)
+        {
+            var indices = Enumerable.Range(0, outer).SelectMany(o => Enumerable.Range((o * channels + c) * inner, inner)).ToArray();
+            double m = indices.Sum(i => (double)x[i]) / n;
+            double q = indices.Sum(i => (x[i] - m) * (x[i] - m)) / n;
+            Assert.Equal(m, mean[c], 1e-6 * (1 + Math.Abs(m)));
+            Assert.Equal(q, variance[c], 1e-5 * q);
+            foreach (int i in indices) Assert.Equal((x[i] - m) / Math.Sqrt(q + Epsilon), y[i], 1e-5);
+        }
+    }
+
     [Fact]
     public void StatisticsAndGradientsAreIdenticalForOneAndTwoThreads()
     {

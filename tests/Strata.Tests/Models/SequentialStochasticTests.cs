@@ -51,7 +51,8 @@ public class SequentialStochasticTests
                 model.Compile(new Adam(0.01), new MeanSquaredError());
                 var history = model.Fit(x, y, batchSize: 32, epochs: 3);
                 Assert.True(history["loss"][^1] < history["loss"][0]);
-                string path = Path.Combine(Path.GetTempPath(), $"strata-every-{Guid.NewGuid():N}.strata");
+                var directory = Directory.CreateTempSubdirectory("strata-every-");
+                string path = Path.Combine(directory.FullName, "model.strata");
                 try
                 {
                     model.Save(path);
@@ -61,7 +62,7 @@ public class SequentialStochasticTests
                 }
                 finally
                 {
-                    File.Delete(path);
+                    directory.Delete(recursive: true);
                 }
                 return model.GetWeights();
             }

@@ -108,7 +108,8 @@ public class SequentialTests
         model.FeatureNames = Enumerable.Range(0, 11).Select(i => $"f{i}").ToArray();
         model.Compile(new Adam(learningRate: 0.003), new Huber(), ["mae"]);
         model.Fit(x, y, batchSize: 256, epochs: 2);
-        string path = Path.Combine(Path.GetTempPath(), $"strata-roundtrip-{Guid.NewGuid():N}.strata");
+        var directory = Directory.CreateTempSubdirectory("strata-roundtrip-");
+        string path = Path.Combine(directory.FullName, "model.strata");
         try
         {
             model.Save(path);
@@ -122,7 +123,7 @@ public class SequentialTests
         }
         finally
         {
-            File.Delete(path);
+            directory.Delete(recursive: true);
         }
     }
 
@@ -202,11 +203,29 @@ public class SequentialTests
         var (x, y) = RedWine();
         var model = RedWineModel(width: 256);
         model.Compile(new Adam(), new MeanAbsoluteError());
-        model.Fit(x, y, batchSize: 256, epochs: 2, shuffle: true);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        model.Fit(x, y, batchSize: 256, epochs: 3, shuffle: true);
-        long perEpoch = (GC.GetAllocatedBytesForCurrentThread() - before) / 3;
-        // Tensors and gradients are reused; what remains is per-epoch bookkeeping (logs, history, index order).
-        Assert.True(perEpoch < 64 * 1024, $"{perEpoch} bytes allocated per epoch");
+        int saved = Compute.Threads;
+        // Two threads, so the kernels' work items run on a worker thread too.
+        Compute.Threads = 2;
+        try
+        {
+            // Two epochs build the steps and start the workers; only steady-state epochs are counted.
+            model.Fit(x, y, batchSize: 256, epochs: 2, shuffle: true);
+            // Every thread's allocations count, the workers' too. The least of three measurements leaves out
+            // what the test host allocates on its own threads meanwhile.
+            long perEpoch = long.MaxValue;
+            for (int i = 0; i < 3; i++)
+            {
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                model.Fit(x, y, batchSize: 256, epochs: 3, shuffle: true);
+                perEpoch = Math.Min(perEpoch, (GC.GetTotalAllocatedBytes(precise: true) - before) / 3);
+            }
+            // Tensors and gradients are reused; what remains is per-epoch bookkeeping (logs, history, index order),
+            // about 3 KB. A 16-float array per BatchNormalization work item on the worker alone adds about 7 KB.
+            Assert.True(perEpoch < 8 * 1024, $"{perEpoch} bytes allocated per epoch");
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
     }
 }
