@@ -164,7 +164,7 @@ internal static class AdviceCommands
         var names = specs.Select(s => s.Name).ToList();
         if (names.Distinct().Count() != names.Count)
             for (int i = 0; i < specs.Count; i++) names[i] = Path.GetFileNameWithoutExtension(specs[i].SpecPath);
-        string root = outDir ?? Path.Combine(Path.GetTempPath(), $"strata-compare-{Environment.ProcessId}");
+        string root = outDir ?? Directory.CreateTempSubdirectory("strata-compare-").FullName;
         var results = new List<ComparisonResult>();
         try
         {

@@ -92,8 +92,7 @@ public sealed class TrainingSpec
 
     private static TrainingSpec Parse(JsonObject root, string path)
     {
-        string file = Path.GetFileName(path);
-        var top = ConfigReader.Section(root, $"at the top level of {file}");
+        var top = ConfigReader.Section(root, "at the top level");
         var data = top.Raw("data") as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"data\" object.");
         var compile = top.Raw("compile") as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"compile\" object.");
         var modelNode = top.Raw("model");
@@ -107,9 +106,9 @@ public sealed class TrainingSpec
         top.String("description", null);
         Check(path, () => top.RejectUnknown());
 
-        var dataReader = ConfigReader.Section(data, $"in \"data\" of {file}");
-        var fitReader = ConfigReader.Section(fit, $"in \"fit\" of {file}");
-        var compileReader = ConfigReader.Section(compile, $"in \"compile\" of {file}");
+        var dataReader = ConfigReader.Section(data, "in \"data\"");
+        var fitReader = ConfigReader.Section(fit, "in \"fit\"");
+        var compileReader = ConfigReader.Section(compile, "in \"compile\"");
         string? dataset = Check(path, () => dataReader.String("dataset", null));
         if (dataset is not null and not "fashion-mnist")
             throw new StrataException($"{path}: unknown data set '{dataset}'{NameSuggestion.DidYouMean(dataset, ["fashion-mnist"])}. Known: fashion-mnist (or give a CSV \"path\" and \"target\").");
@@ -152,8 +151,8 @@ public sealed class TrainingSpec
             var other => throw new StrataException($"{path}: \"metrics\" must be a list of metric names. Received: {other.ToJsonString()}"),
         };
         Check(path, () => compileReader.RejectUnknown());
-        Check(path, () => OptimizerRegistry.FromConfig(optimizer, $"the optimizer in \"compile\" of {file}"));
-        Check(path, () => LossRegistry.FromConfig(loss, $"the loss in \"compile\" of {file}"));
+        Check(path, () => OptimizerRegistry.FromConfig(optimizer, "the optimizer in \"compile\""));
+        Check(path, () => LossRegistry.FromConfig(loss, "the loss in \"compile\""));
         foreach (var metric in metrics) Check(path, () => MetricRegistry.Check(metric));
 
         int batchSize = Check(path, () => fitReader.Int("batch_size", 32));
@@ -255,7 +254,7 @@ public sealed class TrainingSpec
             JsonObject o => o,
             var other => throw new StrataException($"The \"config\" of callback {index} ({name}) in \"fit\" must be an object. Received: {other.ToJsonString()}"),
         };
-        outer.RejectUnknown(["module", "registered_name"]);
+        outer.RejectUnknown(unlisted: ["module", "registered_name"]);
         var c = ConfigReader.Section(config, $"of callback {index} ({name}) in \"fit\"");
         // Keras's verbose only prints; Strata's progress says the same things.
         string[] keras = ["verbose"];
@@ -270,11 +269,14 @@ public sealed class TrainingSpec
             "TerminateOnNaN" => new TerminateOnNaN(),
             _ => throw new StrataException($"unknown callback '{name}'{NameSuggestion.DidYouMean(name, CallbackNames)}. Expected one of: {string.Join(", ", CallbackNames)}."),
         };
-        c.Unsupported("baseline", zeroIsNeutral: false);
-        c.Unsupported("save_weights_only");
-        c.Unsupported("initial_value_threshold", zeroIsNeutral: false);
-        if (name == "ModelCheckpoint" && c.String("save_freq", "epoch") != "epoch") c.Unsupported("save_freq");
-        c.RejectUnknown(keras);
+        if (name == "EarlyStopping") c.Unsupported("baseline", zeroIsNeutral: false);
+        if (name == "ModelCheckpoint")
+        {
+            c.Unsupported("save_weights_only");
+            c.Unsupported("initial_value_threshold", zeroIsNeutral: false);
+            if (c.String("save_freq", "epoch") != "epoch") c.Unsupported("save_freq");
+        }
+        c.RejectUnknown(unlisted: keras);
         return callback;
     }
 

@@ -53,7 +53,7 @@ public sealed class ConfigReader
             var outer = new ConfigReader(o, c, $"of {what}", "key");
             outer.Raw("class_name");
             outer.Raw("config");
-            outer.RejectUnknown(KerasBookkeeping);
+            outer.RejectUnknown(unlisted: KerasBookkeeping);
             if (o["config"] is not (null or JsonObject))
                 throw new StrataException($"The \"config\" of {what} must be an object. Received: {o["config"]!.ToJsonString()}");
             return (c, new ConfigReader(o["config"] as JsonObject ?? [], c, $"of {c} ({what})", "argument"));
@@ -80,13 +80,16 @@ public sealed class ConfigReader
     /// Refuses every key that nothing has read and that is not in <paramref name="alsoKnown"/>,
     /// naming it and the closest known key.
     /// </summary>
-    public void RejectUnknown(IEnumerable<string>? alsoKnown = null)
+    /// <param name="alsoKnown">Keys accepted beside those read.</param>
+    /// <param name="unlisted">Accepted keys left out of the error's list of known keys (Keras's bookkeeping).</param>
+    public void RejectUnknown(IEnumerable<string>? alsoKnown = null, IEnumerable<string>? unlisted = null)
     {
         var known = alsoKnown is null ? _read : _read.Concat(alsoKnown).ToHashSet();
+        var quiet = unlisted?.ToHashSet() ?? [];
         foreach (var (key, _) in _config)
         {
-            if (known.Contains(key)) continue;
-            var candidates = known.Where(k => !KerasBookkeeping.Contains(k) && k is not ("class_name" or "config")).Distinct().Order(StringComparer.Ordinal).ToList();
+            if (known.Contains(key) || quiet.Contains(key)) continue;
+            var candidates = known.Where(k => !KerasBookkeeping.Contains(k) && !quiet.Contains(k) && k is not ("class_name" or "config")).Distinct().Order(StringComparer.Ordinal).ToList();
             throw new StrataException($"Unknown {Where(key)}{NameSuggestion.DidYouMean(key, candidates)}."
                 + (candidates.Count is > 0 and <= 40 ? $" Known: {string.Join(", ", candidates)}." : ""));
         }

@@ -175,7 +175,7 @@ public sealed class Initializer
             "variancescaling" => VarianceScaling(D("scale", 1), config.String("mode", "fan_in")!, config.String("distribution", "truncated_normal")!, seed),
             _ => throw new StrataException($"Unknown initializer '{className}' for {argument}{NameSuggestion.DidYouMean(className, KnownNames)}."),
         };
-        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        config.RejectUnknown(unlisted: ConfigReader.KerasBookkeeping);
         return initializer;
     }
 

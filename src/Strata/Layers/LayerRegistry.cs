@@ -77,13 +77,13 @@ public static class LayerRegistry
         if (outer.Raw("config") is not (null or JsonObject))
             throw new StrataException($"The \"config\" of layer {index} ({className}) must be an object.");
         // Functional configs name their layers and wiring beside the config; a Sequential has no use for them.
-        outer.RejectUnknown([.. ConfigReader.KerasBookkeeping, "inbound_nodes", "shared_object_id"]);
+        outer.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "inbound_nodes", "shared_object_id"]);
         var config = obj["config"] as JsonObject ?? [];
         var reader = new ConfigReader(config, className, index);
         var layer = factory(reader);
         if (reader.Raw("trainable") is JsonValue t && t.TryGetValue(out bool trainable)) layer.Trainable = trainable;
         // What the layer itself writes is known to it even where its reading takes a default.
-        reader.RejectUnknown([.. ConfigReader.KerasBookkeeping, .. InputShapeKeys, .. layer.GetConfig().Select(kv => kv.Key)]);
+        reader.RejectUnknown(layer.GetConfig().Select(kv => kv.Key), [.. ConfigReader.KerasBookkeeping, .. InputShapeKeys]);
         return layer;
     }
 

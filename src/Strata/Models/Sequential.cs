@@ -181,12 +181,12 @@ public sealed partial class Sequential
             var outer = ConfigReader.Section(obj, "of the model");
             outer.Raw("class_name");
             config = outer.Raw("config") as JsonObject ?? throw new StrataException("The model config has no \"config\" object.");
-            outer.RejectUnknown([.. ConfigReader.KerasBookkeeping, "compile_config"]);
+            outer.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "compile_config"]);
         }
         var reader = ConfigReader.Section(config, "of the model's config");
         var nodes = reader.Raw("layers") as JsonArray ?? throw new StrataException("The model config has no \"layers\" list.");
         string name = reader.String("name", null) ?? "sequential";
-        reader.RejectUnknown([.. ConfigReader.KerasBookkeeping, "build_input_shape"]);
+        reader.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "build_input_shape"]);
         var layers = new List<Layer>();
         for (int i = 0; i < nodes.Count; i++)
         {

@@ -133,7 +133,7 @@ public sealed class Constraint
             "nonneg" => NonNeg(),
             _ => throw new StrataException($"Unknown constraint '{name}' for {argument}{NameSuggestion.DidYouMean(name, ["MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg"])}. Known: MaxNorm, MinMaxNorm, UnitNorm, NonNeg."),
         };
-        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        config.RejectUnknown(unlisted: ConfigReader.KerasBookkeeping);
         return constraint;
     }
 }

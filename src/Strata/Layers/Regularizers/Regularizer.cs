@@ -65,7 +65,7 @@ public sealed class Regularizer
             "l1l2" => L1L2(config.Double("l1", 0), config.Double("l2", 0)),
             _ => throw new StrataException($"Unknown regularizer '{name}' for {argument}{NameSuggestion.DidYouMean(name, ["L1", "L2", "L1L2"])}. Known: L1, L2, L1L2."),
         };
-        config.RejectUnknown(ConfigReader.KerasBookkeeping);
+        config.RejectUnknown(unlisted: ConfigReader.KerasBookkeeping);
         return regularizer;
     }
 }

@@ -21,7 +21,7 @@ public static class LossRegistry
         if (r.Int("axis", -1) != -1) throw new StrataException($"{r.Where("axis")}: only the last axis (-1) is supported.");
         r.Unsupported("ignore_class");
         var loss = Create(name, r, logits);
-        r.RejectUnknown(ConfigReader.KerasBookkeeping);
+        r.RejectUnknown(unlisted: ConfigReader.KerasBookkeeping);
         return loss;
     }
 

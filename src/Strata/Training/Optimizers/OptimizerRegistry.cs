@@ -24,7 +24,7 @@ public static class OptimizerRegistry
             throw new StrataException($"The optimizer argument 'weight_decay' is supported by AdamW only; {name} was given weight_decay={r.Double("weight_decay", 0)}. Use AdamW, or a kernel_regularizer.");
         var optimizer = Create(name, r);
         // Keras writes these beside use_ema, is_legacy_optimizer and jit_compile; they change nothing here.
-        r.RejectUnknown([.. ConfigReader.KerasBookkeeping, "ema_momentum", "ema_overwrite_frequency", "is_legacy_optimizer", "jit_compile"]);
+        r.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "ema_momentum", "ema_overwrite_frequency", "is_legacy_optimizer", "jit_compile"]);
         return optimizer;
     }
 
