@@ -103,7 +103,7 @@ public sealed class NoLostWorkTests : IDisposable
             string run = Path.Combine(_dir, $"interrupted-{epochs}");
             using var training = Start("train", "wide.json", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--limit", "600", "--seed", "3", "--out", run, "--no-lint");
             training.WaitForLine(l => l.StartsWith("Epoch 1/", StringComparison.Ordinal));
-            using (var kill = Process.Start("kill", ["-INT", training.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.Equal(0, Kill(training.Process.Id, SignalInterrupt));
             training.Process.WaitForExit();
             if (training.Process.ExitCode == 0) continue;
             Assert.Equal(130, training.Process.ExitCode);
@@ -175,6 +175,12 @@ public sealed class NoLostWorkTests : IDisposable
         Assert.False(File.Exists(abandoned));
         Assert.True(File.Exists(live));
     }
+
+    private const int SignalInterrupt = 2;
+
+    /// <summary>Sends a signal as Ctrl-C in a terminal sends SIGINT (.NET can only send SIGKILL).</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static string CliDll => Path.Combine(TestSupport.RepositoryRoot, "src", "Strata.Cli", "bin",
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release", "net10.0", "Strata.Cli.dll");
