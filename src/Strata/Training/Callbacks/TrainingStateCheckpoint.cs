@@ -39,7 +39,8 @@ public sealed class TrainingStateCheckpoint : Callback
         if (!logs.Values.All(double.IsFinite)) return;
         int done = epoch + 1;
         if (done % Every != 0 && done != _epochs && !Model!.StopTraining) return;
-        TrainingCheckpoint.Save(Model!, Model!.CaptureTrainingState(done), Path, Info);
+        // Written at once from the model's own arrays: no copy of the weights and optimizer state each epoch.
+        TrainingCheckpoint.Save(Model!, Model!.CaptureTrainingState(done, copy: false), Path, Info);
         LastSavedEpoch = done;
     }
 }
