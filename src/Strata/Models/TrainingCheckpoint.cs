@@ -22,6 +22,13 @@ public static class TrainingCheckpoint
     public static void Save(Sequential model, TrainingState state, string path, JsonObject? info = null) =>
         AtomicFile.Write(path, Writer(model, state, info));
 
+    /// <summary>
+    /// Writes the file's bytes before returning (the state may hold the model's own arrays, which the
+    /// next batch changes) and leaves the flush to disk and the rename into place to the returned task.
+    /// </summary>
+    internal static Task SaveSyncingInBackground(Sequential model, TrainingState state, string path, JsonObject? info = null) =>
+        AtomicFile.WriteSyncingInBackground(path, Writer(model, state, info));
+
     private static Action<Stream> Writer(Sequential model, TrainingState state, JsonObject? info)
     {
         var variables = model.Variables.ToList();

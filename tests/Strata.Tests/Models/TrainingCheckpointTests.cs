@@ -58,6 +58,22 @@ public sealed class TrainingCheckpointTests(Xunit.Abstractions.ITestOutputHelper
         Assert.Empty(_dir.EnumerateFiles("*.tmp-*"));
     }
 
+    /// <summary>The rename into place runs in the background; its failure must still stop the fit, naming the file.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ACheckpointThatCannotBePutInPlaceStopsTheFitWithItsPath(int epochs)
+    {
+        var model = new Sequential([new InputLayer([-1, 3]), new Dense(2)], seed: 1);
+        model.Compile(new Adam(), new MeanSquaredError());
+        string path = Path.Combine(_dir.FullName, "taken");
+        Directory.CreateDirectory(path);
+        var e = Assert.Throws<StrataException>(() => model.Fit(TestSupport.Random(1, 1.0, 8, 3), TestSupport.Random(2, 1.0, 8, 2), batchSize: 4, epochs: epochs,
+            callbacks: [new TrainingStateCheckpoint(path)]));
+        Assert.Contains(path, e.Message);
+        Assert.Empty(_dir.EnumerateFiles());
+    }
+
     /// <summary>
     /// Fixtures/checkpoint/checkpoint.strata-state was written by the first checkpoint writer, which
     /// built each part in memory (see the README beside it): it still loads, and writing the loaded
