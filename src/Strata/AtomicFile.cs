@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Strata;
@@ -12,25 +13,59 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => Commit(Begin(path, write), path);
+
+    /// <summary>
+    /// Writes the temporary file before returning, so whatever <paramref name="write"/> reads may
+    /// change at once; the returned task then flushes it to disk and renames it into place on a
+    /// thread of its own. Until the task ends the previous file stays; a failure ends it with a
+    /// <see cref="StrataException"/>. A file written every epoch so costs the epoch the writing only,
+    /// not the wait for the disk. The task must end before <paramref name="path"/> is written again.
+    /// </summary>
+    public static Task WriteSyncingInBackground(string path, Action<Stream> write)
+    {
+        var written = Begin(path, write);
+        return Task.Factory.StartNew(() => Commit(written, path), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private static (FileStream Stream, string Temporary, string Full) Begin(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string? directory = Path.GetDirectoryName(full);
-        string temporary = full + TemporarySuffix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string temporary = full + TemporarySuffix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        FileStream? stream = null;
         try
         {
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
+            stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+            write(stream);
+            stream.Flush();
+            return (stream, temporary, full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            stream?.Dispose();
             DeleteQuietly(temporary);
             throw new StrataException($"Cannot write '{path}': {Reason(e, directory)}", e);
+        }
+        catch
+        {
+            stream?.Dispose();
+            throw;
+        }
+    }
+
+    private static void Commit((FileStream Stream, string Temporary, string Full) written, string path)
+    {
+        try
+        {
+            using (written.Stream) written.Stream.Flush(flushToDisk: true);
+            File.Move(written.Temporary, written.Full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteQuietly(written.Temporary);
+            throw new StrataException($"Cannot write '{path}': {Reason(e, Path.GetDirectoryName(written.Full))}", e);
         }
     }
 

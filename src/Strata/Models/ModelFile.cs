@@ -35,13 +35,13 @@ public static class ModelFile
                 ["metrics"] = new JsonArray(model.MetricNames.Select(n => (JsonNode)n).ToArray()),
             };
         }
-        var weights = SafeTensors.Serialize(model.Variables.Select(v => (v.Path, v.Value)).ToList());
+        var weights = model.Variables.Select(v => (v.Path, v.Value)).ToList();
 
         AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             Write(zip, "config.json", Encoding.UTF8.GetBytes(model.GetConfig().ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
-            Write(zip, "model.safetensors", weights);
+            Write(zip, "model.safetensors", entry => SafeTensors.Write(entry, weights));
             Write(zip, "metadata.json", Encoding.UTF8.GetBytes(metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
         });
     }
@@ -109,8 +109,8 @@ public static class ModelFile
     public static void SaveWeights(Sequential model, string path)
     {
         if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before saving.");
-        var bytes = SafeTensors.Serialize(model.Variables.Select(v => (v.Path, v.Value)).ToList());
-        AtomicFile.Write(path, stream => stream.Write(bytes));
+        var weights = model.Variables.Select(v => (v.Path, v.Value)).ToList();
+        AtomicFile.Write(path, stream => SafeTensors.Write(stream, weights));
     }
 
     private static void AssignWeights(Sequential model, IReadOnlyDictionary<string, Tensor> tensors, string path)
@@ -163,12 +163,16 @@ public static class ModelFile
         catch (JsonException e) { throw new StrataException($"{path}: {entry} is not valid JSON ({e.Message}).", e); }
     }
 
-    internal static void Write(ZipArchive zip, string name, byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
+    internal static void Write(ZipArchive zip, string name, byte[] bytes, CompressionLevel level = CompressionLevel.Fastest) =>
+        Write(zip, name, s => s.Write(bytes), level);
+
+    /// <summary>Adds an entry whose content <paramref name="write"/> streams in: a zip being created writes it straight to the file.</summary>
+    internal static void Write(ZipArchive zip, string name, Action<Stream> write, CompressionLevel level = CompressionLevel.Fastest)
     {
         var entry = zip.CreateEntry(name, level);
         // A fixed timestamp keeps the file identical for identical models.
         entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         using var s = entry.Open();
-        s.Write(bytes);
+        write(s);
     }
 }

@@ -37,13 +37,20 @@ public sealed partial class Sequential
     public bool WasInterrupted { get; private set; }
 
     /// <summary>The state of the fit in progress after <paramref name="epochs"/> finished epochs; callbacks call it from OnEpochEnd.</summary>
-    public TrainingState CaptureTrainingState(int epochs)
+    public TrainingState CaptureTrainingState(int epochs) => CaptureTrainingState(epochs, copy: true);
+
+    /// <summary>
+    /// With <paramref name="copy"/> false, the weights and optimizer buffers in the state are the
+    /// model's own arrays, good only until training goes on: enough to write a checkpoint, which then
+    /// costs no copy of a large model every epoch.
+    /// </summary>
+    internal TrainingState CaptureTrainingState(int epochs, bool copy)
     {
         if (_order is null || _history is null || _fitCallbacks is null || _shuffleRandom is null)
             throw new StrataException("There is no fit in progress whose state could be captured.");
         var variables = Variables.ToList();
-        return new TrainingState(epochs, StopTraining, GetWeights(), Optimizer!.Iterations, Optimizer.LearningRate,
-            Optimizer.GetSlots(variables), _shuffleRandom.GetState(), (int[])_order.Clone(),
+        return new TrainingState(epochs, StopTraining, copy ? GetWeights() : variables.Select(v => v.Value.Data).ToArray(), Optimizer!.Iterations, Optimizer.LearningRate,
+            Optimizer.GetSlots(variables, copy), _shuffleRandom.GetState(), (int[])_order.Clone(),
             _layers.SelectMany(l => l.RandomStreams).Select(s => (s.Seed, s.Step)).ToArray(),
             _history.Clone(),
             _fitCallbacks.Select(c => c.GetState() is { } state ? new JsonObject { ["type"] = c.GetType().Name, ["state"] = state } : null).ToArray());

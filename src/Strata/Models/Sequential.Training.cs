@@ -14,7 +14,7 @@ public sealed partial class Sequential
     /// Trains the model, as Keras's fit. Validation data is either given or, with
     /// <paramref name="validationSplit"/>, the last fraction of the rows (taken before shuffling, as Keras).
     /// Each epoch's batches are drawn in an order shuffled by a generator seeded with <paramref name="seed"/>
-    /// (default: the model's seed). With <paramref name="resume"/> (from <see cref="CaptureTrainingState"/>,
+    /// (default: the model's seed). With <paramref name="resume"/> (from <see cref="CaptureTrainingState(int)"/>,
     /// with the same data and callbacks) the fit continues after its epoch and ends exactly as an
     /// uninterrupted fit would.
     /// </summary>

@@ -19,13 +19,24 @@ public static class TrainingCheckpoint
 {
     public const string FileName = "checkpoint.strata-state";
 
-    public static void Save(Sequential model, TrainingState state, string path, JsonObject? info = null)
+    public static void Save(Sequential model, TrainingState state, string path, JsonObject? info = null) =>
+        AtomicFile.Write(path, Writer(model, state, info));
+
+    /// <summary>
+    /// Writes the file's bytes before returning (the state may hold the model's own arrays, which the
+    /// next batch changes) and leaves the flush to disk and the rename into place to the returned task.
+    /// </summary>
+    internal static Task SaveSyncingInBackground(Sequential model, TrainingState state, string path, JsonObject? info = null) =>
+        AtomicFile.WriteSyncingInBackground(path, Writer(model, state, info));
+
+    private static Action<Stream> Writer(Sequential model, TrainingState state, JsonObject? info)
     {
         var variables = model.Variables.ToList();
-        var weights = SafeTensors.Serialize(variables.Select((v, i) => (v.Path, new Tensor(v.Value.ShapeArray(), state.Weights[i]))).ToList());
-        var slots = SafeTensors.Serialize(state.OptimizerSlots
+        // Tensors over the state's arrays, streamed into the archive: no copy of them is made.
+        var weights = variables.Select((v, i) => (v.Path, new Tensor(v.Value.ShapeArray(), state.Weights[i]))).ToList();
+        var slots = state.OptimizerSlots
             .SelectMany(kv => kv.Value.Select((buffer, s) => ($"{kv.Key}#{s}", new Tensor([buffer.Length], buffer))))
-            .ToList());
+            .ToList();
         var json = new JsonObject
         {
             ["format"] = "strata-training-state",
@@ -40,14 +51,14 @@ public static class TrainingCheckpoint
             ["history"] = state.History.ToCsv(),
             ["info"] = info?.DeepClone(),
         };
-        AtomicFile.Write(path, stream =>
+        return stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             ModelFile.Write(zip, "state.json", Encoding.UTF8.GetBytes(json.ToJsonString()));
             // Stored, not deflated: trained floats barely compress, and a checkpoint is written every epoch.
-            ModelFile.Write(zip, "weights.safetensors", weights, CompressionLevel.NoCompression);
-            ModelFile.Write(zip, "optimizer.safetensors", slots, CompressionLevel.NoCompression);
-        });
+            ModelFile.Write(zip, "weights.safetensors", entry => SafeTensors.Write(entry, weights), CompressionLevel.NoCompression);
+            ModelFile.Write(zip, "optimizer.safetensors", entry => SafeTensors.Write(entry, slots), CompressionLevel.NoCompression);
+        };
     }
 
     /// <summary>The state saved in <paramref name="path"/> for <paramref name="model"/>, and the caller's info.</summary>

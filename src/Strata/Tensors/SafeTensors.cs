@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,6 +18,26 @@ public static class SafeTensors
 
     public static byte[] Serialize(IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        var header = Header(tensors, metadata, out long dataBytes);
+        var result = new MemoryStream(checked((int)(header.Length + dataBytes)));
+        result.Write(header);
+        WriteData(result, tensors);
+        return result.GetBuffer();
+    }
+
+    /// <summary>
+    /// Writes the file to <paramref name="stream"/> straight from the tensors' data, with no copy of
+    /// it in between (checkpoints of large models are written every epoch).
+    /// </summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        stream.Write(Header(tensors, metadata, out _));
+        WriteData(stream, tensors);
+    }
+
+    /// <summary>The length prefix, the JSON header and its padding to a multiple of 8 bytes.</summary>
+    private static byte[] Header(IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata, out long dataBytes)
+    {
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
         {
@@ -34,20 +55,34 @@ public static class SafeTensors
             header[name] = new JsonObject { ["dtype"] = "F32", ["shape"] = shape, ["data_offsets"] = new JsonArray(offset, offset + bytes) };
             offset += bytes;
         }
-        var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
-        int padded = (headerBytes.Length + 7) / 8 * 8;
-        var result = new byte[8 + padded + offset];
+        dataBytes = offset;
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+        var result = new byte[8 + padded];
         BinaryPrimitives.WriteUInt64LittleEndian(result, (ulong)padded);
-        headerBytes.CopyTo(result, 8);
-        for (int i = 8 + headerBytes.Length; i < 8 + padded; i++) result[i] = (byte)' ';
-        long position = 8 + padded;
+        json.CopyTo(result, 8);
+        result.AsSpan(8 + json.Length).Fill((byte)' ');
+        return result;
+    }
+
+    private static void WriteData(Stream stream, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            foreach (var (_, tensor) in tensors) stream.Write(MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+            return;
+        }
+        // The format is little-endian: a big-endian machine swaps through one small buffer.
+        var buffer = new byte[64 * 1024];
         foreach (var (_, tensor) in tensors)
         {
-            var span = result.AsSpan((int)position, tensor.Size * 4);
-            for (int i = 0; i < tensor.Size; i++) BinaryPrimitives.WriteSingleLittleEndian(span[(i * 4)..], tensor.Data[i]);
-            position += tensor.Size * 4L;
+            for (int start = 0; start < tensor.Size; start += buffer.Length / 4)
+            {
+                int count = Math.Min(buffer.Length / 4, tensor.Size - start);
+                for (int i = 0; i < count; i++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * 4), tensor.Data[start + i]);
+                stream.Write(buffer, 0, count * 4);
+            }
         }
-        return result;
     }
 
     /// <summary>Reads every tensor; <paramref name="source"/> names the file in error messages.</summary>

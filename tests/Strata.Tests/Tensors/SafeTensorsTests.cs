@@ -29,6 +29,25 @@ public class SafeTensorsTests
         Assert.Equal(b.Data, read["dense/bias"].Data);
     }
 
+    /// <summary>The layout from the format's description, built by hand: length, header padded with spaces to 8 bytes, little-endian floats.</summary>
+    [Fact]
+    public void WriteLaysOutTheHeaderAndTheLittleEndianFloatsAsTheFormatSays()
+    {
+        const string header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        int padded = (header.Length + 7) / 8 * 8;
+        var expected = new List<byte>();
+        expected.AddRange(BitConverter.IsLittleEndian ? BitConverter.GetBytes((ulong)padded) : BitConverter.GetBytes((ulong)padded).Reverse());
+        expected.AddRange(Encoding.ASCII.GetBytes(header.PadRight(padded)));
+        // 1.0f = 0x3F800000, -2.0f = 0xC0000000, 0.5f = 0x3F000000, least significant byte first.
+        expected.AddRange(new byte[] { 0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x3F });
+
+        var tensors = new List<(string, Tensor)> { ("w", new Tensor([2], [1f, -2f])), ("b", new Tensor([1], [0.5f])) };
+        var stream = new MemoryStream();
+        SafeTensors.Write(stream, tensors);
+        Assert.Equal(expected, stream.ToArray());
+        Assert.Equal(expected, SafeTensors.Serialize(tensors));
+    }
+
     [Theory]
     [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4, "outside the data")]
     [InlineData("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4, "only F32 is supported")]

@@ -8,11 +8,14 @@ namespace Strata.Training.Callbacks;
 /// epochs and after the last one, so a killed run resumes from it and ends bit for bit where an
 /// uninterrupted run would (as Keras's BackupAndRestore). An epoch whose logs are not finite is
 /// not saved: the last good checkpoint stays. Must be the last callback of the fit, so the others'
-/// states are those after the epoch.
+/// states are those after the epoch. Each checkpoint is flushed to disk and renamed into place
+/// while the next epoch trains; the fit returns once the last one is in place.
 /// </summary>
 public sealed class TrainingStateCheckpoint : Callback
 {
     private int _epochs;
+    private Task? _syncing;
+    private int _syncingEpoch;
 
     public TrainingStateCheckpoint(string path, int every = 1, JsonObject? info = null)
     {
@@ -29,17 +32,38 @@ public sealed class TrainingStateCheckpoint : Callback
     /// <summary>Stored beside the state (the spec it was trained from).</summary>
     public JsonObject? Info { get; }
 
-    /// <summary>Epochs finished at the last write, or null before any.</summary>
+    /// <summary>Epochs finished at the last write that is on disk, or null before any; whole after the fit.</summary>
     public int? LastSavedEpoch { get; private set; }
 
+    public override void OnTrainBegin() => Settle();
+
     public override void OnEpochBegin(int epoch, int epochs) => _epochs = epochs;
+
+    /// <summary>The last checkpoint is on disk and in place when the fit returns.</summary>
+    public override void OnTrainEnd() => Settle();
 
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (!logs.Values.All(double.IsFinite)) return;
         int done = epoch + 1;
         if (done % Every != 0 && done != _epochs && !Model!.StopTraining) return;
-        TrainingCheckpoint.Save(Model!, Model!.CaptureTrainingState(done), Path, Info);
-        LastSavedEpoch = done;
+        // The previous checkpoint is in place before the next one takes its temporary file.
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Settle();
+        double settle = sw.Elapsed.TotalMilliseconds;
+        // Written at once from the model's own arrays, with no copy of the weights and optimizer
+        // state; the flush to disk and the rename run while the next epoch trains.
+        _syncing = TrainingCheckpoint.SaveSyncingInBackground(Model!, Model!.CaptureTrainingState(done, copy: false), Path, Info);
+        _syncingEpoch = done;
+        Console.Error.WriteLine($"CKPT settle {settle:F1} ms save {sw.Elapsed.TotalMilliseconds - settle:F1} ms");
+    }
+
+    /// <summary>Waits for the checkpoint being flushed, if any; a failure to write it is thrown here.</summary>
+    private void Settle()
+    {
+        if (_syncing is not { } syncing) return;
+        _syncing = null;
+        syncing.GetAwaiter().GetResult();
+        LastSavedEpoch = _syncingEpoch;
     }
 }

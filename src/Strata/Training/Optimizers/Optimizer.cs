@@ -51,10 +51,13 @@ public abstract class Optimizer
     protected abstract void Update(float[] weights, float[] gradient, float[][] slots);
 
     /// <summary>The state buffers of the variables that have them, by variable path (for checkpoints).</summary>
-    public Dictionary<string, float[][]> GetSlots(IEnumerable<Variable> variables) =>
-        variables.Where(_slots.ContainsKey).ToDictionary(v => v.Path, v => _slots[v].Select(s => (float[])s.Clone()).ToArray());
+    public Dictionary<string, float[][]> GetSlots(IEnumerable<Variable> variables) => GetSlots(variables, copy: true);
 
-    /// <summary>Restores state buffers saved by <see cref="GetSlots"/>, matched to the variables by path.</summary>
+    /// <summary>With <paramref name="copy"/> false, the optimizer's own buffers: good only until the next step.</summary>
+    internal Dictionary<string, float[][]> GetSlots(IEnumerable<Variable> variables, bool copy) =>
+        variables.Where(_slots.ContainsKey).ToDictionary(v => v.Path, v => copy ? _slots[v].Select(s => (float[])s.Clone()).ToArray() : _slots[v]);
+
+    /// <summary>Restores state buffers saved by <see cref="GetSlots(IEnumerable{Variable})"/>, matched to the variables by path.</summary>
     public void SetSlots(IEnumerable<Variable> variables, IReadOnlyDictionary<string, float[][]> slots)
     {
         _slots.Clear();
