@@ -48,14 +48,11 @@ public sealed class TrainingStateCheckpoint : Callback
         int done = epoch + 1;
         if (done % Every != 0 && done != _epochs && !Model!.StopTraining) return;
         // The previous checkpoint is in place before the next one takes its temporary file.
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         Settle();
-        double settle = sw.Elapsed.TotalMilliseconds;
         // Written at once from the model's own arrays, with no copy of the weights and optimizer
         // state; the flush to disk and the rename run while the next epoch trains.
         _syncing = TrainingCheckpoint.SaveSyncingInBackground(Model!, Model!.CaptureTrainingState(done, copy: false), Path, Info);
         _syncingEpoch = done;
-        Console.Error.WriteLine($"CKPT settle {settle:F1} ms save {sw.Elapsed.TotalMilliseconds - settle:F1} ms");
     }
 
     /// <summary>Waits for the checkpoint being flushed, if any; a failure to write it is thrown here.</summary>
