@@ -97,9 +97,13 @@ public sealed class NoLostWorkTests : IDisposable
     public void AnInterruptedRunPrintsTheCommandThatContinuesItWithEveryOptionAndThatCommandFinishesIt()
     {
         File.WriteAllText(Path.Combine(_dir, "wide.json"), CliRunner.RedWineSpec().ToJsonString());
+        // A shell that starts this suite in the background makes it ignore SIGINT, and a child inherits
+        // that, so a run could not be interrupted at all: the children get SIGINT's default back.
+        using var interruptible = new InterruptibleChildren();
         // More epochs each attempt, until the interrupt lands before the run ends, however fast the machine is.
         for (int epochs = 4; ; epochs *= 4)
         {
+            Assert.True(epochs <= 1 << 16, "a run interrupted after its first epoch went on to the end each time: SIGINT does not stop it");
             string run = Path.Combine(_dir, $"interrupted-{epochs}");
             using var training = Start("train", "wide.json", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--limit", "600", "--seed", "3", "--out", run, "--no-lint");
             training.WaitForLine(l => l.StartsWith("Epoch 1/", StringComparison.Ordinal));
@@ -177,6 +181,32 @@ public sealed class NoLostWorkTests : IDisposable
     }
 
     private const int SignalInterrupt = 2;
+
+    /// <summary>
+    /// While alive, processes started by this one begin with SIGINT's default action, where this
+    /// process was started with SIGINT ignored (which exec passes on); afterwards the old disposition is back.
+    /// </summary>
+    private sealed class InterruptibleChildren : IDisposable
+    {
+        private static readonly IntPtr Default = IntPtr.Zero, Ignore = new(1);
+        private readonly bool _wasIgnored;
+
+        public InterruptibleChildren()
+        {
+            var previous = Signal(SignalInterrupt, Default);
+            _wasIgnored = previous == Ignore;
+            // Anything else was the runtime's own handler: it stays.
+            if (!_wasIgnored) Signal(SignalInterrupt, previous);
+        }
+
+        public void Dispose()
+        {
+            if (_wasIgnored) Signal(SignalInterrupt, Ignore);
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "signal")]
+        private static extern IntPtr Signal(int signal, IntPtr handler);
+    }
 
     /// <summary>Sends a signal as Ctrl-C in a terminal sends SIGINT (.NET can only send SIGKILL).</summary>
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
