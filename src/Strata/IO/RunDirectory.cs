@@ -71,9 +71,9 @@ public sealed class RunDirectory : IDisposable
         var run = new RunDirectory(path, Lock(path));
         try
         {
-            var existing = ExistingFiles(path);
-            Check(path, resume, overwrite);
-            if (!resume && existing.Count > 0)
+            // Checked again under the lock: another run may have written here since.
+            var existing = Check(path, resume, overwrite);
+            if (!resume)
             {
                 foreach (var name in existing)
                 {
@@ -96,13 +96,15 @@ public sealed class RunDirectory : IDisposable
     /// Refuses, without taking the lock, what <see cref="Open"/> would refuse about the folder's
     /// contents: a file in its place, or files of an earlier run (unless resumed or overwritten) or of someone else.
     /// </summary>
-    public static void Check(string path, bool resume = false, bool overwrite = false)
+    /// <returns>The files the folder holds (which overwriting removes).</returns>
+    public static IReadOnlyList<string> Check(string path, bool resume = false, bool overwrite = false)
     {
         if (File.Exists(path)) throw new StrataException($"'{path}' is a file, not a folder for a run.");
         var existing = ExistingFiles(path);
-        if (resume || existing.Count == 0) return;
+        if (resume || existing.Count == 0) return existing;
         bool isRun = existing.Any(RunFiles.Contains);
         if (!overwrite || !isRun) throw new ExistingRunException(path, existing, isRun);
+        return existing;
     }
 
     /// <summary>

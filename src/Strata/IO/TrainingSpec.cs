@@ -104,17 +104,17 @@ public sealed class TrainingSpec
         };
         string name = top.String("name", null) ?? Path.GetFileNameWithoutExtension(path);
         top.String("description", null);
-        Check(path, () => top.RejectUnknown());
+        top.RejectUnknown();
 
         var dataReader = ConfigReader.Section(data, "in \"data\"");
         var fitReader = ConfigReader.Section(fit, "in \"fit\"");
         var compileReader = ConfigReader.Section(compile, "in \"compile\"");
-        string? dataset = Check(path, () => dataReader.String("dataset", null));
+        string? dataset = dataReader.String("dataset", null);
         if (dataset is not null and not "fashion-mnist")
             throw new StrataException($"{path}: unknown data set '{dataset}'{NameSuggestion.DidYouMean(dataset, ["fashion-mnist"])}. Known: fashion-mnist (or give a CSV \"path\" and \"target\").");
-        string dataFile = Check(path, () => dataReader.String("path", null))
+        string dataFile = dataReader.String("path", null)
             ?? (dataset is not null ? Strata.Data.Datasets.FashionMnistDirectory : throw new StrataException($"{path}: \"data\" needs a \"path\"."));
-        string? delimiter = Check(path, () => dataReader.String("delimiter", null));
+        string? delimiter = dataReader.String("delimiter", null);
         if (delimiter is { Length: not 1 }) throw new StrataException($"{path}: the data delimiter must be one character. Received: '{delimiter}'");
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string[]? features = dataReader.Raw("features") switch
@@ -124,7 +124,7 @@ public sealed class TrainingSpec
                 : throw new StrataException($"{path}: \"features\" must be a list of column names.")).ToArray(),
             _ => throw new StrataException($"{path}: \"features\" must be a list of column names."),
         };
-        string? groupBy = Check(path, () => dataReader.String("group_by", null));
+        string? groupBy = dataReader.String("group_by", null);
         var categorical = new Dictionary<string, string>();
         if (dataReader.Raw("categorical") is JsonObject kinds)
             foreach (var (column, kind) in kinds)
@@ -132,14 +132,14 @@ public sealed class TrainingSpec
                     : throw new StrataException($"{path}: \"categorical\" maps column names to \"one_hot\" or \"label\"; '{column}' maps to {kind?.ToJsonString() ?? "null"}.");
         else if (dataReader.Raw("categorical") is not null) throw new StrataException($"{path}: \"categorical\" must be an object mapping column names to \"one_hot\" or \"label\".");
         string? target = dataset is not null ? null
-            : Check(path, () => dataReader.String("target", null)) ?? throw new StrataException($"{path}: \"data\" needs a \"target\" column.");
-        bool header = Check(path, () => dataReader.Bool("header", true));
-        bool dropInvalid = Check(path, () => dataReader.Bool("drop_invalid_rows", false));
-        double validationSplit = Check(path, () => dataReader.Double("validation_split", 0));
+            : dataReader.String("target", null) ?? throw new StrataException($"{path}: \"data\" needs a \"target\" column.");
+        bool header = dataReader.Bool("header", true);
+        bool dropInvalid = dataReader.Bool("drop_invalid_rows", false);
+        double validationSplit = dataReader.Double("validation_split", 0);
         if (!(validationSplit >= 0 && validationSplit < 1))
             throw new StrataException($"{path}: \"validation_split\" must be at least 0 and below 1. Received: {validationSplit.ToString(CultureInfo.InvariantCulture)}");
-        int splitSeed = Check(path, () => dataReader.Int("split_seed", 0));
-        Check(path, () => dataReader.RejectUnknown());
+        int splitSeed = dataReader.Int("split_seed", 0);
+        dataReader.RejectUnknown();
 
         var optimizer = compileReader.Raw("optimizer") ?? "adam";
         var loss = compileReader.Raw("loss") ?? throw new StrataException($"{path}: \"compile\" needs a \"loss\".");
@@ -150,28 +150,28 @@ public sealed class TrainingSpec
                 : throw new StrataException($"{path}: \"metrics\" must be a list of metric names such as \"mae\". Received: {x?.ToJsonString() ?? "null"}")).ToArray(),
             var other => throw new StrataException($"{path}: \"metrics\" must be a list of metric names. Received: {other.ToJsonString()}"),
         };
-        Check(path, () => compileReader.RejectUnknown());
-        Check(path, () => OptimizerRegistry.FromConfig(optimizer, "the optimizer in \"compile\""));
-        Check(path, () => LossRegistry.FromConfig(loss, "the loss in \"compile\""));
-        foreach (var metric in metrics) Check(path, () => MetricRegistry.Check(metric));
+        compileReader.RejectUnknown();
+        OptimizerRegistry.FromConfig(optimizer, "the optimizer in \"compile\"");
+        LossRegistry.FromConfig(loss, "the loss in \"compile\"");
+        foreach (var metric in metrics) MetricRegistry.Check(metric);
 
-        int batchSize = Check(path, () => fitReader.Int("batch_size", 32));
-        int epochs = Check(path, () => fitReader.Int("epochs", 1));
+        int batchSize = fitReader.Int("batch_size", 32);
+        int epochs = fitReader.Int("epochs", 1);
         if (batchSize < 1) throw new StrataException($"{path}: \"batch_size\" in \"fit\" must be a positive integer. Received: {batchSize}");
         if (epochs < 1) throw new StrataException($"{path}: \"epochs\" in \"fit\" must be a positive integer. Received: {epochs}");
-        bool shuffle = Check(path, () => fitReader.Bool("shuffle", true));
-        int seed = Check(path, () => fitReader.Int("seed", 0));
+        bool shuffle = fitReader.Bool("shuffle", true);
+        int seed = fitReader.Int("seed", 0);
         var callbacks = fitReader.Raw("callbacks") switch
         {
             null => [],
             JsonArray list => list,
             var other => throw new StrataException($"{path}: \"callbacks\" in \"fit\" must be a list. Received: {other.ToJsonString()}"),
         };
-        Check(path, () => fitReader.RejectUnknown());
+        fitReader.RejectUnknown();
 
         var model = modelNode as JsonObject ?? throw new StrataException($"{path}: the spec needs a \"model\" object (a Keras Sequential config).");
         // Every key of the model is checked now; building it waits for the data's shape (and the linter reads models that do not build).
-        Check(path, () => Sequential.ReadConfig(model));
+        Sequential.ReadConfig(model);
 
         var spec = new TrainingSpec
         {
@@ -215,8 +215,6 @@ public sealed class TrainingSpec
             throw new StrataException($"{path}: {e.Message}", e);
         }
     }
-
-    private static void Check(string path, Action read) => Check(path, () => { read(); return 0; });
 
     /// <summary>
     /// The spec's model, built for rows of <paramref name="featureShape"/> (batch axis first). An

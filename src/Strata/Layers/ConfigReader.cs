@@ -20,12 +20,8 @@ public sealed class ConfigReader
 
     /// <summary>A layer's config; errors say "argument 'rate' of Dropout layer 'dropout'".</summary>
     public ConfigReader(JsonObject config, string className, int? index = null)
+        : this(config, className, Place(config, className, index), "argument")
     {
-        _config = config;
-        ClassName = className;
-        Name = config["name"] is JsonValue v && v.TryGetValue(out string? n) ? n : null;
-        _place = Name is not null ? $"of {className} layer '{Name}'" : index is int i ? $"of {className} layer {i}" : $"of {className}";
-        _noun = "argument";
     }
 
     private ConfigReader(JsonObject config, string className, string place, string noun)
@@ -36,6 +32,10 @@ public sealed class ConfigReader
         _place = place;
         _noun = noun;
     }
+
+    private static string Place(JsonObject config, string className, int? index) =>
+        config["name"] is JsonValue v && v.TryGetValue(out string? name) ? $"of {className} layer '{name}'"
+        : index is int i ? $"of {className} layer {i}" : $"of {className}";
 
     /// <summary>A section of a file (the "fit" object of a spec); errors say "key 'epochs' in \"fit\" of spec.json".</summary>
     public static ConfigReader Section(JsonObject config, string place) => new(config, "", place, "key");

@@ -20,8 +20,8 @@ public static class OptimizerRegistry
         foreach (var key in new[] { "amsgrad", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "loss_scale_factor", "gradient_accumulation_steps", "decay" })
             r.Unsupported(key);
         // Keras decays any optimizer's weights when given weight_decay; Strata only AdamW's, so say so rather than train without it.
-        if (!name.Equals("adamw", StringComparison.OrdinalIgnoreCase) && r.Double("weight_decay", 0) != 0)
-            throw new StrataException($"The optimizer argument 'weight_decay' is supported by AdamW only; {name} was given weight_decay={r.Double("weight_decay", 0)}. Use AdamW, or a kernel_regularizer.");
+        if (!name.Equals("adamw", StringComparison.OrdinalIgnoreCase) && r.Double("weight_decay", 0) is var decay and not 0)
+            throw new StrataException($"The optimizer argument 'weight_decay' is supported by AdamW only; {name} was given weight_decay={decay}. Use AdamW, or a kernel_regularizer.");
         var optimizer = Create(name, r);
         // Keras writes these beside use_ema, is_legacy_optimizer and jit_compile; they change nothing here.
         r.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "ema_momentum", "ema_overwrite_frequency", "is_legacy_optimizer", "jit_compile"]);
