@@ -59,7 +59,7 @@ public static class Diagnosis
         if (x.Rank == 0 || x.Dim(0) == 0) throw new StrataException("Diagnosis needs at least one row of data.");
         if (!model.IsBuilt) model.Build(model.InputShape ?? x.ShapeArray());
         var layers = model.Layers;
-        var batchNorms = Enumerable.Range(0, layers.Count).Where(i => layers[i] is BatchNormalization { Axes.Length: 1 }).ToList();
+        var batchNorms = Enumerable.Range(0, layers.Count).Where(i => layers[i] is BatchNormalization { Axes.Count: 1 }).ToList();
         var activations = Enumerable.Range(0, layers.Count)
             .Where(i => LayerRoles.ActivationOf(layers[i]) is ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.Tanh).ToList();
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
+using Strata.Layers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
@@ -138,13 +139,8 @@ internal static partial class LintRules
         for (int i = 0; i + 1 < model.Count; i++)
         {
             var w = model[i];
-            bool biased = w.Layer switch
-            {
-                Dense dense => dense.UseBias && dense.Activation == ActivationFunction.Linear,
-                Convolution conv => conv.UseBias && conv.Activation == ActivationFunction.Linear,
-                _ => false,
-            };
-            if (!biased || model[i + 1].Layer is not BatchNormalization { Center: true } bn) continue;
+            bool biased = w.Layer is IWeightLayer { UseBias: true } and IActivated { Activation: ActivationFunction.Linear } && w.Layer is not DropConnect;
+            if (!biased || model[i + 1].Layer is not BatchNormalization { Config.ScaleAndCenter.Center: true } bn) continue;
             yield return new LintFinding(BiasBeforeBatchNormId, LintSeverity.Info, [w.Ref, model[i + 1].Ref],
                 $"{w.Layer.ClassName} '{w.Layer.Name}' adds a bias that BatchNormalization '{bn.Name}' subtracts again.",
                 "BatchNormalization removes each channel's batch mean, and with it any constant added before; its beta plays the bias's part. The bias is trained for nothing.",
@@ -156,15 +152,15 @@ internal static partial class LintRules
 
     public static IEnumerable<LintFinding> SpatialDropoutWithoutSpatialAxes(IReadOnlyList<LintedLayer> model, LintContext context)
     {
-        foreach (var s in model.Where(l => l.Layer is SpatialDropout sd && l.InputShape is not null && l.InputShape.Length != sd.SpatialRank + 2))
+        foreach (var s in model.Where(l => l.Layer is ISpatialDropout sd && l.InputShape is not null && l.InputShape.Length != sd.SpatialRank + 2))
         {
-            var sd = (SpatialDropout)s.Layer;
+            var (layer, spatialRank, rate) = (s.Layer, ((ISpatialDropout)s.Layer).SpatialRank, LayerRoles.DropRate(s.Layer) ?? 0);
             yield return new LintFinding(SpatialDropoutWithoutSpatialAxesId, LintSeverity.Error, [s.Ref],
-                $"{sd.ClassName} '{sd.Name}' needs inputs with {sd.SpatialRank} spatial axes and channels, but receives {Tensors.ShapeOps.Format(s.InputShape!)}.",
+                $"{layer.ClassName} '{layer.Name}' needs inputs with {spatialRank} spatial axes and channels, but receives {Tensors.ShapeOps.Format(s.InputShape!)}.",
                 "Spatial dropout shares one mask value over the spatial axes of each channel; an input without those axes cannot be built, or would drop whole samples' features together.",
-                $"Use Dropout({N(sd.Rate)}) here, or move '{sd.Name}' before the Flatten.",
+                $"Use Dropout({N(rate)}) here, or move '{layer.Name}' before the Flatten.",
                 "Tompson, Goroshin, Jain, LeCun and Bregler, \"Efficient Object Localization Using Convolutional Networks\", CVPR 2015")
-            { Fix = draft => draft.Replace(sd.Name, "Dropout", new JsonObject { ["rate"] = sd.Rate }) };
+            { Fix = draft => draft.Replace(layer.Name, "Dropout", new JsonObject { ["rate"] = rate }) };
         }
     }
 

@@ -90,12 +90,12 @@ internal static partial class LintRules
     public static IEnumerable<LintFinding> BatchNormSmallBatch(IReadOnlyList<LintedLayer> model, LintContext context)
     {
         if (context.BatchSize is not int batch || batch >= SmallBatch) yield break;
-        foreach (var l in model.Where(l => l.Layer is BatchNormalization { Renorm: false }))
+        foreach (var l in model.Where(l => l.Layer is BatchNormalization { Config.Renorm: false }))
         {
             var bn = (BatchNormalization)l.Layer;
             int? channels = l.InputShape?[^1];
             bool spatial = l.InputShape is { Length: > 2 };
-            var config = new JsonObject { ["epsilon"] = bn.Epsilon, ["center"] = bn.Center, ["scale"] = bn.Scale };
+            var config = new JsonObject { ["epsilon"] = bn.Epsilon, ["center"] = bn.Config.ScaleAndCenter.Center, ["scale"] = bn.Config.ScaleAndCenter.Scale };
             string replacement = spatial && channels is int c ? "GroupNormalization" : "LayerNormalization";
             if (replacement == "GroupNormalization") config["groups"] = LargestDivisorUpTo(channels!.Value, 32);
             yield return new LintFinding(BatchNormSmallBatchId, LintSeverity.Warning, [l.Ref],
@@ -110,7 +110,7 @@ internal static partial class LintRules
     public static IEnumerable<LintFinding> BatchNormFewUpdates(IReadOnlyList<LintedLayer> model, LintContext context)
     {
         if (context.Steps is not long steps || steps <= 0) yield break;
-        foreach (var l in model.Where(l => l.Layer is BatchNormalization { MovingStatistics: not "cumulative" }))
+        foreach (var l in model.Where(l => l.Layer is BatchNormalization { Config.MovingStatistics: not MovingStatistics.Cumulative }))
         {
             var bn = (BatchNormalization)l.Layer;
             double initialShare = Math.Pow(bn.Momentum, steps);

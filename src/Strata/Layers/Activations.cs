@@ -16,8 +16,8 @@ public static class Activations
         "selu" => ActivationFunction.Selu,
         "gelu" => ActivationFunction.Gelu,
         "leaky_relu" => ActivationFunction.LeakyRelu,
-        _ => throw new StrataException(
-            $"Unknown activation '{name}' in layer '{layer}'. Expected one of: linear, relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu."),
+        _ => throw new ArgumentException(
+            $"Unknown activation '{name}' in layer '{layer}'. Expected one of: linear, relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu.", "activation"),
     };
 
     public static string Name(ActivationFunction function) => function switch

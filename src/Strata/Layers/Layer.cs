@@ -25,8 +25,8 @@ public abstract class Layer
     /// <summary>The layer's name; a model gives unnamed layers Keras-style names (dense, dense_1, ...).</summary>
     public string Name { get; internal set; }
 
-    /// <summary>The Keras class name, as written in configs.</summary>
-    public abstract string ClassName { get; }
+    /// <summary>The Keras class name, as written in configs: the C# class name unless a layer says otherwise.</summary>
+    public virtual string ClassName => GetType().Name;
 
     /// <summary>
     /// When false the layer's weights are frozen (and BatchNormalization runs in inference mode).
@@ -185,5 +185,43 @@ public abstract class Layer
     private static bool SameFeatureShape(int[] a, int[] b) =>
         a.Length == b.Length && a.AsSpan(1).SequenceEqual(b.AsSpan(1));
 
+    /// <summary>Adds a weight with its initializer, regularizer and constraint.</summary>
+    protected Variable AddWeight(string name, int[] shape, WeightSettings settings, RandomGenerator random) =>
+        AddVariable(name, shape, settings.Initializer, true, random, settings.Regularizer, settings.Constraint);
+
+    /// <summary>Adds a normalizing layer's gamma and beta, each only when its part is on.</summary>
+    protected (Variable? Gamma, Variable? Beta) AddScaleAndCenter(ScaleAndCenter settings, int[] shape, RandomGenerator random) =>
+        (settings.Scale ? AddWeight("gamma", shape, settings.Gamma, random) : null,
+         settings.Center ? AddWeight("beta", shape, settings.Beta, random) : null);
+
+    /// <inheritdoc/>
     public override string ToString() => $"{Name} ({ClassName})";
+}
+
+/// <summary>
+/// A layer described by one config record: the record is the constructor's input, checked once by
+/// <see cref="LayerConfig.Validate"/>, written by <see cref="GetConfig"/> and read back by
+/// <see cref="LayerRegistry"/> without code of the layer's own.
+/// </summary>
+/// <typeparam name="TConfig">The layer's config record.</typeparam>
+public abstract class Layer<TConfig> : Layer where TConfig : LayerConfig
+{
+    /// <summary>Checks and keeps <paramref name="config"/>.</summary>
+    protected Layer(TConfig config) : base(config.Name)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+    }
+
+    /// <summary>The layer's arguments, as given (its name is <see cref="Layer.Name"/>, which the model may assign).</summary>
+    public TConfig Config { get; }
+
+    /// <inheritdoc/>
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        KerasConfig.Write(Config, config);
+        return config;
+    }
 }

@@ -1,55 +1,81 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
 using Strata.Tensors;
-using Strata.Layers.Convolutional;
-using Strata.Layers.Core;
-using Strata.Layers.Pooling;
-using Strata.Layers.Reshaping;
-using Strata.Layers.Normalization;
-using Strata.Layers.Regularization;
-using NormalizationLayer = Strata.Layers.Normalization.Normalization;
 
 namespace Strata.Layers;
 
-/// <summary>Builds layers from their Keras config form ({"class_name": ..., "config": {...}}).</summary>
+/// <summary>
+/// Builds layers from their Keras config form ({"class_name": ..., "config": {...}}). Every public
+/// layer of Strata is known; <see cref="Register{TLayer}"/> adds a user's own, so a model holding it
+/// loads from a file as well as it saves.
+/// </summary>
 public static class LayerRegistry
 {
-    private static readonly Dictionary<string, Func<ConfigReader, Layer>> Factories = new()
-    {
-        ["InputLayer"] = InputLayer.FromConfig,
-        ["Dense"] = Dense.FromConfig,
-        ["Activation"] = Activation.FromConfig,
-        ["Flatten"] = Flatten.FromConfig,
-        ["Reshape"] = Reshape.FromConfig,
-        ["Residual"] = Residual.FromConfig,
-        ["Conv1D"] = Conv1D.FromConfig,
-        ["Conv2D"] = Conv2D.FromConfig,
-        ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
-        ["MaxPooling1D"] = MaxPooling1D.FromConfig,
-        ["MaxPooling2D"] = MaxPooling2D.FromConfig,
-        ["AveragePooling1D"] = AveragePooling1D.FromConfig,
-        ["AveragePooling2D"] = AveragePooling2D.FromConfig,
-        ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
-        ["GlobalAveragePooling2D"] = GlobalAveragePooling2D.FromConfig,
-        ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
-        ["GlobalMaxPooling2D"] = GlobalMaxPooling2D.FromConfig,
-        ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
-        ["Dropout"] = Dropout.FromConfig,
-        ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
-        ["SpatialDropout2D"] = SpatialDropout2D.FromConfig,
-        ["SpatialDropout3D"] = SpatialDropout3D.FromConfig,
-        ["GaussianDropout"] = GaussianDropout.FromConfig,
-        ["GaussianNoise"] = GaussianNoise.FromConfig,
-        ["AlphaDropout"] = AlphaDropout.FromConfig,
-        ["DropBlock2D"] = DropBlock2D.FromConfig,
-        ["DropConnect"] = DropConnect.FromConfig,
-        ["StochasticDepth"] = StochasticDepth.FromConfig,
-        ["BatchNormalization"] = BatchNormalization.FromConfig,
-        ["LayerNormalization"] = LayerNormalization.FromConfig,
-        ["GroupNormalization"] = GroupNormalization.FromConfig,
-        ["Normalization"] = NormalizationLayer.FromConfig,
-    };
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<string, Func<ConfigReader, Layer>> Factories = Discover();
 
-    public static IEnumerable<string> ClassNames => Factories.Keys;
+    /// <summary>The class names a config may use.</summary>
+    public static IReadOnlyList<string> ClassNames
+    {
+        get { lock (Gate) return [.. Factories.Keys]; }
+    }
+
+    /// <summary>
+    /// Makes <typeparamref name="TLayer"/> loadable under <paramref name="className"/> (default: the
+    /// class's name). The layer needs a public constructor taking its <see cref="LayerConfig"/> record,
+    /// or a public static <c>FromConfig(ConfigReader)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The type has neither, or the name is taken by another type.</exception>
+    public static void Register<TLayer>(string? className = null) where TLayer : Layer =>
+        Register(typeof(TLayer), className ?? typeof(TLayer).Name);
+
+    /// <summary>Makes a layer loadable under <paramref name="className"/> through <paramref name="factory"/>.</summary>
+    public static void Register(string className, Func<ConfigReader, Layer> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(className);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Gate) Factories[className] = factory;
+    }
+
+    private static void Register(Type type, string className)
+    {
+        var factory = FactoryOf(type)
+            ?? throw new ArgumentException($"Layer type {type.FullName} needs a public constructor taking its LayerConfig record, or a public static FromConfig(ConfigReader).", nameof(type));
+        lock (Gate) Factories[className] = factory;
+    }
+
+    private static Dictionary<string, Func<ConfigReader, Layer>> Discover()
+    {
+        var factories = new Dictionary<string, Func<ConfigReader, Layer>>(StringComparer.Ordinal);
+        foreach (var type in typeof(Layer).Assembly.GetExportedTypes())
+            if (type.IsSubclassOf(typeof(Layer)) && !type.IsAbstract && FactoryOf(type) is { } factory)
+                factories.Add(type.Name, factory);
+        return factories;
+    }
+
+    private static Func<ConfigReader, Layer>? FactoryOf(Type type)
+    {
+        if (type.GetMethod("FromConfig", BindingFlags.Public | BindingFlags.Static, [typeof(ConfigReader)]) is { } read
+            && typeof(Layer).IsAssignableFrom(read.ReturnType))
+            return reader => Invoke(() => (Layer)read.Invoke(null, [reader])!);
+        var constructor = type.GetConstructors().FirstOrDefault(c => c.GetParameters() is [{ ParameterType: var p }] && p.IsSubclassOf(typeof(LayerConfig)));
+        if (constructor is null) return null;
+        var configType = constructor.GetParameters()[0].ParameterType;
+        return reader => Invoke(() => (Layer)constructor.Invoke([KerasConfig.Read(configType, reader)]));
+    }
+
+    private static Layer Invoke(Func<Layer> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+    }
 
     /// <summary>The layer's {"class_name", "config"} pair, as Keras writes it in a model config.</summary>
     public static JsonObject ToConfig(Layer layer) => new()
@@ -66,12 +92,20 @@ public static class LayerRegistry
     /// </summary>
     public static readonly IReadOnlyList<string> InputShapeKeys = ["input_shape", "input_dim", "batch_input_shape", "batch_shape"];
 
+    /// <summary>The layer a {"class_name", "config"} pair describes; <paramref name="index"/> places it in error messages.</summary>
     public static Layer FromConfig(JsonNode? node, int index)
     {
         if (node is not JsonObject obj || obj["class_name"] is not JsonValue cn || !cn.TryGetValue(out string? className))
             throw new StrataException($"Layer {index} of the model config must be an object with a \"class_name\".");
-        if (!Factories.TryGetValue(className, out var factory))
-            throw new StrataException($"Unknown layer class '{className}' (layer {index}){NameSuggestion.DidYouMean(className, Factories.Keys)}. Known layers: {string.Join(", ", Factories.Keys)}.");
+        Func<ConfigReader, Layer>? factory;
+        List<string> known;
+        lock (Gate)
+        {
+            Factories.TryGetValue(className, out factory);
+            known = [.. Factories.Keys.Order(StringComparer.Ordinal)];
+        }
+        if (factory is null)
+            throw new StrataException($"Unknown layer class '{className}' (layer {index}){NameSuggestion.DidYouMean(className, known)}. Known layers: {string.Join(", ", known)}. A layer of your own loads once LayerRegistry.Register<TLayer>() has made it known.");
         var outer = ConfigReader.Section(obj, $"of layer {index} ({className}) of the model config");
         outer.Raw("class_name");
         if (outer.Raw("config") is not (null or JsonObject))
@@ -80,7 +114,16 @@ public static class LayerRegistry
         outer.RejectUnknown(unlisted: [.. ConfigReader.KerasBookkeeping, "inbound_nodes", "shared_object_id"]);
         var config = obj["config"] as JsonObject ?? [];
         var reader = new ConfigReader(config, className, index);
-        var layer = factory(reader);
+        Layer layer;
+        try
+        {
+            layer = factory(reader);
+        }
+        catch (ArgumentException e) when (e.ParamName is { } argument)
+        {
+            // A bad value in a file is bad data: the message names the key and the layer, as every reading error does.
+            throw new StrataException($"Invalid {reader.Where(argument)}: {e.Message.Replace($" (Parameter '{argument}')", "", StringComparison.Ordinal)}", e);
+        }
         if (reader.Raw("trainable") is JsonValue t && t.TryGetValue(out bool trainable)) layer.Trainable = trainable;
         // What the layer itself writes is known to it even where its reading takes a default.
         reader.RejectUnknown(layer.GetConfig().Select(kv => kv.Key), [.. ConfigReader.KerasBookkeeping, .. InputShapeKeys]);

@@ -75,7 +75,7 @@ public sealed class DiagnosisTests
         // off at inference); the mean absolute error of that model, computed here in double precision:
         var bn = (BatchNormalization)model.Layers[1];
         var dense = (Dense)model.Layers[2];
-        Assert.False(bn.UnbiasedMovingVariance);
+        Assert.False(bn.Config.UnbiasedMovingVariance);
         int rows = x.Dim(0), features = x.Dim(1);
         double[] mean = new double[features], variance = new double[features];
         for (int c = 0; c < features; c++)

@@ -121,7 +121,7 @@ public sealed class LintRuleTests
         Assert.Equal(LintSeverity.Info, finding.Severity);
         Assert.Empty(Fired("bias-before-batchnorm", Lint(Image, null, new Conv2D(4, [3, 3], useBias: false), new BatchNormalization(), new Activation("relu"), new Flatten(), new Dense(2))));
         Assert.Empty(Fired("bias-before-batchnorm", Lint(Table, null, new Dense(8, "relu"), new BatchNormalization(), new Dense(1))));
-        Assert.Empty(Fired("bias-before-batchnorm", Lint(Table, null, new Dense(8), new BatchNormalization(center: false), new Dense(1))));
+        Assert.Empty(Fired("bias-before-batchnorm", Lint(Table, null, new Dense(8), new BatchNormalization(new() { ScaleAndCenter = new() { Center = false } }), new Dense(1))));
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class LintRuleTests
         Assert.Contains("LayerNormalization", finding.Suggestion);
         Assert.Contains("GroupNormalization", Assert.Single(Fired("batchnorm-small-batch", Lint(Image, small, new Conv2D(8, 3), new BatchNormalization(), new Flatten(), new Dense(1)))).Suggestion);
         Assert.Empty(Fired("batchnorm-small-batch", Lint(Table, new LintContext { BatchSize = 16 }, new Dense(16), new BatchNormalization(), new Dense(1))));
-        Assert.Empty(Fired("batchnorm-small-batch", Lint(Table, small, new Dense(16), new BatchNormalization(renorm: true), new Dense(1))));
+        Assert.Empty(Fired("batchnorm-small-batch", Lint(Table, small, new Dense(16), new BatchNormalization(new() { Renorm = true }), new Dense(1))));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class LintRuleTests
         var finding = Assert.Single(Fired("batchnorm-few-updates", Lint(Table, shortFit, new Dense(16), new BatchNormalization(), new Dense(1))));
         Assert.Contains("37%", finding.Message);
         Assert.Contains("0.95", finding.Suggestion);
-        Assert.Empty(Fired("batchnorm-few-updates", Lint(Table, shortFit, new Dense(16), new BatchNormalization(momentum: 0.9), new Dense(1))));
+        Assert.Empty(Fired("batchnorm-few-updates", Lint(Table, shortFit, new Dense(16), new BatchNormalization(new() { Momentum = 0.9 }), new Dense(1))));
         Assert.Empty(Fired("batchnorm-few-updates", Lint(Table, shortFit with { Epochs = 100 }, new Dense(16), new BatchNormalization(), new Dense(1))));
     }
 

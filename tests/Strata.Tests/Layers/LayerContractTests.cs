@@ -1,3 +1,4 @@
+using Strata.Autodiff;
 using System.Text.Json.Nodes;
 using Strata.Layers;
 using Strata.Layers.Constraints;
@@ -20,38 +21,44 @@ public class LayerContractTests
     public static IEnumerable<object[]> Layers() =>
     [
         [(Func<Layer>)(() => new Dense(4, "tanh")), new[] { 5, 3 }, new[] { -1, 4 }, 2, 0],
-        [(Func<Layer>)(() => new Dense(2, useBias: false)), new[] { 5, 3 }, new[] { -1, 2 }, 1, 0],
+        [(Func<Layer>)(() => new Dense(new DenseConfig { Units = 2, Weights = new() { UseBias = false } })), new[] { 5, 3 }, new[] { -1, 2 }, 1, 0],
         [(Func<Layer>)(() => new Activation("elu")), new[] { 4, 3 }, new[] { -1, 3 }, 0, 0],
         [(Func<Layer>)(() => new Flatten()), new[] { 2, 3, 4 }, new[] { -1, 12 }, 0, 0],
         [(Func<Layer>)(() => new Reshape([3, -1])), new[] { 2, 12 }, new[] { -1, 3, 4 }, 0, 0],
         [(Func<Layer>)(() => new Dropout(0.3, seed: 1)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
         [(Func<Layer>)(() => new Dropout(0.5, noiseShape: [-1, 1, 3], seed: 2)), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
         [(Func<Layer>)(() => new BatchNormalization()), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
-        [(Func<Layer>)(() => new BatchNormalization(axis: 1, center: false)), new[] { 4, 3, 2 }, new[] { -1, 3, 2 }, 1, 2],
+        [(Func<Layer>)(() => new BatchNormalization(new() { Axis = [1], ScaleAndCenter = new() { Center = false } })), new[] { 4, 3, 2 }, new[] { -1, 3, 2 }, 1, 2],
         [(Func<Layer>)(() => new NormalizationLayer(mean: [1, 2, 3], variance: [4, 1, 0.25f])), new[] { 5, 3 }, new[] { -1, 3 }, 0, 2],
-        [(Func<Layer>)(() => new Dense(3, "relu", kernelRegularizer: Regularizer.L1L2(0.01, 0.02), biasRegularizer: Regularizer.L2(),
-            activityRegularizer: Regularizer.L1(), kernelConstraint: Constraint.MaxNorm(1.5), biasConstraint: Constraint.NonNeg())), new[] { 5, 4 }, new[] { -1, 3 }, 2, 0],
+        [(Func<Layer>)(() => new Dense(new DenseConfig
+        {
+            Units = 3, Activation = ActivationFunction.Relu, ActivityRegularizer = Regularizer.L1(),
+            Weights = new() { Kernel = new(Initializer.GlorotUniform(), Regularizer.L1L2(0.01, 0.02), Constraint.MaxNorm(1.5)), Bias = new(Initializer.Zeros(), Regularizer.L2(), Constraint.NonNeg()) },
+        })), new[] { 5, 4 }, new[] { -1, 3 }, 2, 0],
         [(Func<Layer>)(() => new SpatialDropout1D(0.5, seed: 3)), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
         [(Func<Layer>)(() => new SpatialDropout2D(0.5, seed: 4)), new[] { 3, 4, 4, 2 }, new[] { -1, 4, 4, 2 }, 0, 0],
-        [(Func<Layer>)(() => new SpatialDropout2D(0.5, "channels_first")), new[] { 3, 2, 4, 4 }, new[] { -1, 2, 4, 4 }, 0, 0],
+        [(Func<Layer>)(() => new SpatialDropout2D(new SpatialDropoutConfig { Rate = 0.5, DataFormat = DataFormat.ChannelsFirst })), new[] { 3, 2, 4, 4 }, new[] { -1, 2, 4, 4 }, 0, 0],
         [(Func<Layer>)(() => new SpatialDropout3D(0.5)), new[] { 2, 3, 2, 3, 2 }, new[] { -1, 3, 2, 3, 2 }, 0, 0],
         [(Func<Layer>)(() => new GaussianDropout(0.3, seed: 5)), new[] { 5, 4 }, new[] { -1, 4 }, 0, 0],
         [(Func<Layer>)(() => new GaussianNoise(0.5)), new[] { 5, 4 }, new[] { -1, 4 }, 0, 0],
         [(Func<Layer>)(() => new AlphaDropout(0.2)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
         [(Func<Layer>)(() => new AlphaDropout(0.2, noiseShape: [-1, 1, 3])), new[] { 4, 5, 3 }, new[] { -1, 5, 3 }, 0, 0],
         [(Func<Layer>)(() => new DropBlock2D(0.3, blockSize: 3)), new[] { 2, 6, 6, 2 }, new[] { -1, 6, 6, 2 }, 0, 0],
-        [(Func<Layer>)(() => new DropBlock2D(0.3, blockSize: 2, blockWidth: 3)), new[] { 2, 5, 6, 1 }, new[] { -1, 5, 6, 1 }, 0, 0],
+        [(Func<Layer>)(() => new DropBlock2D(new DropBlock2DConfig { Rate = 0.3, BlockSize = [2, 3] })), new[] { 2, 5, 6, 1 }, new[] { -1, 5, 6, 1 }, 0, 0],
         [(Func<Layer>)(() => new DropConnect(new Dense(3, "tanh"), 0.4)), new[] { 5, 4 }, new[] { -1, 3 }, 2, 0],
         [(Func<Layer>)(() => new StochasticDepth(0.5)), new[] { 6, 4 }, new[] { -1, 4 }, 0, 0],
-        [(Func<Layer>)(() => new StochasticDepth(0.5, "batch")), new[] { 6, 2, 2 }, new[] { -1, 2, 2 }, 0, 0],
+        [(Func<Layer>)(() => new StochasticDepth(new StochasticDepthConfig { Rate = 0.5, Mode = StochasticDepthMode.Batch })), new[] { 6, 2, 2 }, new[] { -1, 2, 2 }, 0, 0],
         [(Func<Layer>)(() => new Residual([new Dense(4, "tanh"), new BatchNormalization(), new Dense(4), new StochasticDepth(0.3)])),
             new[] { 6, 4 }, new[] { -1, 4 }, 6, 2],
         // r and d are held constant in the backward pass, so finite differences agree only where clipping pins them.
-        [(Func<Layer>)(() => new BatchNormalization(renorm: true, renormClipping: new RenormClipping(1, 1, 0))), new[] { 8, 3 }, new[] { -1, 3 }, 2, 4],
-        [(Func<Layer>)(() => new BatchNormalization(virtualBatchSize: 4)), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
-        [(Func<Layer>)(() => new BatchNormalization(axes: [1, 3])), new[] { 4, 3, 2, 5 }, new[] { -1, 3, 2, 5 }, 2, 2],
-        [(Func<Layer>)(() => new BatchNormalization(movingStatistics: "cumulative", unbiasedMovingVariance: true,
-            gammaRegularizer: Regularizer.L2(0.1), betaConstraint: Constraint.UnitNorm())), new[] { 8, 3 }, new[] { -1, 3 }, 2, 3],
+        [(Func<Layer>)(() => new BatchNormalization(new() { Renorm = true, RenormClipping = new RenormClipping(1, 1, 0) })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 4],
+        [(Func<Layer>)(() => new BatchNormalization(new() { VirtualBatchSize = 4 })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
+        [(Func<Layer>)(() => new BatchNormalization(new() { Axis = [1, 3] })), new[] { 4, 3, 2, 5 }, new[] { -1, 3, 2, 5 }, 2, 2],
+        [(Func<Layer>)(() => new BatchNormalization(new()
+        {
+            MovingStatistics = MovingStatistics.Cumulative, UnbiasedMovingVariance = true,
+            ScaleAndCenter = new() { Gamma = new(Initializer.Ones(), Regularizer.L2(0.1)), Beta = new(Initializer.Zeros(), Constraint: Constraint.UnitNorm()) },
+        })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 3],
         [(Func<Layer>)(() => new LayerNormalization()), new[] { 5, 6 }, new[] { -1, 6 }, 2, 0],
         [(Func<Layer>)(() => new LayerNormalization([1, 2], center: false)), new[] { 3, 4, 5 }, new[] { -1, 4, 5 }, 1, 0],
         [(Func<Layer>)(() => new LayerNormalization(rmsScaling: true)), new[] { 5, 6 }, new[] { -1, 6 }, 1, 0],
@@ -107,10 +114,10 @@ public class LayerContractTests
     [Fact]
     public void ArgumentsAreValidatedWithKerasStyleMessages()
     {
-        Assert.Contains("Received: rate=1.5", Assert.Throws<StrataException>(() => new Dropout(1.5)).Message);
-        Assert.Contains("units=0", Assert.Throws<StrataException>(() => new Dense(0)).Message);
-        Assert.Contains("Unknown activation 'swishy'", Assert.Throws<StrataException>(() => new Dense(3, "swishy")).Message);
-        Assert.Contains("momentum=1.5", Assert.Throws<StrataException>(() => new BatchNormalization(momentum: 1.5)).Message);
+        Assert.Contains("Received: rate=1.5", Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.5)).Message);
+        Assert.Contains("units=0", Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(0)).Message);
+        Assert.Contains("Unknown activation 'swishy'", Assert.Throws<ArgumentException>(() => new Dense(3, "swishy")).Message);
+        Assert.Contains("momentum=1.5", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormalization(new() { Momentum = 1.5 })).Message);
         var e = Assert.Throws<StrataException>(() => LayerRegistry.FromConfig(JsonNode.Parse("""{"class_name": "Conv9D", "config": {}}"""), 4));
         Assert.Contains("Unknown layer class 'Conv9D' (layer 4)", e.Message);
         e = Assert.Throws<StrataException>(() => LayerRegistry.FromConfig(JsonNode.Parse("""{"class_name": "Dense", "config": {"name": "d", "units": "many"}}"""), 1));

@@ -29,7 +29,7 @@ public class ReferenceTests
     {
         var f = Fixture(fixture);
         var shape = Ints(f["shape"]);
-        var layer = new BatchNormalization(axis: axis, momentum: f["momentum"]!.GetValue<double>(), epsilon: f["epsilon"]!.GetValue<double>());
+        var layer = new BatchNormalization(new() { Axis = [axis], Momentum = f["momentum"]!.GetValue<double>(), Epsilon = f["epsilon"]!.GetValue<double>() });
         var batchShape = (int[])shape.Clone();
         batchShape[0] = -1;
         layer.Build(batchShape, new RandomGenerator(0));

@@ -1,3 +1,4 @@
+using Strata.Autodiff;
 using Strata.Layers;
 using Strata.Layers.Constraints;
 using Strata.Layers.Core;
@@ -27,13 +28,13 @@ public class SequentialStochasticTests
     [
         new InputLayer([-1, 6]),
         new GaussianNoise(0.05),
-        new Dense(16, "selu", kernelInitializer: Initializer.LecunNormal()), new AlphaDropout(0.1),
-        new DropConnect(new Dense(16, "relu", kernelRegularizer: Regularizer.L2(1e-4), kernelConstraint: Constraint.MaxNorm(3)), 0.2),
-        new BatchNormalization(renorm: true, renormClipping: new RenormClipping(0.5, 2, 1), virtualBatchSize: 8),
+        new Dense(new DenseConfig { Units = 16, Activation = ActivationFunction.Selu, Weights = new() { Kernel = new(Initializer.LecunNormal()) } }), new AlphaDropout(0.1),
+        new DropConnect(new Dense(new DenseConfig { Units = 16, Activation = ActivationFunction.Relu, Weights = new() { Kernel = new(Initializer.GlorotUniform(), Regularizer.L2(1e-4), Constraint.MaxNorm(3)) } }), 0.2),
+        new BatchNormalization(new() { Renorm = true, RenormClipping = new RenormClipping(0.5, 2, 1), VirtualBatchSize = 8 }),
         new Residual([new Dense(16, "relu"), new LayerNormalization(), new Dense(16), new StochasticDepth(0.2)]),
         new GaussianDropout(0.2), new Dropout(0.2, noiseShape: [-1, 16]),
         new Reshape([4, 4]), new SpatialDropout1D(0.1), new GroupNormalization(groups: 2), new Flatten(),
-        new BatchNormalization(movingStatistics: "cumulative", unbiasedMovingVariance: true),
+        new BatchNormalization(new() { MovingStatistics = MovingStatistics.Cumulative, UnbiasedMovingVariance = true }),
         new Dense(1),
     ], seed: seed);
 
@@ -115,7 +116,7 @@ public class SequentialStochasticTests
     {
         var (x, y) = Data(200);
         var model = new Sequential([new InputLayer([-1, 6]), new Dense(8, "relu"), new Dropout(0.5), new BatchNormalization(),
-            new Dense(8), new BatchNormalization(unbiasedMovingVariance: true), new Dense(1)], seed: 3);
+            new Dense(8), new BatchNormalization(new() { UnbiasedMovingVariance = true }), new Dense(1)], seed: 3);
         model.Compile(new Adam(0.01), new MeanSquaredError());
         model.Fit(x, y, batchSize: 32, epochs: 2);
         var result = model.RecalibrateBatchNorm(x, batchSize: 48);
@@ -148,7 +149,7 @@ public class SequentialStochasticTests
     public void RegularizationPenaltiesAreAddedToTheLoss()
     {
         var (x, y) = Data(40);
-        var model = new Sequential([new InputLayer([-1, 6]), new Dense(4, kernelRegularizer: Regularizer.L1L2(0.01, 0.1), activityRegularizer: Regularizer.L2(0.5)), new Dense(1)], seed: 5);
+        var model = new Sequential([new InputLayer([-1, 6]), new Dense(new DenseConfig { Units = 4, Weights = new() { Kernel = new(Initializer.GlorotUniform(), Regularizer.L1L2(0.01, 0.1)) }, ActivityRegularizer = Regularizer.L2(0.5) }), new Dense(1)], seed: 5);
         model.Compile(new SGD(0.01), new MeanSquaredError());
         var plain = new Sequential([new InputLayer([-1, 6]), new Dense(4), new Dense(1)], seed: 5);
         plain.Compile(new SGD(0.01), new MeanSquaredError());
@@ -165,8 +166,8 @@ public class SequentialStochasticTests
     public void ConstraintsHoldAfterEveryStep()
     {
         var (x, y) = Data(64);
-        var dense = new Dense(5, kernelConstraint: Constraint.MaxNorm(0.5), biasConstraint: Constraint.NonNeg());
-        var unit = new Dense(3, kernelConstraint: Constraint.UnitNorm());
+        var dense = new Dense(new DenseConfig { Units = 5, Weights = new() { Kernel = new(Initializer.GlorotUniform(), Constraint: Constraint.MaxNorm(0.5)), Bias = new(Initializer.Zeros(), Constraint: Constraint.NonNeg()) } });
+        var unit = new Dense(new DenseConfig { Units = 3, Weights = new() { Kernel = new(Initializer.GlorotUniform(), Constraint: Constraint.UnitNorm()) } });
         var model = new Sequential([new InputLayer([-1, 6]), dense, unit, new Dense(1)], seed: 6);
         model.Compile(new Adam(0.05), new MeanSquaredError());
         model.Fit(x, y, batchSize: 8, epochs: 2);

@@ -46,7 +46,7 @@ public static class OnnxExport
         {
             return layer switch
             {
-                StochasticLayer and not DropConnect => x,
+                IDropoutFamily and not DropConnect => x,
                 DropConnect d => Dense(g, d.Layer, x),
                 Dense d => Dense(g, d, x),
                 Activation a => Activate(g, a.Function, x),
@@ -100,7 +100,7 @@ public static class OnnxExport
     private static string BatchNorm(OnnxGraph g, BatchNormalization bn, string x)
     {
         int rank = bn.InputShape!.Length;
-        if (bn.Axes.Length != 1 || ShapeAxis(bn.Axis, rank) != rank - 1)
+        if (bn.Axes.Count != 1 || ShapeAxis(bn.Axis, rank) != rank - 1)
             throw new StrataException("only BatchNormalization over the last (channel) axis is exported.");
         var mean = bn.MovingMean!.Value.Data;
         var variance = bn.MovingVariance!.Value.Data;

@@ -13,7 +13,7 @@ namespace Strata.Layers.Convolutional;
 /// strides and dilation cannot both exceed 1. A 1-D convolution runs as a 2-D one of height 1.
 /// PyTorch's nn.Conv2d weight [out, in/groups, kh, kw] is this kernel permuted (2, 3, 1, 0).
 /// </summary>
-public abstract class Convolution : Layer
+public abstract class Convolution : Layer, IWeightLayer, IActivated
 {
     private protected Convolution(int rank, int filters, int[] kernelSize, int[]? strides, string padding, int[]? dilationRate, int groups,
         string? activation, bool useBias, Initializer? kernelInitializer, Initializer? biasInitializer,

@@ -4,7 +4,7 @@ using Strata.Autodiff;
 namespace Strata.Layers.Core;
 
 /// <summary>Applies an activation function element-wise (softmax over the last axis).</summary>
-public sealed class Activation : Layer
+public sealed class Activation : Layer, IActivated
 {
     public Activation(string activation, string? name = null) : base(name) =>
         Function = Activations.Parse(activation, name ?? "activation");
@@ -12,6 +12,8 @@ public sealed class Activation : Layer
     public override string ClassName => "Activation";
 
     public ActivationFunction Function { get; }
+
+    ActivationFunction IActivated.Activation => Function;
 
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
 

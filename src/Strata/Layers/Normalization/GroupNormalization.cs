@@ -14,8 +14,11 @@ namespace Strata.Layers.Normalization;
 /// groups = channels is instance normalization. Keras defaults: groups 32, axis −1, epsilon 1e-3.
 /// PyTorch: nn.GroupNorm(num_groups, num_channels, eps = 1e-5) on channels-first data (axis 1).
 /// </summary>
-public sealed class GroupNormalization : Layer
+public sealed class GroupNormalization : Layer, INormalizer
 {
+    /// <summary>False: the statistics do not come from the batch.</summary>
+    public bool UsesBatchStatistics => false;
+
     public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,

@@ -14,8 +14,11 @@ namespace Strata.Layers.Normalization;
 /// PyTorch: nn.LayerNorm(normalized_shape, eps = 1e-5) normalizes the trailing axes; its weight and
 /// bias are gamma and beta. nn.RMSNorm matches rms_scaling.
 /// </summary>
-public sealed class LayerNormalization : Layer
+public sealed class LayerNormalization : Layer, INormalizer
 {
+    /// <summary>False: the statistics do not come from the batch.</summary>
+    public bool UsesBatchStatistics => false;
+
     public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,

@@ -9,8 +9,11 @@ namespace Strata.Layers.Normalization;
 /// <see cref="Adapt"/> computes mean and (population) variance from data; both are stored as
 /// non-trainable weights, so a model that standardizes its input is self-contained.
 /// </summary>
-public sealed class Normalization : Layer
+public sealed class Normalization : Layer, INormalizer
 {
+    /// <summary>False: the statistics do not come from the batch.</summary>
+    public bool UsesBatchStatistics => false;
+
     private const float Floor = 1e-7f;
     private float[]? _pendingMean, _pendingVariance;
 

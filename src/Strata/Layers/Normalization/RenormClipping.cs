@@ -9,21 +9,23 @@ namespace Strata.Layers.Normalization;
 /// </summary>
 public sealed record RenormClipping(double? RMin = null, double? RMax = null, double? DMax = null)
 {
+    /// <summary>The Keras form: {"rmin", "rmax", "dmax"}.</summary>
     public JsonObject ToConfig() => new() { ["rmin"] = RMin, ["rmax"] = RMax, ["dmax"] = DMax };
 
-    public static RenormClipping FromConfig(JsonNode? node, string? layer)
+    /// <summary>Reads the Keras form; <paramref name="argument"/> places errors.</summary>
+    public static RenormClipping FromConfig(JsonNode? node, string argument)
     {
         if (node is null) return new RenormClipping();
         if (node is not JsonObject o)
-            throw new StrataException($"renorm_clipping of BatchNormalization layer '{layer}' must be an object with rmin, rmax, dmax. Received: {node.ToJsonString()}");
+            throw new StrataException($"{argument} must be an object with rmin, rmax, dmax. Received: {node.ToJsonString()}");
         foreach (var (key, _) in o)
             if (key is not ("rmin" or "rmax" or "dmax"))
-                throw new StrataException($"Received invalid keys for `renorm_clipping` of layer '{layer}': '{key}'. Supported keys: rmin, rmax, dmax.");
+                throw new StrataException($"Received invalid keys for {argument}: '{key}'. Supported keys: rmin, rmax, dmax.");
         double? Read(string key) => o[key] is null ? null : ConfigReader.Number(o[key])
-            ?? throw new StrataException($"renorm_clipping.{key} of layer '{layer}' must be a number.");
+            ?? throw new StrataException($"'{key}' in {argument} must be a number.");
         var clipping = new RenormClipping(Read("rmin"), Read("rmax"), Read("dmax"));
         if (clipping.RMin > clipping.RMax || clipping.DMax < 0 || clipping.RMax <= 0)
-            throw new StrataException($"renorm_clipping of layer '{layer}' needs 0 < rmin <= rmax and dmax >= 0. Received: {o.ToJsonString()}");
+            throw new StrataException($"{argument} needs 0 < rmin <= rmax and dmax >= 0. Received: {o.ToJsonString()}");
         return clipping;
     }
 }

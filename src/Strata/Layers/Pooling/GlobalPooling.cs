@@ -9,7 +9,7 @@ namespace Strata.Layers.Pooling;
 /// [batch, channels] (or [batch, 1, ..., channels] with keepdims), as Keras's global pooling layers.
 /// PyTorch: nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1) then flatten.
 /// </summary>
-public abstract class GlobalPooling : Layer
+public abstract class GlobalPooling : Layer, IPooling
 {
     private protected GlobalPooling(int rank, bool max, bool keepDims, string dataFormat, string? name) : base(name)
     {
@@ -21,6 +21,9 @@ public abstract class GlobalPooling : Layer
     }
 
     public int Rank { get; }
+
+    /// <inheritdoc/>
+    public bool TakesMaximum => IsMax;
 
     public bool IsMax { get; }
 

@@ -10,7 +10,7 @@ namespace Strata.Layers.Pooling;
 /// an average counts only the positions inside the input). A 1-D pooling runs as 2-D of height 1.
 /// PyTorch: nn.MaxPool2d / nn.AvgPool2d(count_include_pad=False) on channels-first data.
 /// </summary>
-public abstract class Pooling : Layer
+public abstract class Pooling : Layer, IPooling
 {
     private protected Pooling(int rank, bool max, int[] poolSize, int[]? strides, string padding, string dataFormat, string? name) : base(name)
     {
@@ -28,6 +28,9 @@ public abstract class Pooling : Layer
     }
 
     public int Rank { get; }
+
+    /// <inheritdoc/>
+    public bool TakesMaximum => IsMax;
 
     public bool IsMax { get; }
 

@@ -1,8 +1,25 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Regularization;
+
+/// <summary>The arguments of <see cref="DropBlock2D"/>.</summary>
+public sealed record DropBlock2DConfig : NoiseConfig
+{
+    /// <summary>The fraction of units dropped, in [0, 1).</summary>
+    public required double Rate { get; init; }
+
+    /// <summary>The block's side, or its height and width.</summary>
+    [KerasIntOrList] public int[] BlockSize { get; init; } = [7];
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        RequireRate(Rate, allowOne: false);
+        Require(BlockSize is { Length: 1 or 2 } && BlockSize.All(b => b >= 1), "block_size",
+            $"Expected a positive block_size or a pair (height, width). Received: block_size={string.Join(", ", BlockSize ?? [])}");
+    }
+}
 
 /// <summary>
 /// DropBlock (Ghiasi et al. 2018): drops contiguous block_size × block_size squares of each feature
@@ -13,27 +30,32 @@ namespace Strata.Layers.Regularization;
 /// Channels-last [batch, height, width, channels] like Keras; same as keras-cv's DropBlock2D and
 /// torchvision's DropBlock2d(p, block_size) up to the layout.
 /// </summary>
-public sealed class DropBlock2D : StochasticLayer
+public sealed class DropBlock2D : StochasticLayer<DropBlock2DConfig>
 {
-    public DropBlock2D(double rate, int blockSize = 7, int? blockWidth = null, int? seed = null, string? name = null) : base(seed, name)
-    {
-        Rate = CheckRate(rate, allowOne: false);
-        if (blockSize < 1 || blockWidth is < 1)
-            throw new StrataException($"Expected a positive block_size. Received: block_size={blockSize}{(blockWidth is int w ? $", {w}" : "")}");
-        BlockHeight = blockSize;
-        BlockWidth = blockWidth ?? blockSize;
-    }
+    /// <summary>A DropBlock2D layer with every argument given by <paramref name="config"/>.</summary>
+    public DropBlock2D(DropBlock2DConfig config) : base(config) { }
 
-    public override string ClassName => "DropBlock2D";
+    /// <summary>A DropBlock2D layer of rate <paramref name="rate"/> dropping square blocks of side <paramref name="blockSize"/> (null: 7).</summary>
+    public DropBlock2D(double rate, int? blockSize = null, int? seed = null, string? name = null)
+        : this(blockSize is int b ? new DropBlock2DConfig { Rate = rate, BlockSize = [b], Seed = seed, Name = name }
+            : new DropBlock2DConfig { Rate = rate, Seed = seed, Name = name }) { }
 
-    public double Rate { get; }
+    /// <summary>The fraction of units dropped.</summary>
+    public double Rate => Config.Rate;
 
-    public int BlockHeight { get; }
+    /// <summary>The block's height.</summary>
+    public int BlockHeight => Config.BlockSize[0];
 
-    public int BlockWidth { get; }
+    /// <summary>The block's width.</summary>
+    public int BlockWidth => Config.BlockSize[^1];
 
-    protected override bool IsActive => Rate > 0;
+    /// <inheritdoc/>
+    public override double? DropRate => Rate;
 
+    /// <inheritdoc/>
+    public override bool ZeroesUnits => true;
+
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         if (inputShape.Length != 4 || inputShape[1] <= 0 || inputShape[2] <= 0)
@@ -41,31 +63,7 @@ public sealed class DropBlock2D : StochasticLayer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override Node Inject(Node input) =>
         Ops.Multiply(input, Ops.DropBlockMask(input.Graph, input.Value.ShapeArray(), (float)Rate, BlockHeight, BlockWidth, RandomStream));
-
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["rate"] = Rate;
-        config["block_size"] = BlockHeight == BlockWidth ? JsonValue.Create(BlockHeight) : new JsonArray(BlockHeight, BlockWidth);
-        return config;
-    }
-
-    public static DropBlock2D FromConfig(ConfigReader c)
-    {
-        if (!c.Has("rate")) throw new StrataException($"DropBlock2D layer '{c.Name}' needs 'rate'.");
-        int height, width;
-        if (c.Raw("block_size") is JsonArray)
-        {
-            var size = c.Shape("block_size")!;
-            if (size.Length != 2) throw new StrataException($"DropBlock2D layer '{c.Name}': block_size must be an integer or a pair (height, width).");
-            (height, width) = (size[0], size[1]);
-        }
-        else
-        {
-            height = width = c.Int("block_size", 7);
-        }
-        return new DropBlock2D(c.Double("rate", 0), height, width, c.OptionalInt("seed"), c.Name);
-    }
 }

@@ -1,7 +1,19 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 
 namespace Strata.Layers.Regularization;
+
+/// <summary>The arguments of <see cref="Dropout"/>.</summary>
+public sealed record DropoutConfig : NoiseConfig
+{
+    /// <summary>The fraction of units dropped, in [0, 1].</summary>
+    public required double Rate { get; init; }
+
+    /// <summary>The mask's shape: 1 shares one mask value along that axis, null (-1) takes the input's size.</summary>
+    public int[]? NoiseShape { get; init; }
+
+    /// <inheritdoc/>
+    public override void Validate() => RequireRate(Rate);
+}
 
 /// <summary>
 /// Sets a fraction <c>rate</c> of input units to 0 during training and scales the rest by
@@ -10,42 +22,32 @@ namespace Strata.Layers.Regularization;
 /// [batch, timesteps, features], noise_shape [null, 1, null] drops the same features at every step.
 /// Same as PyTorch's nn.Dropout(p = rate).
 /// </summary>
-public sealed class Dropout : StochasticLayer
+public sealed class Dropout : StochasticLayer<DropoutConfig>
 {
-    public Dropout(double rate, int[]? noiseShape = null, int? seed = null, string? name = null) : base(seed, name)
-    {
-        Rate = CheckRate(rate);
-        NoiseShape = noiseShape is null ? null : (int[])noiseShape.Clone();
-    }
+    /// <summary>A Dropout layer with every argument given by <paramref name="config"/>.</summary>
+    public Dropout(DropoutConfig config) : base(config) { }
 
-    public override string ClassName => "Dropout";
+    /// <summary>A Dropout layer of rate <paramref name="rate"/>.</summary>
+    public Dropout(double rate, int[]? noiseShape = null, int? seed = null, string? name = null)
+        : this(new DropoutConfig { Rate = rate, NoiseShape = noiseShape, Seed = seed, Name = name }) { }
 
-    public double Rate { get; }
+    /// <summary>The fraction of units dropped.</summary>
+    public double Rate => Config.Rate;
 
-    public int[]? NoiseShape { get; }
+    /// <inheritdoc/>
+    public override double? DropRate => Rate;
 
-    protected override bool IsActive => Rate > 0;
+    /// <inheritdoc/>
+    public override bool ZeroesUnits => true;
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        CheckNoiseShape(NoiseShape, inputShape);
+        CheckNoiseShape(Config.NoiseShape, inputShape);
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override Node Inject(Node input) =>
-        Ops.Dropout(input, (float)Rate, ResolveNoiseShape(NoiseShape, input.Shape), RandomStream);
-
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["rate"] = Rate;
-        config["noise_shape"] = NoiseShapeConfig(NoiseShape);
-        return config;
-    }
-
-    public static Dropout FromConfig(ConfigReader c)
-    {
-        if (!c.Has("rate")) throw new StrataException($"Dropout layer '{c.Name}' needs 'rate'.");
-        return new Dropout(c.Double("rate", 0), c.Shape("noise_shape"), c.OptionalInt("seed"), c.Name);
-    }
+        Ops.Dropout(input, (float)Rate, ResolveNoiseShape(Config.NoiseShape, input.Shape), RandomStream);
 }

@@ -1,8 +1,24 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Regularization;
+
+/// <summary>The arguments of <see cref="SpatialDropout1D"/>.</summary>
+public record SpatialDropout1DConfig : NoiseConfig
+{
+    /// <summary>The fraction of channels dropped, in [0, 1].</summary>
+    public required double Rate { get; init; }
+
+    /// <inheritdoc/>
+    public override void Validate() => RequireRate(Rate);
+}
+
+/// <summary>The arguments of <see cref="SpatialDropout2D"/> and <see cref="SpatialDropout3D"/>.</summary>
+public sealed record SpatialDropoutConfig : SpatialDropout1DConfig
+{
+    /// <summary>Where the channel axis is.</summary>
+    public DataFormat DataFormat { get; init; } = DataFormat.ChannelsLast;
+}
 
 /// <summary>
 /// Spatial dropout (Tompson et al. 2015): drops whole feature maps instead of single units, because
@@ -10,27 +26,27 @@ namespace Strata.Layers.Regularization;
 /// dropout barely regularizes them. One mask value per sample and channel, shared over the spatial
 /// axes; kept channels are scaled by 1/(1 − rate). PyTorch: nn.Dropout1d/2d/3d (channels-first).
 /// </summary>
-public abstract class SpatialDropout : StochasticLayer
+/// <typeparam name="TConfig">The layer's config record.</typeparam>
+public abstract class SpatialDropout<TConfig> : StochasticLayer<TConfig>, ISpatialDropout where TConfig : SpatialDropout1DConfig
 {
-    private protected SpatialDropout(int spatialRank, double rate, string dataFormat, int? seed, string? name) : base(seed, name)
-    {
-        SpatialRank = spatialRank;
-        Rate = CheckRate(rate);
-        if (dataFormat is not ("channels_last" or "channels_first"))
-            throw new StrataException($"The `data_format` argument must be one of \"channels_first\", \"channels_last\". Received: data_format={dataFormat}");
-        DataFormat = dataFormat;
-    }
+    private protected SpatialDropout(int spatialRank, TConfig config) : base(config) => SpatialRank = spatialRank;
 
-    /// <summary>How many spatial axes the input has (1, 2 or 3).</summary>
+    /// <inheritdoc/>
     public int SpatialRank { get; }
 
-    public double Rate { get; }
+    /// <summary>The fraction of channels dropped.</summary>
+    public double Rate => Config.Rate;
 
-    /// <summary>"channels_last" (Keras's default, [batch, ...spatial, channels]) or "channels_first".</summary>
-    public string DataFormat { get; }
+    /// <summary>Where the channel axis is.</summary>
+    public DataFormat DataFormat => (Config as SpatialDropoutConfig)?.DataFormat ?? DataFormat.ChannelsLast;
 
-    protected override bool IsActive => Rate > 0;
+    /// <inheritdoc/>
+    public override double? DropRate => Rate;
 
+    /// <inheritdoc/>
+    public override bool ZeroesUnits => true;
+
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         if (inputShape.Length != SpatialRank + 2)
@@ -38,27 +54,54 @@ public abstract class SpatialDropout : StochasticLayer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override Node Inject(Node input)
     {
         var noise = new int[input.Shape.Length];
         Array.Fill(noise, 1);
         noise[0] = input.Shape[0];
-        int channelAxis = DataFormat == "channels_last" ? noise.Length - 1 : 1;
+        int channelAxis = DataFormat == DataFormat.ChannelsLast ? noise.Length - 1 : 1;
         noise[channelAxis] = input.Shape[channelAxis];
         return Ops.Dropout(input, (float)Rate, noise, RandomStream);
     }
+}
 
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["rate"] = Rate;
-        if (SpatialRank > 1) config["data_format"] = DataFormat;
-        return config;
-    }
+/// <summary>Spatial dropout of any rank: drops whole channels.</summary>
+public interface ISpatialDropout
+{
+    /// <summary>How many spatial axes the input has (1, 2 or 3).</summary>
+    int SpatialRank { get; }
+}
 
-    private protected static (double Rate, string DataFormat, int? Seed) Read(ConfigReader c)
-    {
-        if (!c.Has("rate")) throw new StrataException($"{c.ClassName} layer '{c.Name}' needs 'rate'.");
-        return (c.Double("rate", 0), c.String("data_format", null) ?? "channels_last", c.OptionalInt("seed"));
-    }
+/// <summary>Spatial dropout for [batch, steps, channels]: drops whole channels (see <see cref="SpatialDropout{TConfig}"/>).</summary>
+public sealed class SpatialDropout1D : SpatialDropout<SpatialDropout1DConfig>
+{
+    /// <summary>A SpatialDropout1D layer with every argument given by <paramref name="config"/>.</summary>
+    public SpatialDropout1D(SpatialDropout1DConfig config) : base(1, config) { }
+
+    /// <summary>A SpatialDropout1D layer of rate <paramref name="rate"/>.</summary>
+    public SpatialDropout1D(double rate, int? seed = null, string? name = null)
+        : this(new SpatialDropout1DConfig { Rate = rate, Seed = seed, Name = name }) { }
+}
+
+/// <summary>Spatial dropout for [batch, height, width, channels] (or channels first): drops whole channels (see <see cref="SpatialDropout{TConfig}"/>).</summary>
+public sealed class SpatialDropout2D : SpatialDropout<SpatialDropoutConfig>
+{
+    /// <summary>A SpatialDropout2D layer with every argument given by <paramref name="config"/>.</summary>
+    public SpatialDropout2D(SpatialDropoutConfig config) : base(2, config) { }
+
+    /// <summary>A channels-last SpatialDropout2D layer of rate <paramref name="rate"/>.</summary>
+    public SpatialDropout2D(double rate, int? seed = null, string? name = null)
+        : this(new SpatialDropoutConfig { Rate = rate, Seed = seed, Name = name }) { }
+}
+
+/// <summary>Spatial dropout for [batch, depth, height, width, channels] (or channels first): drops whole channels (see <see cref="SpatialDropout{TConfig}"/>).</summary>
+public sealed class SpatialDropout3D : SpatialDropout<SpatialDropoutConfig>
+{
+    /// <summary>A SpatialDropout3D layer with every argument given by <paramref name="config"/>.</summary>
+    public SpatialDropout3D(SpatialDropoutConfig config) : base(3, config) { }
+
+    /// <summary>A channels-last SpatialDropout3D layer of rate <paramref name="rate"/>.</summary>
+    public SpatialDropout3D(double rate, int? seed = null, string? name = null)
+        : this(new SpatialDropoutConfig { Rate = rate, Seed = seed, Name = name }) { }
 }

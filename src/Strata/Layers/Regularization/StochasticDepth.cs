@@ -1,7 +1,29 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 
 namespace Strata.Layers.Regularization;
+
+/// <summary>Which draws <see cref="StochasticDepth"/> makes.</summary>
+public enum StochasticDepthMode
+{
+    /// <summary>One draw per sample.</summary>
+    Row,
+
+    /// <summary>One draw for the whole batch.</summary>
+    Batch,
+}
+
+/// <summary>The arguments of <see cref="StochasticDepth"/>.</summary>
+public sealed record StochasticDepthConfig : NoiseConfig
+{
+    /// <summary>The probability of zeroing the branch, in [0, 1].</summary>
+    public required double Rate { get; init; }
+
+    /// <summary>Per sample ("row", torchvision's default) or for the whole batch ("batch").</summary>
+    public StochasticDepthMode Mode { get; init; } = StochasticDepthMode.Row;
+
+    /// <inheritdoc/>
+    public override void Validate() => RequireRate(Rate);
+}
 
 /// <summary>
 /// Stochastic depth (Huang et al. 2016) with torchvision's semantics: put it last in a residual
@@ -10,44 +32,27 @@ namespace Strata.Layers.Regularization;
 /// and otherwise scaled by 1/(1 − rate); at inference it is the identity, so the block computes
 /// x + branch(x). PyTorch: torchvision.ops.StochasticDepth(p = rate, mode).
 /// </summary>
-public sealed class StochasticDepth : StochasticLayer
+public sealed class StochasticDepth : StochasticLayer<StochasticDepthConfig>
 {
-    public StochasticDepth(double rate, string mode = "row", int? seed = null, string? name = null) : base(seed, name)
-    {
-        Rate = CheckRate(rate);
-        if (mode is not ("row" or "batch"))
-            throw new StrataException($"Invalid value received for argument `mode`. Expected \"row\" or \"batch\". Received: mode={mode}");
-        Mode = mode;
-    }
+    /// <summary>A StochasticDepth layer with every argument given by <paramref name="config"/>.</summary>
+    public StochasticDepth(StochasticDepthConfig config) : base(config) { }
 
-    public override string ClassName => "StochasticDepth";
+    /// <summary>A per-sample StochasticDepth layer of rate <paramref name="rate"/>.</summary>
+    public StochasticDepth(double rate, int? seed = null, string? name = null)
+        : this(new StochasticDepthConfig { Rate = rate, Seed = seed, Name = name }) { }
 
-    public double Rate { get; }
+    /// <summary>The probability of zeroing the branch.</summary>
+    public double Rate => Config.Rate;
 
-    /// <summary>"row": one draw per sample; "batch": one draw for the whole batch.</summary>
-    public string Mode { get; }
+    /// <inheritdoc/>
+    public override double? DropRate => Rate;
 
-    protected override bool IsActive => Rate > 0;
-
+    /// <inheritdoc/>
     protected override Node Inject(Node input)
     {
         var noise = new int[input.Shape.Length];
         Array.Fill(noise, 1);
-        if (Mode == "row") noise[0] = input.Shape[0];
+        if (Config.Mode == StochasticDepthMode.Row) noise[0] = input.Shape[0];
         return Ops.Dropout(input, (float)Rate, noise, RandomStream);
-    }
-
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["rate"] = Rate;
-        config["mode"] = Mode;
-        return config;
-    }
-
-    public static StochasticDepth FromConfig(ConfigReader c)
-    {
-        if (!c.Has("rate")) throw new StrataException($"StochasticDepth layer '{c.Name}' needs 'rate'.");
-        return new StochasticDepth(c.Double("rate", 0), c.String("mode", "row")!, c.OptionalInt("seed"), c.Name);
     }
 }

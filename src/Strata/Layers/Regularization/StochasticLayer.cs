@@ -1,42 +1,63 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Regularization;
 
+/// <summary>The argument every member of the dropout family has: an optional seed of its own.</summary>
+public abstract record NoiseConfig : LayerConfig
+{
+    /// <summary>With a seed the masks are reproducible on their own; without, the model's seed decides them.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Keras's check and message for a dropout rate.</summary>
+    protected static void RequireRate(double rate, bool allowOne = true) =>
+        Require(rate >= 0 && (allowOne ? rate <= 1 : rate < 1), "rate",
+            $"Invalid value received for argument `rate`. Expected a float value between 0 and 1{(allowOne ? "" : " (exclusive)")}. Received: rate={rate}");
+}
+
 /// <summary>
 /// The dropout family's common part: a seeded random stream, noise injected only when the call
 /// mode is stochastic (training, or Monte-Carlo inference), the identity otherwise.
-/// With a seed the masks are reproducible on their own; without, the model's seed decides them.
 /// </summary>
-public abstract class StochasticLayer : Layer
+/// <typeparam name="TConfig">The layer's config record.</typeparam>
+public abstract class StochasticLayer<TConfig> : Layer<TConfig>, IDropoutFamily where TConfig : NoiseConfig
 {
     private readonly RandomStream _random;
 
-    protected StochasticLayer(int? seed, string? name) : base(name)
-    {
-        Seed = seed;
-        _random = new RandomStream(seed is int s ? (ulong)s : 0);
-    }
+    /// <summary>Keeps the config and seeds the stream from its seed (0 until the model reseeds it).</summary>
+    protected StochasticLayer(TConfig config) : base(config) =>
+        _random = new RandomStream(config.Seed is int s ? (ulong)s : 0);
 
-    public int? Seed { get; }
-
-    /// <summary>The noise stream, exposed so a run can be reproduced or resumed.</summary>
+    /// <inheritdoc/>
     public RandomStream RandomStream => _random;
 
+    /// <inheritdoc/>
+    public abstract double? DropRate { get; }
+
+    /// <inheritdoc/>
+    public virtual bool ShiftsVariance => DropRate is > 0;
+
+    /// <inheritdoc/>
+    public virtual bool ZeroesUnits => false;
+
+    /// <inheritdoc/>
     public override IEnumerable<RandomStream> RandomStreams => [_random];
 
     /// <summary>Whether the layer changes anything at all (a rate or standard deviation above 0).</summary>
-    protected abstract bool IsActive { get; }
+    protected virtual bool IsActive => DropRate is > 0;
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
 
+    /// <inheritdoc/>
     public override void Reseed(RandomGenerator random)
     {
-        _random.Seed = Seed is int s ? (ulong)s : random.NextSeed();
+        _random.Seed = Config.Seed is int s ? (ulong)s : random.NextSeed();
         _random.Step = 0;
+        foreach (var child in Children) child.Reseed(random);
     }
 
+    /// <inheritdoc/>
     public sealed override Node Call(Node input, CallMode mode) =>
         mode.IsStochastic && IsActive ? Inject(input) : Identity(input, mode);
 
@@ -45,21 +66,6 @@ public abstract class StochasticLayer : Layer
 
     /// <summary>The computation without noise: the input itself, unless the layer wraps another.</summary>
     protected virtual Node Identity(Node input, CallMode mode) => input;
-
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["seed"] = Seed;
-        return config;
-    }
-
-    /// <summary>Keras's check and message for a dropout rate.</summary>
-    protected static double CheckRate(double rate, bool allowOne = true)
-    {
-        if (!(rate >= 0 && (allowOne ? rate <= 1 : rate < 1)))
-            throw new StrataException($"Invalid value received for argument `rate`. Expected a float value between 0 and 1{(allowOne ? "" : " (exclusive)")}. Received: rate={rate}");
-        return rate;
-    }
 
     /// <summary>The noise shape for an input: given entries kept, -1 (None) entries taken from the input.</summary>
     protected static int[] ResolveNoiseShape(int[]? noiseShape, ReadOnlySpan<int> inputShape)
@@ -71,14 +77,7 @@ public abstract class StochasticLayer : Layer
         return noise;
     }
 
-    protected static JsonNode? NoiseShapeConfig(int[]? noiseShape)
-    {
-        if (noiseShape is null) return null;
-        var shape = new JsonArray();
-        foreach (int d in noiseShape) shape.Add(d < 0 ? null : JsonValue.Create(d));
-        return shape;
-    }
-
+    /// <summary>Checks that a noise_shape broadcasts to the input shape.</summary>
     protected void CheckNoiseShape(int[]? noiseShape, int[] inputShape)
     {
         if (noiseShape is null) return;

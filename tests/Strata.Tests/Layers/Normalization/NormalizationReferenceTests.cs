@@ -46,8 +46,11 @@ public class NormalizationReferenceTests
         int rows = f["rows"]!.GetValue<int>(), channels = f["channels"]!.GetValue<int>();
         bool cumulative = f["torch_momentum"] is null;
         // momentum_keras = 1 − momentum_torch; PyTorch moves running_var toward the unbiased batch variance.
-        var layer = Built(new BatchNormalization(momentum: cumulative ? 0.99 : 1 - f["torch_momentum"]!.GetValue<double>(), epsilon: 1e-5,
-            movingStatistics: cumulative ? "cumulative" : "ema", unbiasedMovingVariance: true), rows, channels);
+        var layer = Built(new BatchNormalization(new()
+        {
+            Momentum = cumulative ? 0.99 : 1 - f["torch_momentum"]!.GetValue<double>(), Epsilon = 1e-5,
+            MovingStatistics = cumulative ? MovingStatistics.Cumulative : MovingStatistics.Ema, UnbiasedMovingVariance = true,
+        }), rows, channels);
         float[] y = [];
         foreach (var batch in f["batches"]!.AsArray())
             (y, _, _) = Run(layer, Floats(batch), [rows, channels], null, CallMode.Training);
@@ -127,13 +130,13 @@ public class NormalizationReferenceTests
     public void GhostBatchesNormalizeEachGroupOnItsOwnAndAverageTheirStatistics()
     {
         var x = Random(5, 3, 8, 3);
-        var ghost = Built(new BatchNormalization(virtualBatchSize: 4, momentum: 0.5), 8, 3);
+        var ghost = Built(new BatchNormalization(new() { VirtualBatchSize = 4, Momentum = 0.5 }), 8, 3);
         var (y, _, _) = Run(ghost, x.Data, [8, 3], null, CallMode.Training);
         var halfMeans = new double[2, 3];
         var halfVariances = new double[2, 3];
         for (int half = 0; half < 2; half++)
         {
-            var plain = Built(new BatchNormalization(momentum: 0.5), 4, 3);
+            var plain = Built(new BatchNormalization(new() { Momentum = 0.5 }), 4, 3);
             var part = x.Data.AsSpan(half * 12, 12).ToArray();
             var (yh, _, _) = Run(plain, part, [4, 3], null, CallMode.Training);
             AssertClose(yh, y.AsSpan(half * 12, 12), 1e-5, $"ghost batch {half}");
@@ -154,7 +157,7 @@ public class NormalizationReferenceTests
     public void RenormWithNeutralClippingIsBatchNormalizationAndTracksItsOwnAverages()
     {
         var x = Random(6, 2, 10, 3);
-        var renorm = Built(new BatchNormalization(renorm: true, renormClipping: new RenormClipping(1, 1, 0), renormMomentum: 0.8), 10, 3);
+        var renorm = Built(new BatchNormalization(new() { Renorm = true, RenormClipping = new RenormClipping(1, 1, 0), RenormMomentum = 0.8 }), 10, 3);
         var plain = Built(new BatchNormalization(), 10, 3);
         var (y1, dx1, _) = Run(renorm, x.Data, [10, 3], Random(7, 1, 10, 3).Data, CallMode.Training);
         var (y2, dx2, _) = Run(plain, x.Data, [10, 3], Random(7, 1, 10, 3).Data, CallMode.Training);
@@ -175,7 +178,7 @@ public class NormalizationReferenceTests
     {
         // With free clipping, y = γ·(x̂·r + d) + β = (x − μ_R)/σ_R: the moving averages normalize.
         var x = Random(8, 2, 12, 2);
-        var layer = Built(new BatchNormalization(renorm: true), 12, 2);
+        var layer = Built(new BatchNormalization(new() { Renorm = true }), 12, 2);
         layer.RenormMean!.Value.Data[0] = 0.5f;
         layer.RenormStddev!.Value.Data[0] = 2f;
         var (y, _, _) = Run(layer, x.Data, [12, 2], null, CallMode.Training);
@@ -186,7 +189,7 @@ public class NormalizationReferenceTests
     public void SeveralAxesKeepOneStatisticPerPosition()
     {
         var x = Random(9, 1, 6, 2, 3, 4);
-        var layer = Built(new BatchNormalization(axes: [1, 3], momentum: 0), 6, 2, 3, 4);
+        var layer = Built(new BatchNormalization(new() { Axis = [1, 3], Momentum = 0 }), 6, 2, 3, 4);
         Assert.Equal(new[] { 1, 2, 1, 4 }, layer.MovingMean!.Value.ShapeArray());
         Run(layer, x.Data, [6, 2, 3, 4], null, CallMode.Training);
         for (int a = 0; a < 2; a++)

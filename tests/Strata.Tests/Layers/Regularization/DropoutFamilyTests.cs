@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Layers;
 using Strata.Layers.Core;
@@ -96,7 +97,7 @@ public class DropoutFamilyTests
     [Fact]
     public void SpatialDropoutChannelsFirstSharesOverTheTrailingAxes()
     {
-        var y = Apply(new SpatialDropout2D(0.5, "channels_first", seed: 4), Tensor.Filled(1, 10, 4, 3, 3), CallMode.Training);
+        var y = Apply(new SpatialDropout2D(new SpatialDropoutConfig { Rate = 0.5, DataFormat = DataFormat.ChannelsFirst, Seed = 4 }), Tensor.Filled(1, 10, 4, 3, 3), CallMode.Training);
         for (int m = 0; m < 40; m++) Assert.Single(y.AsSpan(m * 9, 9).ToArray().Distinct());
     }
 
@@ -179,7 +180,7 @@ public class DropoutFamilyTests
         for (int n = 0; n < 200; n++) Assert.Single(rows.AsSpan(n * 6, 6).ToArray().Distinct());
         Assert.InRange(rows.Count(v => v == 0) / (double)rows.Length, 0.4, 0.6);
         Assert.All(rows, v => Assert.True(v == 0 || v == 2));
-        var layer = new StochasticDepth(0.5, "batch", seed: 9);
+        var layer = new StochasticDepth(new StochasticDepthConfig { Rate = 0.5, Mode = StochasticDepthMode.Batch, Seed = 9 });
         for (int call = 0; call < 4; call++)
             Assert.Single(Apply(layer, Tensor.Filled(1, 20, 6), CallMode.Training).Distinct());
     }
@@ -187,7 +188,7 @@ public class DropoutFamilyTests
     [Fact]
     public void ResidualAddsItsBranchAndFreezesWithIt()
     {
-        var dense = new Dense(3, kernelInitializer: Initializer.Constant(0.5));
+        var dense = new Dense(new DenseConfig { Units = 3, Weights = new() { Kernel = new(Initializer.Constant(0.5)) } });
         var block = new Residual([dense], "residual");
         var x = TestSupport.Random(10, 1, 4, 3);
         var y = Apply(block, x, CallMode.Inference);
@@ -207,7 +208,7 @@ public class DropoutFamilyTests
     [Fact]
     public void DropConnectMasksTheKernelAfreshEachStepAndNotAtInference()
     {
-        var dense = new Dense(50, kernelInitializer: Initializer.Constant(1), useBias: false);
+        var dense = new Dense(new DenseConfig { Units = 50, Weights = new() { Kernel = new(Initializer.Constant(1)), UseBias = false } });
         var layer = new DropConnect(dense, 0.25, seed: 11);
         // An identity input reads the effective kernel back row by row.
         var x = new Tensor(40, 40);
@@ -226,9 +227,9 @@ public class DropoutFamilyTests
     {
         foreach (var create in new Func<Layer>[] { () => new Dropout(rate), () => new SpatialDropout2D(rate), () => new GaussianDropout(rate),
                      () => new AlphaDropout(rate), () => new DropBlock2D(rate), () => new StochasticDepth(rate), () => new DropConnect(new Dense(2), rate) })
-            Assert.Contains($"Received: rate={rate}", Assert.Throws<StrataException>(create).Message);
-        Assert.Contains("stddev=-1", Assert.Throws<StrataException>(() => new GaussianNoise(-1)).Message);
-        Assert.Contains("mode=depth", Assert.Throws<StrataException>(() => new StochasticDepth(0.1, "depth")).Message);
+            Assert.Contains($"Received: rate={rate}", Assert.Throws<ArgumentOutOfRangeException>(create).Message);
+        Assert.Contains("stddev=-1", Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianNoise(-1)).Message);
+        Assert.Contains("Received: \"depth\"", Assert.Throws<StrataException>(() => LayerRegistry.FromConfig(JsonNode.Parse("""{"class_name": "StochasticDepth", "config": {"rate": 0.1, "mode": "depth"}}"""), 0)).Message);
     }
 
     [Fact]
