@@ -176,20 +176,22 @@ public static partial class CommandLine
         output.WriteLine($"Training '{spec.Name}' on {spec.Dataset ?? Path.GetFileName(spec.DataPath)}{(spec.Limit is int n ? $" (first {n} rows)" : "")} for {spec.Epochs} epochs (seed {spec.Seed}, {Compute.Threads} threads)");
         var clock = Stopwatch.StartNew();
         int interrupts = 0;
-        Sequential? training = null;
+        bool training = false;
+        using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             // The first Ctrl-C finishes the batch and saves; a second one ends the process at once.
-            if (Interlocked.Increment(ref interrupts) > 1 || training is null) return;
+            if (Interlocked.Increment(ref interrupts) > 1 || !Volatile.Read(ref training)) return;
             e.Cancel = true;
-            training.RequestInterrupt();
+            stop.Cancel();
         };
         Console.CancelKeyPress += onCancel;
         TrainingRun.Result result;
         try
         {
             result = WithRunHints(directory, () => TrainingRun.Execute(spec, directory, output, interactive: !Console.IsOutputRedirected && output == Console.Out, data: data,
-                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: m => training = m), overwrite: overwrite));
+                checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: _ => Volatile.Write(ref training, true)), overwrite: overwrite,
+                cancellationToken: stop.Token));
         }
         finally
         {

@@ -102,7 +102,7 @@ public static class Diagnosis
         IReadOnlyDictionary<string, double>? moving = null, recalibrated = null;
         if (batchNorms.Count > 0)
         {
-            var copy = Copy(model);
+            var copy = model.Clone();
             copy.RecalibrateBatchNorm(x, batchSize: batchSize);
             var before = model.Predict(x, batchSize);
             var after = copy.Predict(x, batchSize);
@@ -121,17 +121,6 @@ public static class Diagnosis
     /// <summary>The mean variance shift over a model's BatchNormalization layers, or null without any.</summary>
     public static double? MeanVarianceShift(DiagnosisReport report) =>
         report.BatchNormalization.Count == 0 ? null : report.BatchNormalization.Average(b => b.VarianceShift);
-
-    /// <summary>An independent copy with the same weights and compile settings.</summary>
-    public static Sequential Copy(Sequential model)
-    {
-        var copy = Sequential.FromConfig(model.GetConfig(), model.Seed);
-        if (!copy.IsBuilt) copy.Build(model.InputShape!);
-        copy.SetWeights(model.GetWeights());
-        copy.FeatureNames = model.FeatureNames;
-        if (model.Optimizer is not null && model.Loss is not null) copy.Compile(model.Optimizer, model.Loss, model.MetricNames);
-        return copy;
-    }
 
     /// <summary>Runs the model over x in <paramref name="mode"/>, handing each layer's input and output to <paramref name="visit"/>.</summary>
     private static void Pass(Sequential model, Tensor x, CallMode mode, int batchSize, Action<int, Tensor, Tensor> visit)

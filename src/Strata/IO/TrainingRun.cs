@@ -25,7 +25,7 @@ public static class TrainingRun
     /// <summary>How a run keeps and uses checkpoints.</summary>
     /// <param name="Every">Write the training state every this many epochs (0: never).</param>
     /// <param name="Resume">Continue from the output directory's checkpoint, when there is one.</param>
-    /// <param name="Started">Called with the model before the first epoch (to wire Ctrl-C to <see cref="Sequential.RequestInterrupt"/>).</param>
+    /// <param name="Started">Called with the model just before the fit starts (from then on, cancelling the run's token stops it after a batch).</param>
     public sealed record Checkpoints(int Every = 1, bool Resume = false, Action<Sequential>? Started = null);
 
     /// <summary>
@@ -33,10 +33,11 @@ public static class TrainingRun
     /// run writes it (see <see cref="RunDirectory"/>); <paramref name="data"/> is the spec's data when the
     /// caller has already read it. A folder that already holds files is refused with an
     /// <see cref="ExistingRunException"/>, unless the run resumes there or <paramref name="overwrite"/>
-    /// asks to replace the run it holds.
+    /// asks to replace the run it holds. Cancelling <paramref name="cancellationToken"/> (Ctrl-C) stops
+    /// the fit after its current batch; the run then writes what it has and says so in <see cref="Result.Interrupted"/>.
     /// </summary>
     public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null,
-        Checkpoints? checkpoints = null, bool overwrite = false)
+        Checkpoints? checkpoints = null, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         checkpoints ??= new Checkpoints(Every: 0);
         data ??= SpecData.Load(spec);
@@ -75,7 +76,8 @@ public static class TrainingRun
         if (saver is not null) callbacks.Add(saver);
         checkpoints.Started?.Invoke(model);
 
-        var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume);
+        var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume,
+            cancellationToken: cancellationToken);
         if (nan.StoppedAt is not null)
             throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. "
                 + (saver?.LastSavedEpoch is int saved ? $"The last good checkpoint, after epoch {saved}, is {checkpointPath}."
@@ -97,6 +99,6 @@ public static class TrainingRun
         if (testResult is not null) metadata["test"] = new JsonObject(testResult.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         model.Save(Path.Combine(outputDirectory, "model.strata"), metadata);
         return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult,
-            model.WasInterrupted);
+            history.Interrupted);
     }
 }

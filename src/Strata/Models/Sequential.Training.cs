@@ -2,106 +2,41 @@ using Strata.Layers;
 using Strata.Tensors;
 using Strata.Training;
 using Strata.Training.Callbacks;
-using Strata.Training.Metrics;
 
 namespace Strata.Models;
 
 public sealed partial class Sequential
 {
-    private RandomGenerator? _shuffleRandom;
-
     /// <summary>
-    /// Trains the model, as Keras's fit. Validation data is either given or, with
-    /// <paramref name="validationSplit"/>, the last fraction of the rows (taken before shuffling, as Keras).
-    /// Each epoch's batches are drawn in an order shuffled by a generator seeded with <paramref name="seed"/>
-    /// (default: the model's seed). With <paramref name="resume"/> (from <see cref="CaptureTrainingState(int)"/>,
-    /// with the same data and callbacks) the fit continues after its epoch and ends exactly as an
-    /// uninterrupted fit would.
+    /// Trains the model, as Keras's fit, by running a <see cref="FitLoop"/>, which holds the fit's own
+    /// state (shuffling, callbacks, history, stop and interrupt requests) so the model keeps none of it.
     /// </summary>
+    /// <param name="x">The inputs, one row per sample.</param>
+    /// <param name="y">The targets, one row per sample.</param>
+    /// <param name="batchSize">Rows per training step.</param>
+    /// <param name="epochs">The epoch count to train to.</param>
+    /// <param name="validationData">Rows evaluated after each epoch, giving the val_ logs.</param>
+    /// <param name="validationSplit">Instead of <paramref name="validationData"/>: the last fraction of the rows, taken before shuffling (as Keras).</param>
+    /// <param name="shuffle">Whether each epoch draws the rows in a new order.</param>
+    /// <param name="seed">
+    /// Seeds the shuffling; by default the model's seed, mixed with the optimizer's step count once the
+    /// model has trained, so a later fit does not repeat the first one's orders.
+    /// </param>
+    /// <param name="callbacks">Called as Keras's callbacks are; they reach the fit through <see cref="Callback.Fit"/>.</param>
+    /// <param name="resume">
+    /// A state from <see cref="FitLoop.CaptureTrainingState(int)"/> (or a checkpoint), with the same data
+    /// and callbacks: the fit continues after its epoch and ends exactly as an uninterrupted fit would.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops the fit after the current batch, as Ctrl-C does: no exception, the unfinished epoch not
+    /// recorded, <see cref="History.Interrupted"/> set on the returned history.
+    /// </param>
+    /// <returns>The loss and metrics of each finished epoch.</returns>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
-        int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null)
-    {
-        RequireCompiled();
-        CheckRows(x, y, "training");
-        if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
-        if (epochs < 0) throw new StrataException($"Expected a non-negative number of epochs. Received: epochs={epochs}");
-        if (!(validationSplit >= 0 && validationSplit < 1))
-            throw new StrataException($"Expected validation_split in [0, 1). Received: validation_split={validationSplit}");
-        if (validationSplit > 0)
-        {
-            if (validationData is not null) throw new StrataException("Give either validation data or validation_split, not both.");
-            int rows = x.Dim(0);
-            int train = rows - (int)Math.Floor(rows * validationSplit);
-            validationData = (x.SliceRows(train, rows - train), y.SliceRows(train, rows - train));
-            x = x.SliceRows(0, train);
-            y = y.SliceRows(0, train);
-        }
-        if (validationData is { } v) CheckRows(v.X, v.Y, "validation");
-        EnsureBuilt(x);
-        if (seed is not null || _shuffleRandom is null) _shuffleRandom = new RandomGenerator((ulong)(seed ?? Seed) ^ 0x5EEDUL);
-
-        var callbackList = callbacks?.ToList() ?? [];
-        foreach (var c in callbackList) c.Model = this;
-        var metrics = CreateMetrics();
-        int n = x.Dim(0);
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        int batches = (n + batchSize - 1) / batchSize;
-        var history = new History();
-        int firstEpoch = 0;
-        if (resume is not null)
-        {
-            RestoreTrainingState(resume, n);
-            order = (int[])resume.Order.Clone();
-            history = resume.History.Clone();
-            firstEpoch = resume.Epoch;
-        }
-        (_order, _history, _fitCallbacks) = (order, history, callbackList);
-
-        StopTraining = resume?.Stopped ?? false;
-        // A request made before the fit started (Ctrl-C while the data loaded) still counts.
-        WasInterrupted = false;
-        foreach (var c in callbackList) c.OnTrainBegin();
-        if (resume is not null) RestoreCallbackStates(callbackList, resume.Callbacks);
-        for (int epoch = firstEpoch; epoch < epochs && !StopTraining; epoch++)
-        {
-            foreach (var c in callbackList) c.OnEpochBegin(epoch, epochs);
-            if (shuffle) _shuffleRandom.Shuffle(order);
-            foreach (var m in metrics) m.Reset();
-            double lossSum = 0;
-            for (int b = 0; b < batches; b++)
-            {
-                int start = b * batchSize, count = Math.Min(batchSize, n - start);
-                var step = GetStep(count, StepMode.Train);
-                x.GatherRows(order.AsSpan(start, count), step.Input.Value);
-                y.GatherRows(order.AsSpan(start, count), step.Targets!.Value);
-                double loss = step.Run(train: true);
-                Optimizer!.Apply(step.Variables, step.Gradients);
-                foreach (var layer in _layers) layer.ApplyConstraints();
-                lossSum += loss * count;
-                foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
-                foreach (var c in callbackList) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
-                if (StopTraining || _interruptRequested) break;
-            }
-            if (_interruptRequested)
-            {
-                // The unfinished epoch is not recorded: a checkpoint of the last whole epoch stays the place to resume from.
-                WasInterrupted = true;
-                break;
-            }
-            var logs = new Dictionary<string, double> { ["loss"] = lossSum / n };
-            foreach (var m in metrics) logs[m.Name] = m.Result;
-            if (validationData is { } val)
-                foreach (var (key, value) in Evaluate(val.X, val.Y, batchSize)) logs["val_" + key] = value;
-            history.Record(epoch + 1, logs);
-            foreach (var c in callbackList) c.OnEpochEnd(epoch, logs);
-        }
-        foreach (var c in callbackList) c.OnTrainEnd();
-        (_order, _history, _fitCallbacks) = (null, null, null);
-        _interruptRequested = false;
-        return history;
-    }
+        int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null,
+        CancellationToken cancellationToken = default) =>
+        new FitLoop(this, x, y, batchSize, epochs, validationData, validationSplit, shuffle, seed, callbacks, resume).Run(cancellationToken);
 
     /// <summary>The loss and metrics over (x, y) in inference mode, averaged over samples.</summary>
     public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)
@@ -147,7 +82,8 @@ public sealed partial class Sequential
         return result;
     }
 
-    private CompiledStep GetStep(int batch, StepMode mode)
+    /// <summary>The compiled graph for a batch size and mode, built on first use and kept until the layers or compile settings change.</summary>
+    internal CompiledStep GetStep(int batch, StepMode mode)
     {
         int trainability = 17;
         foreach (var layer in _layers) trainability = trainability * 31 + (layer.Trainable ? 1 : 0);
@@ -190,7 +126,8 @@ public sealed partial class Sequential
         source.Data.AsSpan(start * width, count * width).CopyTo(destination.Data);
     }
 
-    private void EnsureBuilt(Tensor x)
+    /// <summary>Builds the model for x's shape when it has no weights yet, and checks that x fits it.</summary>
+    internal void EnsureBuilt(Tensor x)
     {
         if (!IsBuilt)
         {
@@ -202,13 +139,14 @@ public sealed partial class Sequential
             throw new StrataException($"Input of shape {ShapeOps.Format(x.Shape)} does not fit model '{Name}', which expects {ShapeOps.Format(expected)}.");
     }
 
-    private void RequireCompiled()
+    internal void RequireCompiled()
     {
         if (Optimizer is null || Loss is null)
             throw new StrataException($"Model '{Name}' must be compiled before training or evaluation: call Compile(optimizer, loss).");
     }
 
-    private void CheckRows(Tensor x, Tensor y, string what)
+    /// <summary>Checks that inputs and targets have the same, non-zero number of rows and that the targets fit the output.</summary>
+    internal void CheckRows(Tensor x, Tensor y, string what)
     {
         if (x.Rank == 0 || y.Rank == 0 || x.Dim(0) != y.Dim(0))
             throw new StrataException($"The {what} inputs and targets must have the same number of rows; got {ShapeOps.Format(x.Shape)} and {ShapeOps.Format(y.Shape)}.");

@@ -53,9 +53,6 @@ public sealed partial class Sequential
 
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
-    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch.</summary>
-    public bool StopTraining { get; set; }
-
     /// <summary>Feature column names, when the model was trained from a table (kept in the model file).</summary>
     public IReadOnlyList<string>? FeatureNames { get; set; }
 
@@ -214,6 +211,7 @@ public sealed partial class Sequential
     /// <summary>The Keras summary table; see <see cref="ModelSummary"/>.</summary>
     public string Summary() => ModelSummary.Format(this);
 
-    private Metric[] CreateMetrics() =>
+    /// <summary>New instances of the compiled metrics, for one fit or evaluation.</summary>
+    internal Metric[] CreateMetrics() =>
         MetricNames.Select(n => MetricRegistry.FromName(n, Loss!, OutputShape![^1])).ToArray();
 }

@@ -16,6 +16,12 @@ public sealed class History
     /// <summary>The recorded keys in first-seen order: loss, metrics, val_loss, val_ metrics.</summary>
     public IReadOnlyList<string> Keys => _keys;
 
+    /// <summary>
+    /// Whether the fit that recorded this history was interrupted (Ctrl-C, a cancelled token) before
+    /// its last epoch; the epoch it was in is not recorded. Not part of <see cref="ToCsv"/>.
+    /// </summary>
+    public bool Interrupted { get; internal set; }
+
     public IReadOnlyList<double> this[string key] =>
         _values.TryGetValue(key, out var list) ? list : throw new StrataException($"The history has no '{key}'. It has: {string.Join(", ", _keys)}.");
 
@@ -56,10 +62,10 @@ public sealed class History
         return sb.ToString();
     }
 
-    /// <summary>An independent copy: the same epochs, keys and values.</summary>
+    /// <summary>An independent copy: the same epochs, keys, values and <see cref="Interrupted"/> flag.</summary>
     public History Clone()
     {
-        var copy = new History();
+        var copy = new History { Interrupted = Interrupted };
         copy._epochs.AddRange(_epochs);
         copy._keys.AddRange(_keys);
         foreach (var (key, values) in _values) copy._values[key] = [.. values];

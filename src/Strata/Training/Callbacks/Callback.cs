@@ -2,11 +2,18 @@ using Strata.Models;
 
 namespace Strata.Training.Callbacks;
 
-/// <summary>Hooks into <see cref="Sequential.Fit"/>, as Keras callbacks. Epochs are numbered from 0 here, as in Keras.</summary>
+/// <summary>Hooks into a fit (<see cref="Sequential.Fit"/>, <see cref="FitLoop"/>), as Keras callbacks. Epochs are numbered from 0 here, as in Keras.</summary>
 public abstract class Callback
 {
     /// <summary>The model being trained; set before <see cref="OnTrainBegin"/>.</summary>
     public Sequential? Model { get; internal set; }
+
+    /// <summary>
+    /// The fit running the callback, set with <see cref="Model"/>: its <see cref="FitLoop.StopTraining"/>
+    /// (Keras's <c>model.stop_training</c>), <see cref="FitLoop.RequestInterrupt"/> and
+    /// <see cref="FitLoop.CaptureTrainingState(int)"/>.
+    /// </summary>
+    public FitLoop? Fit { get; internal set; }
 
     public virtual void OnTrainBegin() { }
 

@@ -67,7 +67,7 @@ public sealed class EarlyStopping : Callback
         if (_wait >= Patience && epoch > 0)
         {
             StoppedEpoch = epoch;
-            Model!.StopTraining = true;
+            Fit!.StopTraining = true;
         }
     }
 

@@ -14,6 +14,6 @@ public sealed class TerminateOnNaN : Callback
     {
         if (double.IsFinite(batchLoss) || StoppedAt is not null) return;
         StoppedAt = $"epoch {_epoch + 1}, batch {batch + 1}";
-        Model!.StopTraining = true;
+        Fit!.StopTraining = true;
     }
 }

@@ -46,12 +46,12 @@ public sealed class TrainingStateCheckpoint : Callback
     {
         if (!logs.Values.All(double.IsFinite)) return;
         int done = epoch + 1;
-        if (done % Every != 0 && done != _epochs && !Model!.StopTraining) return;
+        if (done % Every != 0 && done != _epochs && !Fit!.StopTraining) return;
         // The previous checkpoint is in place before the next one takes its temporary file.
         Settle();
         // Written at once from the model's own arrays, with no copy of the weights and optimizer
         // state; the flush to disk and the rename run while the next epoch trains.
-        _syncing = TrainingCheckpoint.SaveSyncingInBackground(Model!, Model!.CaptureTrainingState(done, copy: false), Path, Info);
+        _syncing = TrainingCheckpoint.SaveSyncingInBackground(Model!, Fit!.CaptureTrainingState(done, copy: false), Path, Info);
         _syncingEpoch = done;
     }
 
