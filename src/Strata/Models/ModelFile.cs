@@ -73,10 +73,10 @@ public static class ModelFile
             if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
             AssignWeights(model, tensors, path);
 
-            if (metadata["feature_names"] is JsonArray features) model.FeatureNames = features.Select(f => f!.GetValue<string>()).ToArray();
+            if (metadata["feature_names"] is JsonArray features) model.FeatureNames = JsonField.Elements<string>(features, "feature_names", $"{path} (metadata.json)");
             if (metadata["compile"] is JsonObject compile)
             {
-                var metrics = compile["metrics"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : [];
+                var metrics = compile["metrics"] is JsonArray m ? JsonField.Elements<string>(m, "the compile metrics", $"{path} (metadata.json)") : [];
                 model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
             }
             model.Metadata = metadata;
@@ -86,7 +86,7 @@ public static class ModelFile
         {
             throw new StrataException($"{path}: {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException or NullReferenceException or IndexOutOfRangeException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
             // A value of the wrong JSON type (a number where a name belongs, ...) in a damaged or hostile file.
             throw new StrataException($"{path}: the model file is damaged: {e.Message}", e);

@@ -71,7 +71,8 @@ public static class TrainingCheckpoint
             ?? throw new StrataException($"{path}: state.json is not a JSON object.");
         try
         {
-            if (json["format"]?.GetValue<string>() != "strata-training-state") throw new StrataException($"{path}: not a Strata checkpoint.");
+            string where = $"{path} (state.json)";
+            if (json["format"] is not JsonValue format || !format.TryGetValue(out string? f) || f != "strata-training-state") throw new StrataException($"{path}: not a Strata checkpoint.");
             var variables = model.Variables.ToList();
             var tensors = SafeTensors.Deserialize(Entry("weights.safetensors"), $"{path} (weights.safetensors)");
             var weights = variables.Select(v => tensors.TryGetValue(v.Path, out var t) && t.Size == v.Value.Size
@@ -80,17 +81,16 @@ public static class TrainingCheckpoint
             var buffers = SafeTensors.Deserialize(Entry("optimizer.safetensors"), $"{path} (optimizer.safetensors)");
             var slots = buffers.Keys.GroupBy(k => k[..k.LastIndexOf('#')])
                 .ToDictionary(g => g.Key, g => g.OrderBy(k => int.Parse(k[(k.LastIndexOf('#') + 1)..], CultureInfo.InvariantCulture)).Select(k => buffers[k].Data).ToArray());
-            var order = MemoryMarshal.Cast<byte, int>(Convert.FromBase64String(json["order"]!.GetValue<string>())).ToArray();
-            var streams = json["streams"]!.AsArray().Select(s => Words(s!))
+            var order = MemoryMarshal.Cast<byte, int>(Convert.FromBase64String(JsonField.Required<string>(json, "order", where))).ToArray();
+            var streams = JsonField.Array(json, "streams", where).Select(s => Words(s, where))
                 .Select(w => w.Length == 2 ? (w[0], w[1]) : throw new StrataException($"{path}: a random stream's state has {w.Length} words instead of 2.")).ToArray();
-            var callbacks = json["callbacks"]!.AsArray().Select(c => c?.DeepClone() as JsonObject).ToArray();
-            var state = new TrainingState(json["epoch"]!.GetValue<int>(), json["stopped"]!.GetValue<bool>(), weights,
-                json["iterations"]!.GetValue<long>(), double.Parse(json["learning_rate"]!.GetValue<string>(), CultureInfo.InvariantCulture),
-                slots, Words(json["shuffle"]!), order, streams, History.FromCsv(json["history"]!.GetValue<string>(), $"{path} (history)"), callbacks);
+            var callbacks = JsonField.Array(json, "callbacks", where).Select(c => c?.DeepClone() as JsonObject).ToArray();
+            var state = new TrainingState(JsonField.Required<int>(json, "epoch", where), JsonField.Required<bool>(json, "stopped", where), weights,
+                JsonField.Required<long>(json, "iterations", where), double.Parse(JsonField.Required<string>(json, "learning_rate", where), CultureInfo.InvariantCulture),
+                slots, Words(json["shuffle"], where), order, streams, History.FromCsv(JsonField.Required<string>(json, "history", where), $"{path} (history)"), callbacks);
             return (state, json["info"] as JsonObject);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or ArgumentException or OverflowException
-            or IndexOutOfRangeException or KeyNotFoundException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
             throw new StrataException($"{path}: the checkpoint's state is damaged ({e.Message}).", e);
         }
@@ -98,5 +98,7 @@ public static class TrainingCheckpoint
 
     private static JsonArray Words(IEnumerable<ulong> words) => new(words.Select(w => (JsonNode)w.ToString(CultureInfo.InvariantCulture)).ToArray());
 
-    private static ulong[] Words(JsonNode node) => node.AsArray().Select(w => ulong.Parse(w!.GetValue<string>(), CultureInfo.InvariantCulture)).ToArray();
+    private static ulong[] Words(JsonNode? node, string where) =>
+        node is JsonArray words ? JsonField.Elements<string>(words, "a random state", where).Select(w => ulong.Parse(w, CultureInfo.InvariantCulture)).ToArray()
+        : throw new StrataException($"{where}: a random state is not a list of numbers.");
 }

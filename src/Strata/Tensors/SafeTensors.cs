@@ -147,16 +147,16 @@ public static class SafeTensors
 
     private static T Read<T>(JsonObject entry, string key, string name, string source)
     {
-        try { return entry[key]!.GetValue<T>(); }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
-        { throw Corrupt(source, $"tensor '{name}' has no valid '{key}'"); }
+        try { if (entry[key] is JsonValue v && v.TryGetValue(out T? value) && value is not null) return value; }
+        catch (Exception e) when (e is InvalidOperationException or FormatException) { }
+        throw Corrupt(source, $"tensor '{name}' has no valid '{key}'");
     }
 
     private static long ReadLong(JsonNode? node, string what, string source)
     {
-        try { return node!.GetValue<long>(); }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
-        { throw Corrupt(source, $"the {what} are not integers"); }
+        try { if (node is JsonValue v && v.TryGetValue(out long value)) return value; }
+        catch (Exception e) when (e is InvalidOperationException or FormatException) { }
+        throw Corrupt(source, $"the {what} are not integers");
     }
 
     private static StrataException Corrupt(string source, string detail) => new($"{source}: not a valid safetensors file: {detail}.");
