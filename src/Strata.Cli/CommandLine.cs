@@ -38,7 +38,8 @@ public static class CommandLine
         var app = new StrataCommand(output, args);
         try
         {
-            var parsed = app.Root.Parse(args);
+            // A word that starts with @ is a file name, as it always was, not a response file.
+            var parsed = app.Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (args.Length == 0)
             {
                 new StrataHelp(app).Write(app.Root, output);

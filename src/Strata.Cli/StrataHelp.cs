@@ -12,6 +12,9 @@ internal sealed class StrataHelp(StrataCommand app)
 {
     private const int Width = 100;
 
+    /// <summary>A space the wrapping does not break at.</summary>
+    private const char Glue = '\u0001';
+
     public void Write(Command command, TextWriter output) => output.Write(command is RootCommand ? RootText() : CommandText(command));
 
     private string RootText()
@@ -70,7 +73,8 @@ internal sealed class StrataHelp(StrataCommand app)
             if (option.ValueType != typeof(bool) && option.Arity.MaximumNumberOfValues > 0) name += $" {option.HelpName ?? "VALUE"}";
             string text = option.Description ?? "";
             if (option.Required) text += " Required.";
-            else if (app.DefaultOf(option) is string value) text += $" [default: {value}]";
+            // "[default:" stays on the line of the value's first word.
+            else if (app.DefaultOf(option) is string value) text += $" [default:{Glue}{value}]";
             rows.Add((name, text));
         }
         rows.Add(("-h, --help", "Show this help."));
@@ -108,13 +112,13 @@ internal sealed class StrataHelp(StrataCommand app)
         {
             if (line.Length > 0 && line.Length + 1 + word.Length > width)
             {
-                lines.Add(line.ToString());
+                lines.Add(line.Replace(Glue, ' ').ToString());
                 line.Clear();
             }
             if (line.Length > 0) line.Append(' ');
             line.Append(word);
         }
-        if (line.Length > 0 || lines.Count == 0) lines.Add(line.ToString());
+        if (line.Length > 0 || lines.Count == 0) lines.Add(line.Replace(Glue, ' ').ToString());
         return lines;
     }
 }
