@@ -29,6 +29,8 @@ public sealed class PackageTests : IDisposable
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         string restored = Path.Combine(cache, "strata", _version);
         if (Directory.Exists(restored)) Directory.Delete(restored, recursive: true);
+        string versions = Path.GetDirectoryName(restored)!;
+        if (Directory.Exists(versions) && !Directory.EnumerateFileSystemEntries(versions).Any()) Directory.Delete(versions);
     }
 
     /// <summary>The C# block of the README's install section: the example a user of the package starts from.</summary>
