@@ -43,7 +43,7 @@ public sealed record ComparisonResult(string Name, string SpecPath, string Metri
 /// ones (what stale or shifted statistics cost) and the measured variance shift, so orderings can be
 /// compared on the user's own data.
 /// </summary>
-public static class Comparison
+public static partial class Comparison
 {
     /// <summary>Rows used to measure the variance shift of each trained model.</summary>
     public const int DiagnosisRows = 2048;

@@ -94,10 +94,8 @@ public static class TrainingRun
             AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
                 LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
         var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256)) : null;
-        var metadata = new JsonObject { ["spec"] = spec.Source.DeepClone(), ["spec_path"] = Path.GetFullPath(spec.SpecPath) };
-        if (data.Encoding is { } encoding && (encoding.Categorical.Count > 0 || encoding.Target is not null)) metadata["encoding"] = encoding.ToJson();
-        if (testResult is not null) metadata["test"] = new JsonObject(testResult.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
-        model.Save(Path.Combine(outputDirectory, "model.strata"), metadata);
+        var metadata = new TrainingMetadata { Spec = spec, Encoding = data.Encoding, Test = testResult };
+        model.Save(Path.Combine(outputDirectory, "model.strata"), metadata.ToJson());
         return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult,
             history.Interrupted);
     }

@@ -231,6 +231,9 @@ public sealed class TrainingSpec
         return model;
     }
 
+    /// <summary>The spec's model, built for its data's inputs (read here unless <paramref name="data"/> is given), untrained.</summary>
+    public Sequential BuildModel(SpecData? data = null) => CreateModel((data ?? SpecData.Load(this)).TrainX.ShapeArray());
+
     /// <summary>The fit callbacks named in the spec, in the Keras config form.</summary>
     public List<Callback> CreateCallbacks(string outputDirectory)
     {

@@ -88,7 +88,7 @@ public sealed class AdviceCommandTests : IDisposable
             .Select(l => l.Split('`')[1]).ToList();
         Assert.Equal(documented, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]));
         var (bad, _, err) = Run("lint", SpecPath, "--rules", "no-such-rule");
-        Assert.Equal(1, bad);
+        Assert.Equal(2, bad);
         Assert.Contains("Unknown lint rule 'no-such-rule'", err);
     }
 

@@ -16,18 +16,36 @@ using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 
-namespace Strata.Cli;
+namespace Strata.Bench;
 
 /// <summary>
 /// The benchmark workloads of ../shared/bench/torch_reference.py, run by Strata, printing one JSON
 /// object per workload with the same fields (and "engine": "strata"), so the two can be compared
 /// side by side. Benchmarks, not tests: they time and report, they do not judge.
 /// </summary>
-internal static class Benchmarks
+public static class Workloads
 {
+    /// <summary>The workloads <see cref="Run"/> knows.</summary>
+    public static readonly IReadOnlyList<string> Names = ["peak", "gemm", "redwine", "redwine-infer", "fashion-cnn"];
+
+    /// <summary>
+    /// Runs one workload and writes one JSON object per result to <paramref name="output"/>, with
+    /// the fields of the PyTorch reference plus "engine", "version" and "threads".
+    /// </summary>
+    /// <param name="workload">One of <see cref="Names"/>.</param>
+    /// <param name="epochs">Epochs of the training workloads.</param>
+    /// <param name="limit">Images of the Fashion-MNIST workload.</param>
+    /// <param name="dataDirectory">The folder holding red-wine.csv.</param>
+    /// <param name="fashionDirectory">The folder of the Fashion-MNIST IDX files.</param>
+    /// <param name="seed">The seed of the models' weights, dropout and shuffling.</param>
+    /// <param name="output">Receives the JSON lines.</param>
+    /// <param name="width">The Red Wine model's layer width.</param>
+    /// <param name="batchSize">The Red Wine workload's batch size.</param>
     public static void Run(string workload, int epochs, int limit, string dataDirectory, string fashionDirectory, int seed, TextWriter output,
         int width = 1024, int batchSize = 256)
     {
+        if (epochs < 1 || limit < 1 || width < 1 || batchSize < 1)
+            throw new StrataException($"The benchmark's epochs, limit, width and batch size must be positive. Received: {epochs}, {limit}, {width}, {batchSize}");
         Action<JsonObject> emit = fields =>
         {
             fields["engine"] = "strata";
@@ -43,7 +61,7 @@ internal static class Benchmarks
             case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit); break;
             case "redwine-infer": RedWineInference(seed, emit); break;
             case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit); break;
-            default: throw new StrataException($"Unknown workload '{workload}'. Workloads: peak, gemm, redwine, redwine-infer, fashion-cnn.");
+            default: throw new StrataException($"Unknown workload '{workload}'{NameSuggestion.DidYouMean(workload, Names)}. Workloads: {string.Join(", ", Names)}.");
         }
     }
 
@@ -130,6 +148,22 @@ internal static class Benchmarks
                 ["peak_fraction"] = double.IsNaN(peak) ? null : 2.0 * n * n * n / seconds / 1e9 / peak,
             });
         }
+    }
+
+    /// <summary>
+    /// The time each graph node took since <see cref="NodeTimings.Enabled"/> was set, as a table of
+    /// the 30 slowest: forward and backward milliseconds and the share of the total.
+    /// </summary>
+    public static string ProfileText()
+    {
+        var timings = NodeTimings.Collect();
+        double total = timings.Sum(t => t.ForwardMilliseconds + t.BackwardMilliseconds);
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"{"node",-22} {"shape",-20} {"forward ms",12} {"backward ms",12} {"share",7}");
+        foreach (var t in timings.Take(30))
+            sb.AppendLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{t.Node,-22} {t.Shape,-20} {t.ForwardMilliseconds,12:F1} {t.BackwardMilliseconds,12:F1} {(t.ForwardMilliseconds + t.BackwardMilliseconds) / total,7:P1}"));
+        return sb.ToString();
     }
 
     internal static Sequential RedWineModel(int seed, int width = 1024) => new(

@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Strata.Advice;
 
-namespace Strata.Cli;
+namespace Strata.Advice;
 
-/// <summary>A diagnosis as a table for people and as JSON for machines.</summary>
-internal static class DiagnosisText
+/// <summary>A diagnosis as a table for people and as JSON for machines (what `strata diagnose` prints).</summary>
+public static class DiagnosisText
 {
+    /// <summary>
+    /// The variance shift and moving-statistics gap per BatchNormalization layer, the effect of
+    /// recalibrating, and the dead and saturated units; <paramref name="described"/> says which rows
+    /// were measured ("the training rows of 'red-wine'").
+    /// </summary>
     public static string ToText(DiagnosisReport report, string described)
     {
         var sb = new StringBuilder();
@@ -42,6 +46,7 @@ internal static class DiagnosisText
         return sb.ToString();
     }
 
+    /// <summary>The same report as JSON, snake_case keys; values that are not finite are null.</summary>
     public static JsonObject ToJson(DiagnosisReport report) => new()
     {
         ["rows"] = report.Rows,
@@ -80,9 +85,10 @@ internal static class DiagnosisText
     private static string Percent(double value) => double.IsNaN(value) ? "-" : (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }
 
-/// <summary>A comparison as a table (mean ± standard deviation over seeds) and as JSON.</summary>
-internal static class ComparisonText
+/// <summary>A comparison as a table (mean ± standard deviation over seeds) and as JSON (what `strata compare` prints).</summary>
+public static class ComparisonText
 {
+    /// <summary>One row per spec: runs finished, best metric, best epoch, final metric with moving and recalibrated statistics, variance shift; then the runs that failed.</summary>
     public static string ToTable(IReadOnlyList<ComparisonResult> results)
     {
         var c = CultureInfo.InvariantCulture;
@@ -117,6 +123,7 @@ internal static class ComparisonText
         return sb.ToString();
     }
 
+    /// <summary>The same results as JSON, one object per spec with its runs; values that are not finite are null.</summary>
     public static JsonArray ToJson(IReadOnlyList<ComparisonResult> results) =>
         new(results.Select(r => (JsonNode)new JsonObject
         {

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using Strata.IO;
+using Strata.IO.Onnx;
+using Strata.Models;
+using Strata.Reporting;
+
+namespace Strata.Cli;
+
+/// <summary>The commands that use a model: summary, export, evaluate, predict and recalibrate.</summary>
+internal sealed partial class StrataCommand
+{
+    private static Argument<string> ModelArgument() => new("MODEL.strata") { Description = "A model file written by train (or Sequential.Save)." };
+
+    private Command SummaryCommand()
+    {
+        var path = new Argument<string>("SPEC.json|MODEL.strata") { Description = "A spec (its model is built for its data) or a model file." };
+        var command = With(NewCommand("summary", "Print a model's layers, output shapes and parameter counts.",
+            "Print the model's layers, output shapes and parameter counts, as Keras's model.summary()."), path);
+        command.SetAction(parsed =>
+        {
+            string source = parsed.GetValue(path)!;
+            var model = IsSpec(source) ? TrainingSpec.Load(source).BuildModel() : Sequential.Load(source);
+            _output.Write(model.Summary());
+            return CommandLine.Success;
+        });
+        return command;
+    }
+
+    private Command ExportCommand()
+    {
+        var model = ModelArgument();
+        var format = new Option<string>("--format") { Description = "The file format.", HelpName = "onnx", DefaultValueFactory = _ => "onnx" };
+        format.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[0].Value != "onnx") r.AddError($"Option --format of 'strata export' knows only 'onnx'. Received: '{r.Tokens[0].Value}'");
+        });
+        _defaults[format] = "onnx";
+        var output = Text("--output", "F.onnx", "The file to write.", "MODEL.onnx beside MODEL.strata");
+        var overwrite = Flag("--overwrite", "Replace an existing output file.");
+        var command = With(NewCommand("export", "Write a model as ONNX (opset 17) for ONNX Runtime.",
+            "Write the model's inference graph as ONNX (opset 17) for ONNX Runtime: dropout left out, BatchNormalization as its scale and shift, tensors channels-last as in Strata. A layer without an ONNX form is named."),
+            model, format, output, overwrite);
+        command.SetAction(parsed =>
+        {
+            string modelPath = parsed.GetValue(model)!;
+            string destination = parsed.GetValue(output) ?? Path.ChangeExtension(modelPath, ".onnx");
+            OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath);
+            var loaded = Sequential.Load(modelPath);
+            OnnxExport.Save(loaded, destination);
+            _output.WriteLine($"Wrote {destination} (ONNX opset {OnnxExport.Opset}, input 'input' {Tensors.ShapeOps.Format(loaded.InputShape!)}, channels-last)");
+            return CommandLine.Success;
+        });
+        return command;
+    }
+
+    private Command EvaluateCommand()
+    {
+        var model = ModelArgument();
+        var data = RequiredText("--data", "X.csv|IDX-DIRECTORY", "A CSV holding the model's target column, or a Fashion-MNIST directory (its test images).");
+        var command = With(NewCommand("evaluate", "The loss and metrics on a CSV or an image set's test images.",
+            "The loss and metrics on a CSV holding the model's target column (read as the model reads it: its columns by name, its categories encoded as in training), or on the test images of a Fashion-MNIST directory."),
+            model, data);
+        command.SetAction(parsed =>
+        {
+            string modelPath = parsed.GetValue(model)!;
+            _output.Write(ModelEvaluation.Run(Sequential.Load(modelPath), parsed.GetValue(data)!, modelPath).ToText());
+            return CommandLine.Success;
+        });
+        return command;
+    }
+
+    private Command PredictCommand()
+    {
+        var model = ModelArgument();
+        var input = RequiredText("--input", "X.csv", "The rows to predict (the model's feature columns, picked by name).");
+        var output = Text("--output", "Y.csv", "The file to write.", "standard output");
+        var overwrite = Flag("--overwrite", "Replace an existing output file.");
+        var samples = Positive("--mc-samples", "N", "Monte-Carlo dropout: N passes with dropout active, writing each output's mean and standard deviation (output_0, output_0_std, ...).", "none (one pass, dropout off)");
+        var seed = Int("--seed", "S", "The seed of the Monte-Carlo passes' dropout masks (only with --mc-samples).", "0");
+        var command = With(NewCommand("predict", "Write a model's outputs for every row of a CSV.",
+            "Write the model's outputs for every row of X.csv (columns chosen by name when the model knows its feature names, categories encoded as in training), output_0, output_1, ... with round-trip precision; the same values as Sequential.Predict."),
+            model, input, output, overwrite, samples, seed);
+        command.SetAction(parsed =>
+        {
+            string modelPath = parsed.GetValue(model)!, inputPath = parsed.GetValue(input)!;
+            string? outputPath = parsed.GetValue(output);
+            int? mcSamples = parsed.GetValue(samples), mcSeed = parsed.GetValue(seed);
+            if (mcSeed is not null && mcSamples is null) throw new UsageException("Option --seed of 'strata predict' only applies with --mc-samples.");
+            if (outputPath is not null) OutputFile.Check(outputPath, parsed.GetValue(overwrite), "give --overwrite", inputPath, modelPath);
+            var loaded = Sequential.Load(modelPath);
+            var predictions = Predictions.Of(loaded, ModelRows.ReadCsv(loaded, inputPath).X, mcSamples, mcSeed ?? 0);
+            if (outputPath is null) _output.Write(predictions.ToCsv());
+            else
+            {
+                AtomicFile.WriteAllText(outputPath, predictions.ToCsv());
+                _output.WriteLine($"Wrote {predictions.Count} predictions to {outputPath}");
+            }
+            return CommandLine.Success;
+        });
+        return command;
+    }
+
+    private Command RecalibrateCommand()
+    {
+        var model = ModelArgument();
+        var data = RequiredText("--data", "X.csv", "The rows whose statistics the BatchNormalization layers take.");
+        var batches = Int("--batches", "N", "Use only the first N batches.", "every row");
+        var batchSize = Int("--batch-size", "B", "Rows per batch.", 256);
+        var output = Text("--output", "F.strata", "The model file to write.", "MODEL.recalibrated.strata beside MODEL.strata");
+        var overwrite = Flag("--overwrite", "Replace an existing output file.");
+        var allRows = Flag("--all-rows", "Use every row, even when the model's spec held some out for validation.");
+        var command = With(NewCommand("recalibrate", "Recompute the BatchNormalization statistics from data (precise BN).",
+            "Recompute every BatchNormalization layer's moving statistics from the data with the final weights (precise BN), into a new model file; MODEL stays as it was. When the data holds the training target and the model's spec split off validation rows, recalibrates on the training rows of that split and reports the validation loss before and after."),
+            model, data, batches, batchSize, output, overwrite, allRows);
+        command.SetAction(parsed =>
+        {
+            string modelPath = parsed.GetValue(model)!, dataPath = parsed.GetValue(data)!;
+            // The recalibrated model goes beside the original, which stays as it was.
+            string destination = parsed.GetValue(output) ?? RecalibratedPath(modelPath);
+            OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath, dataPath);
+            var loaded = Sequential.Load(modelPath);
+            var report = ModelRecalibration.Run(loaded, dataPath,
+                new RecalibrationOptions(parsed.GetValue(batches), parsed.GetValue(batchSize), parsed.GetValue(allRows)), modelPath);
+            _output.Write(report.ToText(allRowsHint: "--all-rows uses every row"));
+            loaded.Save(destination, loaded.Metadata);
+            _output.WriteLine($"Wrote {destination}");
+            return CommandLine.Success;
+        });
+        return command;
+    }
+
+    /// <summary>model.strata → model.recalibrated.strata, beside it.</summary>
+    internal static string RecalibratedPath(string modelPath) =>
+        Path.Combine(Path.GetDirectoryName(modelPath) ?? "", Path.GetFileNameWithoutExtension(modelPath) + ".recalibrated" + Path.GetExtension(modelPath));
+
+    private static bool IsSpec(string path) => path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+}
