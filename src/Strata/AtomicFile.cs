@@ -10,9 +10,17 @@ public static class AtomicFile
     /// <summary>What a temporary file's name adds to the final one, before the writing process's id.</summary>
     public const string TemporarySuffix = ".tmp-";
 
+    /// <summary>
+    /// Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/>, atomically,
+    /// creating its folder if needed.
+    /// </summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically with what <paramref name="write"/> puts in the stream, flushed
+    /// to disk before the rename; throws <see cref="StrataException"/> when it cannot be written.
+    /// </summary>
     public static void Write(string path, Action<Stream> write) => Commit(Begin(path, write), path);
 
     /// <summary>

@@ -13,17 +13,26 @@ public sealed record ComparisonRun(int Seed, double Best, int BestEpoch, double 
 /// <summary>A spec trained with several seeds, summarized over the runs that finished.</summary>
 public sealed record ComparisonResult(string Name, string SpecPath, string Metric, bool HigherIsBetter, IReadOnlyList<ComparisonRun> Runs)
 {
+    /// <summary>The runs that ended without a failure; the statistics below are over these only.</summary>
     public IReadOnlyList<ComparisonRun> Finished => Runs.Where(r => r.Failure is null).ToList();
 
+    /// <summary>Mean and standard deviation over the finished runs of the best value of the compared metric.</summary>
     public (double Mean, double StandardDeviation) BestStatistics => Statistics(Finished.Select(r => r.Best));
 
+    /// <summary>
+    /// Mean and standard deviation of the metric with BatchNormalization statistics recalibrated, or null unless
+    /// every finished run has one.
+    /// </summary>
     public (double Mean, double StandardDeviation)? RecalibratedStatistics =>
         Finished.All(r => r.Recalibrated is not null) && Finished.Count > 0 ? Statistics(Finished.Select(r => r.Recalibrated!.Value)) : null;
 
+    /// <summary>Mean and standard deviation of the metric after the last epoch, with the moving statistics.</summary>
     public (double Mean, double StandardDeviation) FinalStatistics => Statistics(Finished.Select(r => r.Final));
 
+    /// <summary>The mean epoch (1-based) at which the best value was reached; NaN when no run finished.</summary>
     public double MeanBestEpoch => Finished.Count == 0 ? double.NaN : Finished.Average(r => r.BestEpoch);
 
+    /// <summary>The mean variance shift over the finished runs, or null unless every one of them measured it.</summary>
     public double? MeanVarianceShift => Finished.Count > 0 && Finished.All(r => r.VarianceShift is not null) ? Finished.Average(r => r.VarianceShift!.Value) : null;
 
     /// <summary>Mean and sample standard deviation (n - 1), NaN where undefined.</summary>

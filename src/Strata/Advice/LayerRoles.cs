@@ -7,6 +7,7 @@ namespace Strata.Advice;
 /// <summary>One layer of the model being linted, with the shapes it sees (null where they could not be inferred).</summary>
 public sealed record LintedLayer(int Index, Layer Layer, int[]? InputShape, int[]? OutputShape)
 {
+    /// <summary>The reference a finding about this layer carries.</summary>
     public LayerRef Ref => new(Index, Layer.Name, Layer.ClassName);
 }
 

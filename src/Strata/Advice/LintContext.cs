@@ -9,12 +9,16 @@ namespace Strata.Advice;
 /// </summary>
 public sealed record LintContext
 {
+    /// <summary>The compiled loss, for the rules that check the output activation against it.</summary>
     public Loss? Loss { get; init; }
 
+    /// <summary>The fit's batch size (Keras's batch_size).</summary>
     public int? BatchSize { get; init; }
 
+    /// <summary>The number of epochs the fit runs.</summary>
     public int? Epochs { get; init; }
 
+    /// <summary>The number of training rows (samples), validation rows excluded.</summary>
     public int? TrainingRows { get; init; }
 
     /// <summary>Per-feature statistics of a table's training rows (null for images or unknown data).</summary>
@@ -53,5 +57,6 @@ public sealed record FeatureStatistics(IReadOnlyList<string> Names, double[] Min
         return new FeatureStatistics(names ?? Enumerable.Range(0, width).Select(j => $"feature {j}").ToArray(), min, max, mean, variance);
     }
 
+    /// <summary>The spread of a feature, max - min.</summary>
     public double Range(int feature) => Max[feature] - Min[feature];
 }

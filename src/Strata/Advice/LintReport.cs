@@ -23,6 +23,7 @@ public static class LintReport
         return sb.ToString();
     }
 
+    /// <summary>The headline count, e.g. "3 findings (1 error, 2 warnings)", or "no findings".</summary>
     public static string Counts(IReadOnlyList<LintFinding> findings)
     {
         if (findings.Count == 0) return "no findings";
@@ -35,6 +36,10 @@ public static class LintReport
         return $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")} ({string.Join(", ", parts)})";
     }
 
+    /// <summary>
+    /// The findings as a JSON array, one object each with the rule, severity, layers, message, why, suggestion,
+    /// reference and whether --fix can apply it.
+    /// </summary>
     public static JsonArray ToJson(IReadOnlyList<LintFinding> findings) =>
         new(findings.Select(f => (JsonNode)new JsonObject
         {

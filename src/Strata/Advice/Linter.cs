@@ -13,6 +13,7 @@ public sealed record LintRule(string Id, string Summary, Func<IReadOnlyList<Lint
 /// </summary>
 public static class Linter
 {
+    /// <summary>Every lint rule, in the order findings are reported.</summary>
     public static IReadOnlyList<LintRule> Rules { get; } =
     [
         new(LintRules.BatchNormAfterDropoutId, "BatchNormalization directly after a dropout-family layer (variance shift)", LintRules.BatchNormAfterDropout),

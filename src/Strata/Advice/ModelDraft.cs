@@ -10,6 +10,10 @@ namespace Strata.Advice;
 /// </summary>
 public sealed class ModelDraft
 {
+    /// <summary>
+    /// A draft of <paramref name="layers"/> (deep-copied), each given its name from <paramref name="names"/>,
+    /// after <paramref name="inputLayer"/> and with the compile loss <paramref name="loss"/>.
+    /// </summary>
     public ModelDraft(JsonObject? inputLayer, IEnumerable<JsonObject> layers, IReadOnlyList<string> names, JsonNode? loss)
     {
         InputLayer = inputLayer;
@@ -18,6 +22,7 @@ public sealed class ModelDraft
         Loss = loss?.DeepClone();
     }
 
+    /// <summary>The InputLayer config that opens a Sequential config, or null when the spec has none.</summary>
     public JsonObject? InputLayer { get; }
 
     /// <summary>The layers after the input layer, each {"class_name", "config"}.</summary>
@@ -26,22 +31,30 @@ public sealed class ModelDraft
     /// <summary>The compile loss, as a name or {"class_name", "config"}.</summary>
     public JsonNode? Loss { get; set; }
 
+    /// <summary>The position of the layer named <paramref name="name"/>; throws when there is none.</summary>
     public int IndexOf(string name)
     {
         for (int i = 0; i < Layers.Count; i++) if (NameOf(i) == name) return i;
         throw new StrataException($"The draft has no layer named '{name}'.");
     }
 
+    /// <summary>The name of the layer at <paramref name="index"/>.</summary>
     public string NameOf(int index) => ConfigOf(index)["name"]!.GetValue<string>();
 
+    /// <summary>The Keras class name of the layer at <paramref name="index"/>, e.g. "Dropout".</summary>
     public string ClassOf(int index) => Layers[index]["class_name"]!.GetValue<string>();
 
+    /// <summary>
+    /// The config object of the layer at <paramref name="index"/>, created empty when missing; edits to it change
+    /// the draft.
+    /// </summary>
     public JsonObject ConfigOf(int index)
     {
         if (Layers[index]["config"] is not JsonObject config) Layers[index]["config"] = config = [];
         return config;
     }
 
+    /// <summary>Removes the layer named <paramref name="name"/>.</summary>
     public void Remove(string name) => Layers.RemoveAt(IndexOf(name));
 
     /// <summary>
@@ -84,6 +97,10 @@ public sealed class ModelDraft
         return layerName;
     }
 
+    /// <summary>
+    /// Sets config key <paramref name="key"/> of layer <paramref name="name"/> to <paramref name="value"/> (e.g.
+    /// "rate" of a Dropout).
+    /// </summary>
     public void Set(string name, string key, JsonNode? value) => ConfigOf(IndexOf(name))[key] = value;
 
     /// <summary>The layers with the input layer first, as a Sequential config's "layers" list.</summary>

@@ -32,6 +32,10 @@ public static class SpecLinter
         };
     }
 
+    /// <summary>
+    /// The findings for the spec's model; <paramref name="context"/> defaults to <see cref="ContextFor"/> of the
+    /// spec, which loads its data.
+    /// </summary>
     public static IReadOnlyList<LintFinding> Lint(TrainingSpec spec, LintContext? context = null) =>
         Lint(spec.Model, context ?? ContextFor(spec)).Findings;
 

@@ -24,11 +24,13 @@ public sealed class CsvTable
 
     private readonly Dictionary<string, string[]> _text;
 
+    /// <summary>The file the table was read from, as named in error messages.</summary>
     public string Source { get; }
 
     /// <summary>The numeric columns, in file order.</summary>
     public IReadOnlyList<string> Columns { get; }
 
+    /// <summary>The number of data rows, header excluded.</summary>
     public int Rows { get; }
 
     /// <summary>Row-major values, Rows × Columns.Count.</summary>
@@ -159,6 +161,10 @@ public sealed class CsvTable
         _text.TryGetValue(name, out var values) ? values
             : throw new StrataException($"{Source}: column '{name}' was not read as text. Text columns: {(_text.Count == 0 ? "none" : string.Join(", ", _text.Keys))}.");
 
+    /// <summary>
+    /// The position of column <paramref name="name"/> among <see cref="Columns"/>; throws naming the file and the
+    /// columns when there is none.
+    /// </summary>
     public int ColumnIndex(string name)
     {
         for (int i = 0; i < Columns.Count; i++) if (Columns[i] == name) return i;

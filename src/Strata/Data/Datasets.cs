@@ -6,6 +6,7 @@ public static class Datasets
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package installs the files.</summary>
     public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>The names of Fashion-MNIST's ten classes, in label order 0-9.</summary>
     public static readonly IReadOnlyList<string> FashionMnistClasses =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 

@@ -10,6 +10,10 @@ namespace Strata.Data;
 /// </summary>
 public sealed record CategoricalColumn(string Name, string Kind, IReadOnlyList<string> Categories)
 {
+    /// <summary>
+    /// The encoding of column <paramref name="name"/> fitted on its training <paramref name="values"/>;
+    /// <paramref name="kind"/> is "one_hot" or "label", and the column needs at least two distinct values.
+    /// </summary>
     public static CategoricalColumn Fit(string name, string kind, IReadOnlyList<string> values)
     {
         if (kind is not ("one_hot" or "label"))
@@ -25,6 +29,11 @@ public sealed record CategoricalColumn(string Name, string Kind, IReadOnlyList<s
     /// <summary>The names of those inputs: column=category for one-hot, the column itself for labels.</summary>
     public IEnumerable<string> InputNames => Kind == "one_hot" ? Categories.Select(c => $"{Name}={c}") : [Name];
 
+    /// <summary>
+    /// Writes <paramref name="value"/>'s encoding into <paramref name="destination"/> (<see cref="Width"/>
+    /// floats); <paramref name="source"/> and the 0-based <paramref name="row"/> name it in the error for an
+    /// unknown category.
+    /// </summary>
     public void Encode(string value, Span<float> destination, string source, int row)
     {
         int index = IndexOf(value, source, row);
@@ -36,6 +45,10 @@ public sealed record CategoricalColumn(string Name, string Kind, IReadOnlyList<s
         }
     }
 
+    /// <summary>
+    /// The index of <paramref name="value"/> among <see cref="Categories"/>; an unknown category throws naming
+    /// <paramref name="source"/> and the 1-based row.
+    /// </summary>
     public int IndexOf(string value, string source, int row)
     {
         int index = Lookup.TryGetValue(value, out int i) ? i : -1;
@@ -48,6 +61,7 @@ public sealed record CategoricalColumn(string Name, string Kind, IReadOnlyList<s
 
     private Dictionary<string, int>? _lookup;
 
+    /// <summary>The encoding as stored in the model file: {"name", "kind", "categories"}.</summary>
     public JsonObject ToJson() => new()
     {
         ["name"] = Name,
@@ -55,6 +69,7 @@ public sealed record CategoricalColumn(string Name, string Kind, IReadOnlyList<s
         ["categories"] = new JsonArray(Categories.Select(c => (JsonNode)c).ToArray()),
     };
 
+    /// <summary>Reads what <see cref="ToJson"/> wrote; throws when a part is missing or the categories are not distinct strings.</summary>
     public static CategoricalColumn FromJson(JsonNode? node)
     {
         if (node is not JsonObject o || o["name"] is not JsonValue n || !n.TryGetValue(out string? name)
@@ -95,6 +110,10 @@ public sealed record FeatureEncoding(IReadOnlyList<string> Features, IReadOnlyLi
     /// <summary>The model's input names, one per input column.</summary>
     public string[] InputNames => Features.SelectMany(f => Categorical.FirstOrDefault(c => c.Name == f)?.InputNames ?? [f]).ToArray();
 
+    /// <summary>
+    /// The feature columns of <paramref name="table"/> as a [rows, inputs] tensor in <see cref="InputNames"/>
+    /// order, categorical ones encoded.
+    /// </summary>
     public Tensor EncodeFeatures(CsvTable table)
     {
         var names = InputNames;
@@ -117,6 +136,10 @@ public sealed record FeatureEncoding(IReadOnlyList<string> Features, IReadOnlyLi
         return x;
     }
 
+    /// <summary>
+    /// The target column of <paramref name="table"/> as a [rows, 1] tensor: the numbers as read, or the class
+    /// indices for a label-encoded target.
+    /// </summary>
     public Tensor EncodeTarget(CsvTable table, string target)
     {
         if (Target is null) return table.Select([target]);
@@ -126,6 +149,7 @@ public sealed record FeatureEncoding(IReadOnlyList<string> Features, IReadOnlyLi
         return y;
     }
 
+    /// <summary>The encoding as stored in the model file: {"features", "categorical", "target"}.</summary>
     public JsonObject ToJson() => new()
     {
         ["features"] = new JsonArray(Features.Select(f => (JsonNode)f).ToArray()),
@@ -133,6 +157,7 @@ public sealed record FeatureEncoding(IReadOnlyList<string> Features, IReadOnlyLi
         ["target"] = Target?.ToJson(),
     };
 
+    /// <summary>Reads what <see cref="ToJson"/> wrote; throws when "features" or "categorical" is missing.</summary>
     public static FeatureEncoding FromJson(JsonNode? node)
     {
         if (node is not JsonObject o || o["features"] is not JsonArray features || o["categorical"] is not JsonArray categorical)

@@ -40,6 +40,7 @@ public sealed class ConfigReader
     /// <summary>A section of a file (the "fit" object of a spec); errors say "key 'epochs' in \"fit\" of spec.json".</summary>
     public static ConfigReader Section(JsonObject config, string place) => new(config, "", place, "key");
 
+    /// <summary>The Keras class name the config belongs to (e.g. "Dropout"); empty for a file section.</summary>
     public string ClassName { get; }
 
     /// <summary>
@@ -61,13 +62,16 @@ public sealed class ConfigReader
         throw new StrataException($"The {what} must be a name such as \"{example}\" or an object with \"class_name\". Received: {node?.ToJsonString() ?? "null"}");
     }
 
+    /// <summary>The "name" in the config, or null when it has none.</summary>
     public string? Name { get; }
 
     /// <summary>Where a key sits, in the words of error messages: "argument 'rate' of Dropout layer 'dropout'".</summary>
     public string Where(string key) => $"{_noun} '{key}' {_place}";
 
+    /// <summary>Whether <paramref name="key"/> is present and not null; counts as reading it.</summary>
     public bool Has(string key) => Node(key) is not null;
 
+    /// <summary>The value of <paramref name="key"/> as it is in the JSON (null when absent), marked as read.</summary>
     public JsonNode? Raw(string key) => Node(key);
 
     private JsonNode? Node(string key)
@@ -95,6 +99,10 @@ public sealed class ConfigReader
         }
     }
 
+    /// <summary>
+    /// The number under <paramref name="key"/>, or <paramref name="fallback"/> when it is absent or null;
+    /// anything else throws naming the argument.
+    /// </summary>
     public double Double(string key, double fallback)
     {
         var node = Node(key);
@@ -109,6 +117,10 @@ public sealed class ConfigReader
         return double.Parse(node.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The integer under <paramref name="key"/> (a whole number such as 3 or 3.0), or <paramref name="fallback"/>
+    /// when absent or null.
+    /// </summary>
     public int Int(string key, int fallback)
     {
         double d = Double(key, fallback);
@@ -117,8 +129,10 @@ public sealed class ConfigReader
         return (int)d;
     }
 
+    /// <summary>The integer under <paramref name="key"/>, or null when absent or null.</summary>
     public int? OptionalInt(string key) => Node(key) is null ? null : Int(key, 0);
 
+    /// <summary>The boolean under <paramref name="key"/>, or <paramref name="fallback"/> when absent or null.</summary>
     public bool Bool(string key, bool fallback)
     {
         var node = Node(key);
@@ -127,6 +141,10 @@ public sealed class ConfigReader
         throw new StrataException($"Expected true or false for {Where(key)}. Received: {node.ToJsonString()}");
     }
 
+    /// <summary>
+    /// The string under <paramref name="key"/>, or <paramref name="fallback"/> when absent or null; also takes
+    /// Keras's {"class_name", "config": "relu"} form of an activation.
+    /// </summary>
     public string? String(string key, string? fallback)
     {
         var node = Node(key);
@@ -179,11 +197,17 @@ public sealed class ConfigReader
         return (int)d;
     }
 
+    /// <summary>
+    /// The initializer under <paramref name="key"/> (a Keras name or {"class_name", "config"}), or
+    /// <paramref name="fallback"/> when absent or null.
+    /// </summary>
     public Initializer Initializer(string key, Initializer fallback) =>
         Node(key) is null ? fallback : Layers.Initializer.FromConfig(Node(key), Where(key));
 
+    /// <summary>The regularizer under <paramref name="key"/>, or null when absent or null.</summary>
     public Regularizers.Regularizer? Regularizer(string key) => Regularizers.Regularizer.FromConfig(Node(key), Where(key));
 
+    /// <summary>The constraint under <paramref name="key"/>, or null when absent or null.</summary>
     public Constraints.Constraint? Constraint(string key) => Constraints.Constraint.FromConfig(Node(key), Where(key));
 
     /// <summary>

@@ -27,35 +27,59 @@ public sealed class Initializer
         Seed = seed;
     }
 
+    /// <summary>The Keras class name, e.g. "GlorotUniform", as written in configs.</summary>
     public string ClassName { get; }
 
     /// <summary>The initializer's own seed; when null the model's generator is used.</summary>
     public int? Seed { get; }
 
+    /// <summary>Keras's Zeros: every weight 0 (the default bias initializer).</summary>
     public static Initializer Zeros() => new("Zeros", Kind.Zeros);
 
+    /// <summary>Keras's Ones: every weight 1 (BatchNormalization's gamma).</summary>
     public static Initializer Ones() => new("Ones", Kind.Ones);
 
+    /// <summary>Keras's Constant: every weight <paramref name="value"/>.</summary>
     public static Initializer Constant(double value) => new("Constant", Kind.Constant, value);
 
+    /// <summary>Keras's RandomNormal: weights drawn from N(<paramref name="mean"/>, <paramref name="stddev"/>²).</summary>
     public static Initializer RandomNormal(double mean = 0, double stddev = 0.05, int? seed = null) => new("RandomNormal", Kind.RandomNormal, mean, stddev, seed: seed);
 
+    /// <summary>Keras's RandomUniform: weights drawn uniformly from [<paramref name="minval"/>, <paramref name="maxval"/>).</summary>
     public static Initializer RandomUniform(double minval = -0.05, double maxval = 0.05, int? seed = null) => new("RandomUniform", Kind.RandomUniform, minval, maxval, seed: seed);
 
+    /// <summary>
+    /// Keras's TruncatedNormal: N(<paramref name="mean"/>, <paramref name="stddev"/>²) redrawn beyond two
+    /// standard deviations.
+    /// </summary>
     public static Initializer TruncatedNormal(double mean = 0, double stddev = 0.05, int? seed = null) => new("TruncatedNormal", Kind.TruncatedNormal, mean, stddev, seed: seed);
 
+    /// <summary>
+    /// Keras's GlorotUniform (Xavier uniform), the default kernel initializer: uniform in ±sqrt(6 / (fan_in +
+    /// fan_out)).
+    /// </summary>
     public static Initializer GlorotUniform(int? seed = null) => Scaling("GlorotUniform", 1, "fan_avg", "uniform", seed);
 
+    /// <summary>Keras's GlorotNormal (Xavier normal): truncated normal with standard deviation sqrt(2 / (fan_in + fan_out)).</summary>
     public static Initializer GlorotNormal(int? seed = null) => Scaling("GlorotNormal", 1, "fan_avg", "truncated_normal", seed);
 
+    /// <summary>Keras's HeUniform (Kaiming uniform), suited to ReLU: uniform in ±sqrt(6 / fan_in).</summary>
     public static Initializer HeUniform(int? seed = null) => Scaling("HeUniform", 2, "fan_in", "uniform", seed);
 
+    /// <summary>Keras's HeNormal (Kaiming normal), suited to ReLU: truncated normal with standard deviation sqrt(2 / fan_in).</summary>
     public static Initializer HeNormal(int? seed = null) => Scaling("HeNormal", 2, "fan_in", "truncated_normal", seed);
 
+    /// <summary>Keras's LecunUniform: uniform in ±sqrt(3 / fan_in).</summary>
     public static Initializer LecunUniform(int? seed = null) => Scaling("LecunUniform", 1, "fan_in", "uniform", seed);
 
+    /// <summary>Keras's LecunNormal, suited to SELU: truncated normal with standard deviation sqrt(1 / fan_in).</summary>
     public static Initializer LecunNormal(int? seed = null) => Scaling("LecunNormal", 1, "fan_in", "truncated_normal", seed);
 
+    /// <summary>
+    /// Keras's VarianceScaling: variance <paramref name="scale"/> / fan, where <paramref name="mode"/> picks
+    /// fan_in, fan_out or fan_avg and <paramref name="distribution"/> is "truncated_normal" ("normal"),
+    /// "untruncated_normal" or "uniform".
+    /// </summary>
     public static Initializer VarianceScaling(double scale = 1, string mode = "fan_in", string distribution = "truncated_normal", int? seed = null)
     {
         if (scale <= 0) throw new StrataException($"Expected a positive scale for VarianceScaling. Received: scale={scale}");
@@ -136,6 +160,7 @@ public sealed class Initializer
         return (shape[^2] * receptive, shape[^1] * receptive);
     }
 
+    /// <summary>The Keras serialization {"module", "class_name", "config"}, which <see cref="FromConfig"/> reads back.</summary>
     public JsonObject ToConfig()
     {
         var config = new JsonObject();

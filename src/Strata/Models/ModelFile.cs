@@ -18,6 +18,11 @@ public static class ModelFile
     private const long MaxEntryBytes = 2L << 30;
     private const double MaxCompressionRatio = 1000;
 
+    /// <summary>
+    /// Writes <paramref name="model"/> (built) to <paramref name="path"/> atomically;
+    /// <paramref name="extraMetadata"/> is merged into metadata.json beside the format, version, seed, feature names and
+    /// compile settings.
+    /// </summary>
     public static void Save(Sequential model, string path, JsonObject? extraMetadata = null)
     {
         if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before saving.");

@@ -9,6 +9,7 @@ public static class ModelSummary
 {
     private const int NameWidth = 33, ShapeWidth = 24, ParamWidth = 15;
 
+    /// <summary>The summary of <paramref name="model"/>, in Keras 3's layout, as text ending in a newline.</summary>
     public static string Format(Sequential model)
     {
         var sb = new StringBuilder();

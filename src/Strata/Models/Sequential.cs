@@ -33,8 +33,10 @@ public sealed partial class Sequential
             foreach (var layer in layers) Add(layer);
     }
 
+    /// <summary>The model name (Keras's name), shown by <see cref="Summary"/> and stored in the model file.</summary>
     public string Name { get; }
 
+    /// <summary>The seed the model was created with; weight initialization and dropout masks derive from it.</summary>
     public int Seed { get; }
 
     /// <summary>The layers after the input layer.</summary>
@@ -43,25 +45,40 @@ public sealed partial class Sequential
     /// <summary>The input shape with the batch axis as -1, once known.</summary>
     public int[]? InputShape { get; private set; }
 
+    /// <summary>The output shape with the batch axis as -1, once the layers are built; the input shape when there are no layers.</summary>
     public int[]? OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
 
+    /// <summary>
+    /// Whether every layer has its weights (Keras's built); a layer added before the input shape is
+    /// known clears it until <see cref="Build"/> or the first fit.
+    /// </summary>
     public bool IsBuilt { get; private set; }
 
+    /// <summary>The optimizer given to <see cref="Compile"/>, or null before it.</summary>
     public Optimizer? Optimizer { get; private set; }
 
+    /// <summary>The loss given to <see cref="Compile"/>, or null before it.</summary>
     public Loss? Loss { get; private set; }
 
+    /// <summary>The compiled metric names, e.g. "accuracy" or "mae"; empty before <see cref="Compile"/>.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
     /// <summary>Feature column names, when the model was trained from a table (kept in the model file).</summary>
     public IReadOnlyList<string>? FeatureNames { get; set; }
 
+    /// <summary>Every variable of every layer, in layer order and creation order within a layer (the order of <see cref="GetWeights"/>).</summary>
     public IEnumerable<Variable> Variables => _layers.SelectMany(l => l.Variables);
 
+    /// <summary>The variables the optimizer updates (kernels, biases, BatchNormalization's gamma and beta).</summary>
     public IEnumerable<Variable> TrainableVariables => _layers.SelectMany(l => l.TrainableVariables);
 
+    /// <summary>The variables the optimizer leaves alone, such as BatchNormalization's moving mean and variance.</summary>
     public IEnumerable<Variable> NonTrainableVariables => _layers.SelectMany(l => l.NonTrainableVariables);
 
+    /// <summary>
+    /// Appends <paramref name="layer"/>, naming it Keras-style ("dense_1") when unnamed, and builds it when the
+    /// input shape is known; an <see cref="InputLayer"/> is accepted only first.
+    /// </summary>
     public void Add(Layer layer)
     {
         if (layer is InputLayer input)
@@ -116,6 +133,10 @@ public sealed partial class Sequential
     /// <summary>Copies of all variables' values, in <see cref="Variables"/> order (Keras's get_weights).</summary>
     public float[][] GetWeights() => Variables.Select(v => (float[])v.Value.Data.Clone()).ToArray();
 
+    /// <summary>
+    /// Overwrites every variable with <paramref name="weights"/>, in <see cref="Variables"/> order (Keras's
+    /// set_weights); counts and sizes must match.
+    /// </summary>
     public void SetWeights(IReadOnlyList<float[]> weights)
     {
         var variables = Variables.ToList();
@@ -200,6 +221,7 @@ public sealed partial class Sequential
     /// <summary>Writes the model file (see <see cref="ModelFile"/>); the write is atomic.</summary>
     public void Save(string path, System.Text.Json.Nodes.JsonObject? metadata = null) => ModelFile.Save(this, path, metadata);
 
+    /// <summary>Reads a model file written by <see cref="Save"/>, compiled again when it was saved compiled.</summary>
     public static Sequential Load(string path) => ModelFile.Load(path);
 
     /// <summary>Loads the variables from a safetensors file named by variable path (Keras's load_weights).</summary>

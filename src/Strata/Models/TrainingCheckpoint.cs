@@ -17,8 +17,13 @@ namespace Strata.Models;
 /// </summary>
 public static class TrainingCheckpoint
 {
+    /// <summary>The checkpoint's file name inside a run's output folder.</summary>
     public const string FileName = "checkpoint.strata-state";
 
+    /// <summary>
+    /// Writes <paramref name="state"/> of <paramref name="model"/> to <paramref name="path"/> atomically;
+    /// <paramref name="info"/> is stored in state.json as given.
+    /// </summary>
     public static void Save(Sequential model, TrainingState state, string path, JsonObject? info = null) =>
         AtomicFile.Write(path, Writer(model, state, info));
 

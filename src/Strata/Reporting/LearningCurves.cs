@@ -14,6 +14,11 @@ public static class LearningCurves
     private const int Left = 80, Right = 24, Top = 48, Bottom = 64;
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
 
+    /// <summary>
+    /// The SVG document plotting <paramref name="keys"/> of <paramref name="history"/> (default: loss and
+    /// val_loss, those it has) under <paramref name="title"/>, with <paramref name="yLabel"/> on the vertical
+    /// axis.
+    /// </summary>
     public static string ToSvg(History history, string title, string yLabel, IReadOnlyList<string>? keys = null)
     {
         keys ??= new[] { "loss", "val_loss" }.Where(history.Contains).ToList();

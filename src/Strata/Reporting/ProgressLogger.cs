@@ -17,18 +17,24 @@ public sealed class ProgressLogger : Callback
     private readonly Stopwatch _epochClock = new();
     private int _batches;
 
+    /// <summary>
+    /// A logger writing to <paramref name="output"/>; <paramref name="interactive"/> (a terminal) redraws a
+    /// progress bar after every batch, otherwise only the epoch lines are written.
+    /// </summary>
     public ProgressLogger(TextWriter output, bool interactive)
     {
         _out = output;
         _interactive = interactive;
     }
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch, int epochs)
     {
         _out.WriteLine($"Epoch {epoch + 1}/{epochs}");
         _epochClock.Restart();
     }
 
+    /// <inheritdoc/>
     public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss)
     {
         _batches = batches;
@@ -39,6 +45,7 @@ public sealed class ProgressLogger : Callback
         _out.Flush();
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         double seconds = _epochClock.Elapsed.TotalSeconds;

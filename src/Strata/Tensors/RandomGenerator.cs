@@ -11,6 +11,10 @@ public sealed class RandomGenerator
     private ulong _s0, _s1, _s2, _s3;
     private double? _spareGaussian;
 
+    /// <summary>
+    /// A generator whose state is expanded from <paramref name="seed"/> with SplitMix64; the same seed gives the
+    /// same sequence.
+    /// </summary>
     public RandomGenerator(ulong seed)
     {
         ulong x = seed;
@@ -30,6 +34,7 @@ public sealed class RandomGenerator
         _spareGaussian = state[4] == 0 ? null : BitConverter.UInt64BitsToDouble(state[5]);
     }
 
+    /// <summary>The next 64 random bits of the xoshiro256** sequence.</summary>
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

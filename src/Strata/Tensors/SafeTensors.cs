@@ -16,6 +16,10 @@ public static class SafeTensors
     /// <summary>Header lengths beyond this are refused as corrupt (the format's own limit is 100 MB).</summary>
     private const long MaxHeaderLength = 100_000_000;
 
+    /// <summary>
+    /// The safetensors bytes of <paramref name="tensors"/> (F32, stored under their names in this order) with the
+    /// optional string <paramref name="metadata"/> under "__metadata__".
+    /// </summary>
     public static byte[] Serialize(IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = Header(tensors, metadata, out long dataBytes);

@@ -3,6 +3,7 @@ namespace Strata.Tensors;
 /// <summary>Shape arithmetic shared by tensors, ops and layers.</summary>
 public static class ShapeOps
 {
+    /// <summary>The number of elements of <paramref name="shape"/> (1 for a scalar); throws beyond int.MaxValue.</summary>
     public static int Size(ReadOnlySpan<int> shape)
     {
         long size = 1;
@@ -15,6 +16,7 @@ public static class ShapeOps
         return (int)size;
     }
 
+    /// <summary>Throws when a dimension of <paramref name="shape"/> is negative.</summary>
     public static void Validate(ReadOnlySpan<int> shape)
     {
         foreach (int d in shape)
@@ -22,6 +24,10 @@ public static class ShapeOps
                 throw new StrataException($"Shape {Format(shape)} has a negative dimension.");
     }
 
+    /// <summary>
+    /// <paramref name="axis"/> counted from 0, a negative one from the end as in numpy; throws when it is out of
+    /// range for <paramref name="rank"/>.
+    /// </summary>
     public static int NormalizeAxis(int axis, int rank)
     {
         int a = axis < 0 ? axis + rank : axis;

@@ -22,11 +22,17 @@ public sealed class History
     /// </summary>
     public bool Interrupted { get; internal set; }
 
+    /// <summary>
+    /// The values recorded under <paramref name="key"/> (e.g. "loss", "val_accuracy"), one per epoch, NaN for
+    /// epochs that lacked it.
+    /// </summary>
     public IReadOnlyList<double> this[string key] =>
         _values.TryGetValue(key, out var list) ? list : throw new StrataException($"The history has no '{key}'. It has: {string.Join(", ", _keys)}.");
 
+    /// <summary>Whether any epoch recorded <paramref name="key"/>.</summary>
     public bool Contains(string key) => _values.ContainsKey(key);
 
+    /// <summary>Adds one epoch's logs; keys missing from it get NaN so every column stays aligned with <see cref="Epochs"/>.</summary>
     public void Record(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         _epochs.Add(epoch);

@@ -37,17 +37,29 @@ public sealed class Constraint
         _axes = axes ?? [0];
     }
 
+    /// <summary>The Keras class name: "MaxNorm", "MinMaxNorm", "UnitNorm" or "NonNeg".</summary>
     public string ClassName => _kind.ToString();
 
+    /// <summary>The axes each norm runs along (Keras's axis); [0] by default.</summary>
     public IReadOnlyList<int> Axes => _axes;
 
+    /// <summary>
+    /// Keras's MaxNorm: columns whose norm over <paramref name="axis"/> (default 0) exceeds
+    /// <paramref name="maxValue"/> are scaled down to it.
+    /// </summary>
     public static Constraint MaxNorm(double maxValue = 2, params int[] axis) => new(Kind.MaxNorm, 0, maxValue, 1, axis.Length == 0 ? null : axis);
 
+    /// <summary>
+    /// Keras's MinMaxNorm: norms are moved into [<paramref name="minValue"/>, <paramref name="maxValue"/>], a
+    /// fraction <paramref name="rate"/> of the way per step (1: at once).
+    /// </summary>
     public static Constraint MinMaxNorm(double minValue = 0, double maxValue = 1, double rate = 1, params int[] axis) =>
         new(Kind.MinMaxNorm, minValue, maxValue, rate, axis.Length == 0 ? null : axis);
 
+    /// <summary>Keras's UnitNorm: every norm over <paramref name="axis"/> (default 0) is scaled to 1.</summary>
     public static Constraint UnitNorm(params int[] axis) => new(Kind.UnitNorm, axes: axis.Length == 0 ? null : axis);
 
+    /// <summary>Keras's NonNeg: negative weights are set to 0.</summary>
     public static Constraint NonNeg() => new(Kind.NonNeg);
 
     /// <summary>Projects <paramref name="weights"/> in place.</summary>
@@ -106,6 +118,7 @@ public sealed class Constraint
         return groupOf;
     }
 
+    /// <summary>The Keras serialization {"module", "class_name", "config"}, which <see cref="FromConfig"/> reads back.</summary>
     public JsonObject ToConfig()
     {
         var config = new JsonObject();

@@ -20,16 +20,22 @@ public sealed class Regularizer
         L2Factor = l2;
     }
 
+    /// <summary>The Keras class name: "L1", "L2" or "L1L2".</summary>
     public string ClassName { get; }
 
+    /// <summary>The factor of Σ|w| (Keras's l1); 0 for L2.</summary>
     public double L1Factor { get; }
 
+    /// <summary>The factor of Σw² (Keras's l2); 0 for L1.</summary>
     public double L2Factor { get; }
 
+    /// <summary>Keras's L1: a penalty of <paramref name="l1"/>·Σ|w|, which drives weights to exactly 0.</summary>
     public static Regularizer L1(double l1 = 0.01) => new("L1", l1, 0);
 
+    /// <summary>Keras's L2 (weight decay): a penalty of <paramref name="l2"/>·Σw².</summary>
     public static Regularizer L2(double l2 = 0.01) => new("L2", 0, l2);
 
+    /// <summary>Keras's L1L2: both penalties, each 0 unless given.</summary>
     public static Regularizer L1L2(double l1 = 0, double l2 = 0) => new("L1L2", l1, l2);
 
     /// <summary>The penalty for <paramref name="weights"/>, as a scalar node.</summary>
@@ -45,6 +51,7 @@ public sealed class Regularizer
         return penalty ?? Ops.Scale(Ops.Sum(weights), 0f);
     }
 
+    /// <summary>The Keras serialization {"module", "class_name", "config"}, which <see cref="FromConfig"/> reads back.</summary>
     public JsonObject ToConfig()
     {
         var config = new JsonObject();

@@ -12,6 +12,10 @@ public sealed class EarlyStopping : Callback
     private float[][]? _bestWeights;
     private readonly bool _maximize;
 
+    /// <summary>
+    /// Keras's EarlyStopping. <paramref name="mode"/> "auto" maximizes a monitor named like accuracy, acc or auc
+    /// and minimizes any other; "min" and "max" say it outright.
+    /// </summary>
     public EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, string mode = "auto",
         bool restoreBestWeights = false, int startFromEpoch = 0)
     {
@@ -24,14 +28,22 @@ public sealed class EarlyStopping : Callback
         _maximize = MonitorMode.Maximize(mode, monitor);
     }
 
+    /// <summary>The logged quantity watched, e.g. "val_loss" (Keras's monitor).</summary>
     public string Monitor { get; }
 
+    /// <summary>The smallest change that counts as an improvement, taken as its absolute value (Keras's min_delta).</summary>
     public double MinDelta { get; }
 
+    /// <summary>
+    /// Epochs without improvement before training stops (Keras's patience); 0 stops at the first epoch that does
+    /// not improve.
+    /// </summary>
     public int Patience { get; }
 
+    /// <summary>Whether the weights of the best epoch are put back when training ends (Keras's restore_best_weights).</summary>
     public bool RestoreBestWeights { get; }
 
+    /// <summary>Epochs (from 0) before this one are not watched, a warm-up (Keras's start_from_epoch).</summary>
     public int StartFromEpoch { get; }
 
     /// <summary>The epoch (from 0) at which training was stopped, or -1.</summary>
@@ -40,6 +52,7 @@ public sealed class EarlyStopping : Callback
     /// <summary>The epoch (from 0) with the best monitored value.</summary>
     public int BestEpoch { get; private set; }
 
+    /// <inheritdoc/>
     public override void OnTrainBegin()
     {
         _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
@@ -49,6 +62,7 @@ public sealed class EarlyStopping : Callback
         BestEpoch = 0;
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (epoch < StartFromEpoch) return;
@@ -71,6 +85,7 @@ public sealed class EarlyStopping : Callback
         }
     }
 
+    /// <inheritdoc/>
     public override System.Text.Json.Nodes.JsonObject GetState() => new()
     {
         ["best"] = Number(_best),
@@ -81,6 +96,7 @@ public sealed class EarlyStopping : Callback
             : new System.Text.Json.Nodes.JsonArray(_bestWeights.Select(w => (System.Text.Json.Nodes.JsonNode)Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.AsSpan()))).ToArray()),
     };
 
+    /// <inheritdoc/>
     public override void SetState(System.Text.Json.Nodes.JsonObject state)
     {
         _best = Number(state["best"], "best");
@@ -92,6 +108,7 @@ public sealed class EarlyStopping : Callback
             : null;
     }
 
+    /// <inheritdoc/>
     public override void OnTrainEnd()
     {
         if (RestoreBestWeights && _bestWeights is not null) Model!.SetWeights(_bestWeights);

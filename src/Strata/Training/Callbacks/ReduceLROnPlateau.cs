@@ -13,6 +13,10 @@ public sealed class ReduceLROnPlateau : Callback
     private int _wait, _cooldownCounter;
     private readonly bool _maximize;
 
+    /// <summary>
+    /// Keras's ReduceLROnPlateau. <paramref name="mode"/> "auto" maximizes a monitor named like accuracy, acc or
+    /// auc and minimizes any other; <paramref name="factor"/> must be in [0, 1).
+    /// </summary>
     public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, string mode = "auto",
         double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0)
     {
@@ -27,18 +31,25 @@ public sealed class ReduceLROnPlateau : Callback
         _maximize = MonitorMode.Maximize(mode, monitor);
     }
 
+    /// <summary>The logged quantity watched, e.g. "val_loss" (Keras's monitor).</summary>
     public string Monitor { get; }
 
+    /// <summary>What the learning rate is multiplied by at each cut (Keras's factor), in [0, 1).</summary>
     public double Factor { get; }
 
+    /// <summary>Epochs without improvement before the learning rate is cut (Keras's patience).</summary>
     public int Patience { get; }
 
+    /// <summary>How much the monitored value must improve by to count (Keras's min_delta).</summary>
     public double MinDelta { get; }
 
+    /// <summary>Epochs after a cut during which patience is not counted (Keras's cooldown).</summary>
     public int Cooldown { get; }
 
+    /// <summary>The learning rate is never cut below this (Keras's min_lr).</summary>
     public double MinLearningRate { get; }
 
+    /// <inheritdoc/>
     public override void OnTrainBegin()
     {
         _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
@@ -46,9 +57,11 @@ public sealed class ReduceLROnPlateau : Callback
         _cooldownCounter = 0;
     }
 
+    /// <inheritdoc/>
     public override System.Text.Json.Nodes.JsonObject GetState() =>
         new() { ["best"] = Number(_best), ["wait"] = _wait, ["cooldown_counter"] = _cooldownCounter };
 
+    /// <inheritdoc/>
     public override void SetState(System.Text.Json.Nodes.JsonObject state)
     {
         _best = Number(state["best"], "best");
@@ -56,6 +69,7 @@ public sealed class ReduceLROnPlateau : Callback
         _cooldownCounter = Integer(state["cooldown_counter"], "cooldown_counter");
     }
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         double current = MonitorMode.Read(logs, Monitor, "ReduceLROnPlateau");

@@ -8,8 +8,10 @@ public sealed class TerminateOnNaN : Callback
     /// <summary>Where the loss diverged ("epoch 3, batch 2"), or null.</summary>
     public string? StoppedAt { get; private set; }
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch, int epochs) => _epoch = epoch;
 
+    /// <inheritdoc/>
     public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss)
     {
         if (double.IsFinite(batchLoss) || StoppedAt is not null) return;

@@ -17,6 +17,10 @@ public sealed class TrainingStateCheckpoint : Callback
     private Task? _syncing;
     private int _syncingEpoch;
 
+    /// <summary>
+    /// A checkpoint written to <paramref name="path"/> every <paramref name="every"/> epochs (at least 1), with
+    /// <paramref name="info"/> stored beside the state.
+    /// </summary>
     public TrainingStateCheckpoint(string path, int every = 1, JsonObject? info = null)
     {
         if (every < 1) throw new StrataException($"Expected a positive checkpoint interval. Received: every={every}");
@@ -25,8 +29,10 @@ public sealed class TrainingStateCheckpoint : Callback
         Info = info;
     }
 
+    /// <summary>The checkpoint file, replaced at each write.</summary>
     public string Path { get; }
 
+    /// <summary>The interval in epochs; the last epoch, and one at which training stops early, are saved whatever it is.</summary>
     public int Every { get; }
 
     /// <summary>Stored beside the state (the spec it was trained from).</summary>
@@ -35,13 +41,16 @@ public sealed class TrainingStateCheckpoint : Callback
     /// <summary>Epochs finished at the last write that is on disk, or null before any; whole after the fit.</summary>
     public int? LastSavedEpoch { get; private set; }
 
+    /// <inheritdoc/>
     public override void OnTrainBegin() => Settle();
 
+    /// <inheritdoc/>
     public override void OnEpochBegin(int epoch, int epochs) => _epochs = epochs;
 
     /// <summary>The last checkpoint is on disk and in place when the fit returns.</summary>
     public override void OnTrainEnd() => Settle();
 
+    /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         if (!logs.Values.All(double.IsFinite)) return;

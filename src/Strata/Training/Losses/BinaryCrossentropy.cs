@@ -8,12 +8,19 @@ namespace Strata.Training.Losses;
 /// </summary>
 public sealed class BinaryCrossentropy : Loss
 {
+    /// <summary>
+    /// A binary cross-entropy for sigmoid probabilities, or for raw scores with <paramref name="fromLogits"/>
+    /// (Keras's from_logits, PyTorch's BCEWithLogitsLoss).
+    /// </summary>
     public BinaryCrossentropy(bool fromLogits = false) => FromLogits = fromLogits;
 
+    /// <summary>Whether predictions are logits rather than probabilities (Keras's from_logits).</summary>
     public bool FromLogits { get; }
 
+    /// <inheritdoc/>
     public override string Name => "binary_crossentropy";
 
+    /// <inheritdoc/>
     public override Node Compute(Node predictions, Node targets)
     {
         if (FromLogits)

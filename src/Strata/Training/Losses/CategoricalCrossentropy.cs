@@ -8,12 +8,19 @@ namespace Strata.Training.Losses;
 /// </summary>
 public sealed class CategoricalCrossentropy : Loss
 {
+    /// <summary>
+    /// A categorical cross-entropy over one-hot targets, for softmax probabilities or, with
+    /// <paramref name="fromLogits"/>, raw scores (PyTorch's CrossEntropyLoss).
+    /// </summary>
     public CategoricalCrossentropy(bool fromLogits = false) => FromLogits = fromLogits;
 
+    /// <summary>Whether predictions are logits rather than probabilities (Keras's from_logits).</summary>
     public bool FromLogits { get; }
 
+    /// <inheritdoc/>
     public override string Name => "categorical_crossentropy";
 
+    /// <inheritdoc/>
     public override Node Compute(Node predictions, Node targets) => CrossEntropy(predictions, targets, FromLogits);
 
     internal static Node CrossEntropy(Node predictions, Node oneHot, bool fromLogits)

@@ -14,6 +14,10 @@ public abstract class Loss
     /// <summary>Whether targets are class indices rather than values shaped like the predictions.</summary>
     public virtual bool SparseTargets => false;
 
+    /// <summary>
+    /// The loss of <paramref name="predictions"/> against <paramref name="targets"/> as a scalar node, the mean
+    /// over the batch.
+    /// </summary>
     public abstract Node Compute(Node predictions, Node targets);
 
     /// <summary>The target shape for predictions of shape <paramref name="predictionShape"/>.</summary>

@@ -3,8 +3,10 @@ namespace Strata.Training.Metrics;
 /// <summary>Fraction of samples classified correctly; see <see cref="AccuracyKind"/>.</summary>
 public sealed class Accuracy(AccuracyKind kind, string name = "accuracy") : Metric(name)
 {
+    /// <summary>How predictions are compared with targets: thresholded at 0.5, or by arg-max against one-hot or integer labels.</summary>
     public AccuracyKind Kind { get; } = kind;
 
+    /// <inheritdoc/>
     protected override double Score(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target)
     {
         switch (Kind)

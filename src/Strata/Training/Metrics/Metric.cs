@@ -8,11 +8,13 @@ public abstract class Metric
     private double _total;
     private long _count;
 
+    /// <summary>A metric logged under <paramref name="name"/>.</summary>
     protected Metric(string name) => Name = name;
 
     /// <summary>The key under which the metric appears in logs and history ("mae", "val_mae").</summary>
     public string Name { get; }
 
+    /// <summary>Clears the running total; a fit does so at the start of every epoch (Keras's reset_state).</summary>
     public void Reset()
     {
         _total = 0;
@@ -31,6 +33,7 @@ public abstract class Metric
         }
     }
 
+    /// <summary>The mean per-sample score since the last <see cref="Reset"/> (Keras's result()); NaN before any sample.</summary>
     public double Result => _count == 0 ? double.NaN : _total / _count;
 
     /// <summary>The metric's value for one sample.</summary>

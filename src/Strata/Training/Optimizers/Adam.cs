@@ -11,6 +11,7 @@ namespace Strata.Training.Optimizers;
 /// </summary>
 public class Adam : Optimizer
 {
+    /// <summary>Keras's Adam with its defaults; the β's must be in [0, 1).</summary>
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7) : base(learningRate)
     {
         if (!(beta1 >= 0 && beta1 < 1)) throw new StrataException($"Expected beta_1 in [0, 1). Received: beta_1={beta1}");
@@ -21,16 +22,22 @@ public class Adam : Optimizer
         Epsilon = epsilon;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "Adam";
 
+    /// <summary>The decay rate of the first-moment (mean) estimate (Keras's beta_1).</summary>
     public double Beta1 { get; }
 
+    /// <summary>The decay rate of the second-moment (uncentered variance) estimate (Keras's beta_2).</summary>
     public double Beta2 { get; }
 
+    /// <summary>Added to √v to keep the step finite (Keras's epsilon, applied after the square root).</summary>
     public double Epsilon { get; }
 
+    /// <inheritdoc/>
     protected override int SlotCount => 2;
 
+    /// <inheritdoc/>
     protected override void Update(float[] w, float[] g, float[][] slots)
     {
         double t = Iterations;
@@ -72,6 +79,7 @@ public class Adam : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = base.GetConfig();

@@ -8,6 +8,7 @@ namespace Strata.Training.Optimizers;
 /// </summary>
 public sealed class AdamW : Adam
 {
+    /// <summary>Keras's AdamW with its defaults; <paramref name="weightDecay"/> must be non-negative.</summary>
     public AdamW(double learningRate = 1e-3, double weightDecay = 0.004, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
         : base(learningRate, beta1, beta2, epsilon)
     {
@@ -15,10 +16,13 @@ public sealed class AdamW : Adam
         WeightDecay = weightDecay;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "AdamW";
 
+    /// <summary>The decoupled decay rate λ, scaled by the learning rate at each step (Keras's weight_decay).</summary>
     public double WeightDecay { get; }
 
+    /// <inheritdoc/>
     protected override void Update(float[] w, float[] g, float[][] slots)
     {
         float decay = (float)(LearningRate * WeightDecay);
@@ -26,6 +30,7 @@ public sealed class AdamW : Adam
         base.Update(w, g, slots);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = base.GetConfig();

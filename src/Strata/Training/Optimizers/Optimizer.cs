@@ -12,6 +12,7 @@ public abstract class Optimizer
 {
     private readonly Dictionary<Variable, float[][]> _slots = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>An optimizer with the given initial <paramref name="learningRate"/>, which must be positive.</summary>
     protected Optimizer(double learningRate)
     {
         if (!(learningRate > 0))
@@ -48,6 +49,11 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>
+    /// One step for one variable: updates <paramref name="weights"/> in place from <paramref name="gradient"/>,
+    /// with the variable's <see cref="SlotCount"/> state buffers (zero at first). <see cref="Iterations"/>
+    /// already counts this step.
+    /// </summary>
     protected abstract void Update(float[] weights, float[] gradient, float[][] slots);
 
     /// <summary>The state buffers of the variables that have them, by variable path (for checkpoints).</summary>
@@ -70,6 +76,7 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>The Keras optimizer config: name, learning_rate and the optimizer's own arguments, as stored in the model file.</summary>
     public virtual JsonObject GetConfig() => new()
     {
         ["name"] = ClassName.ToLowerInvariant(),

@@ -8,6 +8,10 @@ namespace Strata.Training.Optimizers;
 /// </summary>
 public sealed class RMSprop : Optimizer
 {
+    /// <summary>
+    /// Keras's RMSprop with its defaults; <paramref name="rho"/> must be in [0, 1) and
+    /// <paramref name="momentum"/> in [0, 1].
+    /// </summary>
     public RMSprop(double learningRate = 1e-3, double rho = 0.9, double momentum = 0, double epsilon = 1e-7, bool centered = false)
         : base(learningRate)
     {
@@ -19,18 +23,25 @@ public sealed class RMSprop : Optimizer
         Centered = centered;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "RMSprop";
 
+    /// <summary>The decay rate of the moving average of squared gradients (Keras's rho).</summary>
     public double Rho { get; }
 
+    /// <summary>The momentum of the step's velocity; 0 for none (Keras's momentum).</summary>
     public double Momentum { get; }
 
+    /// <summary>Added to the moving average before the square root (Keras's epsilon).</summary>
     public double Epsilon { get; }
 
+    /// <summary>Whether the gradient is normalized by its estimated variance rather than its second moment (Keras's centered).</summary>
     public bool Centered { get; }
 
+    /// <inheritdoc/>
     protected override int SlotCount => 3;
 
+    /// <inheritdoc/>
     protected override void Update(float[] w, float[] g, float[][] slots)
     {
         float lr = (float)LearningRate, rho = (float)Rho, eps = (float)Epsilon, mom = (float)Momentum;
@@ -60,6 +71,7 @@ public sealed class RMSprop : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = base.GetConfig();

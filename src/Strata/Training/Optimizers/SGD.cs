@@ -8,6 +8,7 @@ namespace Strata.Training.Optimizers;
 /// </summary>
 public sealed class SGD : Optimizer
 {
+    /// <summary>Keras's SGD with its defaults; <paramref name="momentum"/> must be in [0, 1].</summary>
     public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false) : base(learningRate)
     {
         if (!(momentum >= 0 && momentum <= 1))
@@ -16,14 +17,19 @@ public sealed class SGD : Optimizer
         Nesterov = nesterov;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "SGD";
 
+    /// <summary>The velocity's decay; 0 for plain gradient descent (Keras's momentum).</summary>
     public double Momentum { get; }
 
+    /// <summary>Whether to apply Nesterov momentum, looking ahead along the velocity (Keras's nesterov).</summary>
     public bool Nesterov { get; }
 
+    /// <inheritdoc/>
     protected override int SlotCount => Momentum > 0 ? 1 : 0;
 
+    /// <inheritdoc/>
     protected override void Update(float[] w, float[] g, float[][] slots)
     {
         float lr = (float)LearningRate;
@@ -41,6 +47,7 @@ public sealed class SGD : Optimizer
         }
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var c = base.GetConfig();
