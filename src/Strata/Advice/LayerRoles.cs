@@ -6,6 +6,7 @@ using Strata.Layers.Normalization;
 using Strata.Layers.Pooling;
 using Strata.Layers.Regularization;
 using NormalizationLayer = Strata.Layers.Normalization.Normalization;
+using Strata.Tensors;
 
 namespace Strata.Advice;
 

@@ -135,10 +135,11 @@ public static class Ops
 
     /// <summary>
     /// Batch normalization over every axis but <see cref="BatchNormOptions.Axes"/>, with batch
-    /// statistics (training) or the moving ones; see <see cref="BatchNormNode"/>. With
-    /// <paramref name="population"/> the input's moments are also merged into it (precise BN).
+    /// statistics when <paramref name="mode"/> trains, else the moving ones; see <see cref="BatchNormNode"/>.
+    /// When the mode accumulates statistics, the input's moments are also merged into
+    /// <paramref name="population"/> (precise BN).
     /// </summary>
     public static Node BatchNormalization(Node x, BatchNormNodes variables, BatchNormOptions options,
-        bool batchStatistics, PopulationStatistics? population = null) =>
-        new BatchNormNode(x, variables, options, batchStatistics, population);
+        CallMode mode, PopulationStatistics? population = null) =>
+        new BatchNormNode(x, variables, options, mode, population);
 }

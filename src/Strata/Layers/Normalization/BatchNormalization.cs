@@ -197,8 +197,7 @@ public sealed class BatchNormalization : Layer
             RenormRMax = (float?)RenormClipping.RMax,
             RenormDMax = (float?)RenormClipping.DMax,
         };
-        return Ops.BatchNormalization(input, variables, options, batchStatistics: mode.IsTraining && Trainable,
-            mode.AccumulatesStatistics ? _population : null);
+        return Ops.BatchNormalization(input, variables, options, Trainable ? mode : mode.Frozen, _population);
     }
 
     /// <summary>How many values per channel the last recalibration used.</summary>
