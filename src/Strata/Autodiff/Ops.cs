@@ -96,9 +96,14 @@ public static class Ops
         return result;
     }
 
-    /// <summary>(x − mean)/√(variance + ε) over <paramref name="axes"/>, with the biased variance (layer and group normalization).</summary>
+    /// <summary>
+    /// (x − mean)/√(variance + ε) over <paramref name="axes"/>, with the biased variance (layer and group
+    /// normalization). Fused on the moments kernel when the axes allow (see <see cref="StandardizeNode"/>).
+    /// </summary>
     public static Node Standardize(Node x, int[] axes, float epsilon)
     {
+        if (StandardizeNode.Layout(x.Shape, axes) is var (batch, outer, channels, inner))
+            return new StandardizeNode(x, batch, outer, channels, inner, epsilon);
         var centered = Subtract(x, Mean(x, axes));
         var variance = Mean(Square(centered), axes);
         return Divide(centered, Sqrt(AddScalar(variance, epsilon)));
