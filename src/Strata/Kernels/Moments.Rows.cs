@@ -75,32 +75,28 @@ internal static partial class Moments
 
         private static void AddRow(ReadOnlySpan<float> x, Span<float> sum, bool vector)
         {
-            int j = 0;
-            if (vector)
-                for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
-                    (new Vector<float>(sum[j..]) + new Vector<float>(x[j..])).CopyTo(sum[j..]);
-            for (; j < x.Length; j++) sum[j] += x[j];
+            if (vector) RowKernels.Add(sum, x, sum);
+            else for (int j = 0; j < x.Length; j++) sum[j] += x[j];
         }
 
         private static void SquaredDeviationsRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<float> squares, bool vector)
         {
             int j = 0;
             if (vector)
-                for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
-                {
-                    var d = new Vector<float>(x[j..]) - new Vector<float>(mean[j..]);
-                    (new Vector<float>(squares[j..]) + d * d).CopyTo(squares[j..]);
-                }
+            {
+                var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+                var mv = MemoryMarshal.Cast<float, Vector<float>>(mean);
+                var sv = MemoryMarshal.Cast<float, Vector<float>>(squares);
+                for (int v = 0; v < xv.Length; v++) { var d = xv[v] - mv[v]; sv[v] += d * d; }
+                j = xv.Length * Vector<float>.Count;
+            }
             for (; j < x.Length; j++) { float d = x[j] - mean[j]; squares[j] += d * d; }
         }
 
         private static void MultiplyAddRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> sum, bool vector)
         {
-            int j = 0;
-            if (vector)
-                for (; j <= a.Length - Vector<float>.Count; j += Vector<float>.Count)
-                    (new Vector<float>(sum[j..]) + new Vector<float>(a[j..]) * new Vector<float>(b[j..])).CopyTo(sum[j..]);
-            for (; j < a.Length; j++) sum[j] += a[j] * b[j];
+            if (vector) RowKernels.MultiplyAdd(a, b, sum);
+            else for (int j = 0; j < a.Length; j++) sum[j] += a[j] * b[j];
         }
     }
 }
