@@ -23,6 +23,7 @@ internal sealed class BatchNormGeneral
     private readonly float[] _r, _d, _g, _sumA, _sumAB;
     private readonly double[] _moments;
 
+    /// <summary>The maps for input <paramref name="shape"/>, feature <paramref name="axes"/> and ghost batches of <paramref name="virtualBatchSize"/> samples (0 for none).</summary>
     public BatchNormGeneral(ReadOnlySpan<int> shape, int[] axes, int virtualBatchSize)
     {
         int size = ShapeOps.Size(shape);
@@ -74,6 +75,7 @@ internal sealed class BatchNormGeneral
     /// <summary>Statistics per batch: ghost batches × parameters.</summary>
     public int Statistics { get; }
 
+    /// <summary>How many values a statistic is taken over.</summary>
     public int Count(int statistic) => _counts[statistic];
 
     private int StatisticOf(int element) => element / _rowSize / _virtualBatch * _parameters + _parameterOf[element];
@@ -90,6 +92,7 @@ internal sealed class BatchNormGeneral
     public void Accumulate(float[] x, PopulationStatistics population) =>
         population.Add(View(x, _gathered), _batch * _outerPerSample, _parameters, _inner);
 
+    /// <summary>Normalizes with the moving statistics; writes 1/σ and x̂ for the backward pass.</summary>
     public void ForwardInference(float[] x, float epsilon, float[]? gamma, float[]? beta,
         float[] movingMean, float[] movingVariance, float[] invStd, float[] xhat, float[] y)
     {
@@ -103,6 +106,7 @@ internal sealed class BatchNormGeneral
         }
     }
 
+    /// <summary>Normalizes with each ghost batch's statistics (renormalized when the options say so), written to mean and variance.</summary>
     public void ForwardTraining(float[] x, BatchNormOptions options, float[]? gamma, float[]? beta,
         float[]? renormMean, float[]? renormStddev, float[] mean, float[] variance, float[] invStd, float[] xhat, float[] y)
     {
@@ -159,6 +163,7 @@ internal sealed class BatchNormGeneral
         }
     }
 
+    /// <summary>Accumulates into dγ, dβ and dx where they are given; <paramref name="mode"/> is the forward pass's.</summary>
     public void Backward(float[] dy, float[] xhat, float[] invStd, float[]? gamma,
         float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode)
     {

@@ -10,6 +10,7 @@ namespace Strata.Models;
 /// </summary>
 internal sealed class CompiledStep
 {
+    /// <summary>A step over <paramref name="graph"/>, whose layers were called in <paramref name="mode"/>.</summary>
     public CompiledStep(Graph graph, CallMode mode, InputNode input, Node output, InputNode? targets, Node? loss)
     {
         Graph = graph;
