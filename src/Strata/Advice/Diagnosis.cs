@@ -63,9 +63,9 @@ public static class Diagnosis
         var activations = Enumerable.Range(0, layers.Count)
             .Where(i => LayerRoles.ActivationOf(layers[i]) is ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.Tanh).ToList();
 
-        var training = new ChannelMoments[layers.Count];
-        var noiseFree = new ChannelMoments[layers.Count];
-        var inference = new ChannelMoments[layers.Count];
+        var training = new PopulationStatistics[layers.Count];
+        var noiseFree = new PopulationStatistics[layers.Count];
+        var inference = new PopulationStatistics[layers.Count];
         var outputs = new ActivationCounts[layers.Count];
         var weights = model.GetWeights();
         var streams = layers.SelectMany(l => l.RandomStreams).ToList();
@@ -76,11 +76,11 @@ public static class Diagnosis
         {
             Pass(model, x, CallMode.Training, batchSize, (i, input, _) =>
             {
-                if (batchNorms.Contains(i)) (training[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+                if (batchNorms.Contains(i)) Collect(training, i, layers[i], input);
             });
             Pass(model, x, CallMode.BatchStatisticsWithoutNoise, batchSize, (i, input, _) =>
             {
-                if (batchNorms.Contains(i)) (noiseFree[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+                if (batchNorms.Contains(i)) Collect(noiseFree, i, layers[i], input);
             });
         }
         finally
@@ -91,7 +91,7 @@ public static class Diagnosis
         }
         Pass(model, x, CallMode.Inference, batchSize, (i, input, output) =>
         {
-            if (batchNorms.Contains(i)) (inference[i] ??= new ChannelMoments(ChannelsOf(layers[i], input))).Add(input, FeatureAxis(layers[i], input));
+            if (batchNorms.Contains(i)) Collect(inference, i, layers[i], input);
             if (activations.Contains(i)) (outputs[i] ??= new ActivationCounts(output.Shape[^1])).Add(output, LayerRoles.ActivationOf(layers[i])!.Value);
         });
 
@@ -152,20 +152,26 @@ public static class Diagnosis
         }
     }
 
-    private static int FeatureAxis(Layer layer, Tensor input) => ShapeOps.NormalizeAxis(((BatchNormalization)layer).Axis, input.Rank);
-
-    private static int ChannelsOf(Layer layer, Tensor input) => input.Shape[FeatureAxis(layer, input)];
-
-    private static BatchNormDiagnosis Summarize(LayerRef layer, BatchNormalization bn, ChannelMoments training, ChannelMoments noiseFree, ChannelMoments inference)
+    // Merges the per-channel moments of a BatchNormalization layer's input into statistics[i].
+    private static void Collect(PopulationStatistics[] statistics, int i, Layer layer, Tensor input)
     {
-        int channels = inference.Channels;
+        int axis = ShapeOps.NormalizeAxis(((BatchNormalization)layer).Axis, input.Rank), channels = input.Shape[axis];
+        int outer = ShapeOps.Size(input.Shape[..axis]), inner = ShapeOps.Size(input.Shape[(axis + 1)..]);
+        (statistics[i] ??= new PopulationStatistics(channels)).Add(input.Data, outer, channels, inner);
+    }
+
+    private static double Variance(PopulationStatistics statistics, int c) => statistics.Variance(c, unbiased: false);
+
+    private static BatchNormDiagnosis Summarize(LayerRef layer, BatchNormalization bn, PopulationStatistics training, PopulationStatistics noiseFree, PopulationStatistics inference)
+    {
+        int channels = inference.Mean.Length;
         var movingMean = bn.MovingMean!.Value.Data;
         var movingVariance = bn.MovingVariance!.Value.Data;
         double trainingVariance = 0, noiseFreeVariance = 0, trueVariance = 0, moving = 0, maxShift = 0, gap = 0;
         int counted = 0;
         for (int c = 0; c < channels; c++)
         {
-            double vt = training.Variance(c), vn = noiseFree.Variance(c), vi = inference.Variance(c);
+            double vt = Variance(training, c), vn = Variance(noiseFree, c), vi = Variance(inference, c);
             // A channel that is constant without noise or at inference (a dead unit upstream) has nothing to measure.
             if (vn <= 1e-12 || vi <= 1e-12) continue;
             counted++;
@@ -174,52 +180,12 @@ public static class Diagnosis
             trueVariance += vi;
             moving += movingVariance[c];
             maxShift = Math.Max(maxShift, vt / vn);
-            gap += Math.Abs(movingMean[c] - inference.Mean(c)) / Math.Sqrt(vi);
+            gap += Math.Abs(movingMean[c] - inference.Mean[c]) / Math.Sqrt(vi);
         }
         if (counted == 0) return new BatchNormDiagnosis(layer, channels, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN);
         // Ratios of channel-averaged variances: a near-constant channel cannot dominate them.
         return new BatchNormDiagnosis(layer, channels, trainingVariance / counted, noiseFreeVariance / counted,
             trainingVariance / noiseFreeVariance, maxShift, gap / counted, moving / trueVariance);
-    }
-
-    /// <summary>Per-channel mean and variance over every other axis, accumulated batch by batch (Chan et al.'s merge).</summary>
-    private sealed class ChannelMoments(int channels)
-    {
-        private readonly double[] _mean = new double[channels];
-        private readonly double[] _m2 = new double[channels];
-        private readonly double[] _batchSum = new double[channels];
-        private readonly double[] _batchSquares = new double[channels];
-        private long _count;
-
-        public int Channels => channels;
-
-        public void Add(Tensor t, int axis)
-        {
-            int inner = 1;
-            for (int a = axis + 1; a < t.Rank; a++) inner *= t.Shape[a];
-            long perChannel = t.Size / channels;
-            Array.Clear(_batchSum);
-            for (int e = 0; e < t.Size; e++) _batchSum[e / inner % channels] += t.Data[e];
-            Array.Clear(_batchSquares);
-            for (int e = 0; e < t.Size; e++)
-            {
-                int c = e / inner % channels;
-                double d = t.Data[e] - _batchSum[c] / perChannel;
-                _batchSquares[c] += d * d;
-            }
-            long total = _count + perChannel;
-            for (int c = 0; c < channels; c++)
-            {
-                double batchMean = _batchSum[c] / perChannel, delta = batchMean - _mean[c];
-                _mean[c] += delta * perChannel / total;
-                _m2[c] += _batchSquares[c] + delta * delta * _count * perChannel / total;
-            }
-            _count = total;
-        }
-
-        public double Mean(int c) => _mean[c];
-
-        public double Variance(int c) => _count == 0 ? 0 : _m2[c] / _count;
     }
 
     private sealed class ActivationCounts(int units)

@@ -1,6 +1,7 @@
 using Strata.Autodiff;
 using Strata.Layers;
 using Strata.Layers.Regularization;
+using Strata.Tensors;
 
 namespace Strata.Advice;
 

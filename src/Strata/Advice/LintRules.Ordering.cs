@@ -6,6 +6,7 @@ using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
 using static Strata.Advice.LayerRoles;
+using Strata.Tensors;
 
 namespace Strata.Advice;
 

@@ -3,6 +3,7 @@ using Strata.Autodiff;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
+using Strata.Tensors;
 using Strata.Training.Losses;
 using static Strata.Advice.LayerRoles;
 

@@ -1,4 +1,5 @@
 using Strata.Kernels;
+using Strata.Tensors;
 
 namespace Strata.Autodiff;
 

@@ -7,7 +7,9 @@ namespace Strata.Autodiff;
 /// Batch normalization, one statistic per position along the feature axes. With batch statistics
 /// it normalizes by the batch mean and biased variance and moves the moving statistics toward them
 /// (exponential or cumulative average, biased or unbiased variance: see <see cref="BatchNormOptions"/>);
-/// with moving statistics it uses them and leaves them alone.
+/// with moving statistics it uses them and leaves them alone. The call mode decides which:
+/// <see cref="CallMode.IsTraining"/> for batch statistics, <see cref="CallMode.AccumulatesStatistics"/>
+/// to merge the input's moments into the population statistics (precise BN).
 /// The common case (adjacent feature axes, no ghost batches, no renormalization) runs on the fused,
 /// parallel kernels; the rest on <see cref="BatchNormGeneral"/>, which keeps a statistic index per element.
 /// Batch renormalization: y = γ·(r·x̂ + d) + β with r = σ_B/σ_R and d = (μ_B − μ_R)/σ_R clipped and
@@ -17,15 +19,12 @@ internal sealed class BatchNormNode : Node
 {
     private readonly BatchNormNodes _nodes;
     private readonly BatchNormOptions _options;
-    private readonly bool _batchStatistics;
+    private readonly CallMode _mode;
     private readonly PopulationStatistics? _population;
     private readonly int _outer, _channels, _inner;
     private readonly BatchNormGeneral? _general;
     private readonly float[] _xhat, _invStd, _mean, _variance;
-    private BatchNormGeneral? _index;
-    private double[]? _batchMoments;
-
-    public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, bool batchStatistics, PopulationStatistics? population)
+    public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, CallMode mode, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
         var shape = x.Value.ShapeArray();
@@ -38,17 +37,17 @@ internal sealed class BatchNormNode : Node
             throw new StrataException($"BatchNormalization statistics have {nodes.MovingMean.Value.Size} values; the input has {_channels} positions along axes [{string.Join(", ", axes)}].");
         _nodes = nodes;
         _options = options;
-        _batchStatistics = batchStatistics;
-        _population = population;
+        _mode = mode;
+        _population = mode.AccumulatesStatistics ? population : null;
         bool adjacent = axes[^1] - axes[0] == axes.Length - 1;
-        if (adjacent && options.VirtualBatchSize == 0 && !(options.Renorm && batchStatistics))
+        if (adjacent && options.VirtualBatchSize == 0 && !(options.Renorm && mode.IsTraining))
         {
             _outer = ShapeOps.Size(shape[..axes[0]]);
             _inner = ShapeOps.Size(shape[(axes[^1] + 1)..]);
         }
         else
         {
-            _general = new BatchNormGeneral(shape, axes, batchStatistics ? options.VirtualBatchSize : 0);
+            _general = new BatchNormGeneral(shape, axes, mode.IsTraining ? options.VirtualBatchSize : 0);
         }
         _xhat = new float[Value.Size];
         int statistics = _general?.Statistics ?? _channels;
@@ -64,20 +63,24 @@ internal sealed class BatchNormNode : Node
         var beta = _nodes.Beta?.Value.Data;
         var movingMean = _nodes.MovingMean.Value.Data;
         var movingVariance = _nodes.MovingVariance.Value.Data;
-        if (_population is not null) Accumulate(x);
-        if (!_batchStatistics)
+        if (_population is not null)
+        {
+            if (_general is null) _population.Add(x, _outer, _channels, _inner);
+            else _general.Accumulate(x, _population);
+        }
+        if (!_mode.IsTraining)
         {
             if (_general is null)
-                BatchNormKernels.ForwardInference(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
-                    movingMean, movingVariance, _invStd, _xhat, Value.Data);
+                BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
+                    movingMean, movingVariance, _invStd, _xhat, Value.Data, _mode);
             else
                 _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat, Value.Data);
             return;
         }
         if (_general is null)
         {
-            BatchNormKernels.ForwardTraining(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
-                _mean, _variance, _invStd, _xhat, Value.Data);
+            BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
+                _mean, _variance, _invStd, _xhat, Value.Data, _mode);
             UpdateMovingStatistics(groups: 1);
         }
         else
@@ -140,22 +143,6 @@ internal sealed class BatchNormNode : Node
         }
     }
 
-    // Precise BN: merges this batch's per-channel moments into the population statistics.
-    private void Accumulate(float[] x)
-    {
-        var index = _index ??= _general ?? new BatchNormGeneral(Inputs[0].Shape, _options.Axes, 0);
-        _batchMoments ??= new double[2 * _channels];
-        var mean = _batchMoments.AsSpan(0, _channels);
-        var deviations = _batchMoments.AsSpan(_channels);
-        _batchMoments.AsSpan().Clear();
-        // Every channel sees the same number of values.
-        long count = x.Length / _channels;
-        for (int i = 0; i < x.Length; i++) mean[index.ParameterOf(i)] += x[i];
-        for (int c = 0; c < _channels; c++) mean[c] /= count;
-        for (int i = 0; i < x.Length; i++) { int c = index.ParameterOf(i); double d = x[i] - mean[c]; deviations[c] += d * d; }
-        _population!.Merge(mean, deviations, count);
-    }
-
     internal override void Backward()
     {
         Node x = Inputs[0];
@@ -164,8 +151,8 @@ internal sealed class BatchNormNode : Node
         var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
         var dx = Flows(x) ? x.Gradient!.Data : null;
         if (_general is null)
-            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _batchStatistics);
+            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode);
         else
-            _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _batchStatistics);
+            _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }
 }

@@ -96,9 +96,14 @@ public static class Ops
         return result;
     }
 
-    /// <summary>(x − mean)/√(variance + ε) over <paramref name="axes"/>, with the biased variance (layer and group normalization).</summary>
+    /// <summary>
+    /// (x − mean)/√(variance + ε) over <paramref name="axes"/>, with the biased variance (layer and group
+    /// normalization). Fused on the moments kernel when the axes allow (see <see cref="StandardizeNode"/>).
+    /// </summary>
     public static Node Standardize(Node x, int[] axes, float epsilon)
     {
+        if (StandardizeNode.Layout(x.Shape, axes) is var (batch, outer, channels, inner))
+            return new StandardizeNode(x, batch, outer, channels, inner, epsilon);
         var centered = Subtract(x, Mean(x, axes));
         var variance = Mean(Square(centered), axes);
         return Divide(centered, Sqrt(AddScalar(variance, epsilon)));
@@ -135,10 +140,11 @@ public static class Ops
 
     /// <summary>
     /// Batch normalization over every axis but <see cref="BatchNormOptions.Axes"/>, with batch
-    /// statistics (training) or the moving ones; see <see cref="BatchNormNode"/>. With
-    /// <paramref name="population"/> the input's moments are also merged into it (precise BN).
+    /// statistics when <paramref name="mode"/> trains, else the moving ones; see <see cref="BatchNormNode"/>.
+    /// When the mode accumulates statistics, the input's moments are also merged into
+    /// <paramref name="population"/> (precise BN).
     /// </summary>
     public static Node BatchNormalization(Node x, BatchNormNodes variables, BatchNormOptions options,
-        bool batchStatistics, PopulationStatistics? population = null) =>
-        new BatchNormNode(x, variables, options, batchStatistics, population);
+        CallMode mode, PopulationStatistics? population = null) =>
+        new BatchNormNode(x, variables, options, mode, population);
 }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using Strata.Autodiff;
+using Strata.Tensors;
 
 namespace Strata.Kernels;
 

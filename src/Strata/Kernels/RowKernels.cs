@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using Strata.Autodiff;
+using Strata.Tensors;
 
 namespace Strata.Kernels;
 

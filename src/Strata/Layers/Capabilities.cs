@@ -1,3 +1,4 @@
+using Strata.Tensors;
 using Strata.Autodiff;
 
 namespace Strata.Layers;

@@ -4,15 +4,17 @@ using Strata.Tensors;
 namespace Strata.Models;
 
 /// <summary>
-/// A model's graph for one batch size and one mode, built once and replayed: the input and target
-/// placeholders, the output, the loss (when there are targets) and, for training, each trainable
-/// variable paired with its gradient buffer.
+/// A model's graph for one batch size and one call mode, built once and replayed: the input and
+/// target placeholders, the output, the loss (when there are targets) and, for training, each
+/// trainable variable paired with its gradient buffer.
 /// </summary>
 internal sealed class CompiledStep
 {
-    public CompiledStep(Graph graph, InputNode input, Node output, InputNode? targets, Node? loss)
+    /// <summary>A step over <paramref name="graph"/>, whose layers were called in <paramref name="mode"/>.</summary>
+    public CompiledStep(Graph graph, CallMode mode, InputNode input, Node output, InputNode? targets, Node? loss)
     {
         Graph = graph;
+        Mode = mode;
         Input = input;
         Output = output;
         Targets = targets;
@@ -20,6 +22,9 @@ internal sealed class CompiledStep
     }
 
     public Graph Graph { get; }
+
+    /// <summary>The mode every layer of the graph was called in.</summary>
+    public CallMode Mode { get; }
 
     public InputNode Input { get; }
 
@@ -34,10 +39,10 @@ internal sealed class CompiledStep
     public List<Tensor> Gradients { get; } = [];
 
     /// <summary>Runs forward, and backward when the step trains; returns the loss (NaN without targets).</summary>
-    public double Run(bool train)
+    public double Run()
     {
         Graph.Forward();
-        if (train && Loss is not null)
+        if (Mode.IsTraining && Loss is not null)
         {
             Graph.Backward(Loss);
             if (Gradients.Count == 0)

@@ -38,13 +38,13 @@ public sealed partial class Sequential
             for (int start = 0; start < n; start += batchSize)
             {
                 int count = Math.Min(batchSize, n - start), values = count * width;
-                var step = GetStep(count, StepMode.MonteCarlo);
+                var step = GetStep(count, CallMode.MonteCarlo, targets: false);
                 CopyRows(x, start, count, step.Input.Value);
                 Array.Clear(sum);
                 Array.Clear(sumOfSquares);
                 for (int s = 0; s < mcSamples; s++)
                 {
-                    step.Run(train: false);
+                    step.Run();
                     var y = step.Output.Value.Data;
                     for (int i = 0; i < values; i++) { sum[i] += y[i]; sumOfSquares[i] += (double)y[i] * y[i]; }
                 }
@@ -86,9 +86,9 @@ public sealed partial class Sequential
             for (int start = 0; start < rows; start += batchSize)
             {
                 int count = Math.Min(batchSize, rows - start);
-                var step = GetStep(count, StepMode.Recalibrate);
+                var step = GetStep(count, CallMode.Recalibration, targets: false);
                 CopyRows(x, start, count, step.Input.Value);
-                step.Run(train: false);
+                step.Run();
             }
             layer.FinishRecalibration();
             result.Add(new RecalibratedLayer(layer.Name, meanBefore, varianceBefore,

@@ -50,10 +50,10 @@ public sealed partial class Sequential
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = GetStep(count, StepMode.Evaluate);
+            var step = GetStep(count, CallMode.Inference, targets: true);
             CopyRows(x, start, count, step.Input.Value);
             CopyRows(y, start, count, step.Targets!.Value);
-            lossSum += step.Run(train: false) * count;
+            lossSum += step.Run() * count;
             foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
         }
         var result = new Dictionary<string, double> { ["loss"] = lossSum / n };
@@ -74,46 +74,38 @@ public sealed partial class Sequential
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var step = GetStep(count, StepMode.Predict);
+            var step = GetStep(count, CallMode.Inference, targets: false);
             CopyRows(x, start, count, step.Input.Value);
-            step.Run(train: false);
+            step.Run();
             step.Output.Value.Data.AsSpan(0, count * width).CopyTo(result.Data.AsSpan(start * width));
         }
         return result;
     }
 
     /// <summary>The compiled graph for a batch size and mode, built on first use and kept until the layers or compile settings change.</summary>
-    internal CompiledStep GetStep(int batch, StepMode mode)
+    // A change of Trainable anywhere in the model (a Residual's branch, a single variable) gets new graphs.
+    internal CompiledStep GetStep(int batch, CallMode mode, bool targets)
     {
-        int trainability = 17;
-        foreach (var layer in _layers) trainability = trainability * 31 + (layer.Trainable ? 1 : 0);
-        var key = (batch, mode, trainability);
+        var key = (batch, mode, targets, _trainability.Check(_layers));
         if (_steps.TryGetValue(key, out var step)) return step;
 
-        var graph = new Autodiff.Graph { CollectsLosses = mode is StepMode.Train or StepMode.Evaluate };
-        var callMode = mode switch
-        {
-            StepMode.Train => CallMode.Training,
-            StepMode.MonteCarlo => CallMode.MonteCarlo,
-            StepMode.Recalibrate => CallMode.Recalibration,
-            _ => CallMode.Inference,
-        };
+        var graph = new Autodiff.Graph { CollectsLosses = targets };
         var inputShape = (int[])InputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
         Autodiff.Node h = input;
-        foreach (var layer in _layers) h = layer.Call(h, callMode);
-        Autodiff.InputNode? targets = null;
+        foreach (var layer in _layers) h = layer.Call(h, mode);
+        Autodiff.InputNode? target = null;
         Autodiff.Node? loss = null;
-        if (graph.CollectsLosses)
+        if (targets)
         {
-            targets = graph.Input(Loss!.TargetShape(h.Value.ShapeArray()));
-            loss = Loss.Compute(h, targets);
+            target = graph.Input(Loss!.TargetShape(h.Value.ShapeArray()));
+            loss = Loss.Compute(h, target);
             // Regularization penalties count in the loss, as in Keras.
             foreach (var penalty in graph.Losses.ToList()) loss = Autodiff.Ops.Add(loss, penalty);
         }
-        step = new CompiledStep(graph, input, h, targets, loss);
-        if (mode == StepMode.Train)
+        step = new CompiledStep(graph, mode, input, h, target, loss);
+        if (mode.IsTraining)
             foreach (var v in TrainableVariables)
                 if (graph.Uses(v)) step.Variables.Add(v);
         _steps[key] = step;

@@ -17,7 +17,8 @@ namespace Strata.Models;
 public sealed partial class Sequential
 {
     private readonly List<Layer> _layers = [];
-    private readonly Dictionary<(int Batch, StepMode Mode, int Trainability), CompiledStep> _steps = [];
+    private readonly Dictionary<(int Batch, CallMode Mode, bool Targets, int Trainability), CompiledStep> _steps = [];
+    private readonly Trainability _trainability = new();
     private InputLayer? _input;
     private RandomGenerator _random;
 
@@ -119,6 +120,7 @@ public sealed partial class Sequential
         }
         IsBuilt = true;
         _steps.Clear();
+        _trainability.Reset();
     }
 
     /// <summary>Configures training, as Keras's compile. Metrics are names such as "mae" or "accuracy".</summary>

@@ -145,10 +145,10 @@ public sealed partial class FitLoop
                 for (int b = 0; b < batches; b++)
                 {
                     int start = b * batchSize, count = Math.Min(batchSize, n - start);
-                    var step = model.GetStep(count, StepMode.Train);
+                    var step = model.GetStep(count, CallMode.Training, targets: true);
                     _x.GatherRows(order.AsSpan(start, count), step.Input.Value);
                     _y.GatherRows(order.AsSpan(start, count), step.Targets!.Value);
-                    double loss = step.Run(train: true);
+                    double loss = step.Run();
                     model.Optimizer!.Apply(step.Variables, step.Gradients);
                     for (int i = 0; i < layers.Count; i++) layers[i].ApplyConstraints();
                     lossSum += loss * count;

@@ -195,4 +195,38 @@ public class OpsGradientTests
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("(4,)", e.Message);
     }
+
+    // Fused layouts (trailing axes, group normalization's [batch, outer, channels, inner], channels inside)
+    // and one the fused node cannot take (three runs of reduced axes), against a double-precision reference.
+    [Theory]
+    [InlineData(new[] { 4, 6 }, new[] { 1 })]
+    [InlineData(new[] { 2, 3, 4, 5 }, new[] { 1, 3 })]
+    [InlineData(new[] { 3, 4, 5 }, new[] { 1 })]
+    [InlineData(new[] { 2, 3, 2, 2, 3 }, new[] { 0, 2, 4 })]
+    public void StandardizeMatchesAReferenceAndItsGradient(int[] shape, int[] axes)
+    {
+        var x = R(21, shape);
+        for (int i = 0; i < x.Size; i++) x.Data[i] += 5f + i % 3;
+        var graph = new Graph();
+        var input = graph.Input(shape);
+        input.Set(x);
+        var y = Ops.Standardize(input, axes, 1e-3f);
+        graph.Forward();
+        var groups = new Dictionary<int, List<int>>();
+        var index = new int[shape.Length];
+        for (int i = 0; i < x.Size; i++)
+        {
+            int key = 0;
+            for (int d = 0; d < shape.Length; d++) if (!axes.Contains(d)) key = key * shape[d] + index[d];
+            (groups.TryGetValue(key, out var list) ? list : groups[key] = []).Add(i);
+            for (int d = shape.Length - 1; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;
+        }
+        foreach (var members in groups.Values)
+        {
+            double mean = members.Average(i => (double)x.Data[i]);
+            double variance = members.Average(i => (x.Data[i] - mean) * (x.Data[i] - mean));
+            foreach (int i in members) Assert.Equal((x.Data[i] - mean) / Math.Sqrt(variance + 1e-3), y.Value.Data[i], 1e-4);
+        }
+        TestSupport.CheckGradients(n => Ops.Standardize(n[0], axes, 1e-3f), [x]);
+    }
 }

@@ -18,7 +18,7 @@ public class BatchNormKernelTests
         var (xhat, y) = (new float[x.Length], new float[x.Length]);
         var gamma = Enumerable.Range(0, channels).Select(c => 1f + 0.1f * c).ToArray();
         var beta = Enumerable.Range(0, channels).Select(c => -0.5f * c).ToArray();
-        BatchNormKernels.ForwardTraining(x, rows, channels, 1, 1e-3f, gamma, beta, mean, variance, invStd, xhat, y);
+        BatchNormKernels.Forward(x, rows, channels, 1, 1e-3f, gamma, beta, mean, variance, invStd, xhat, y, CallMode.Training);
         for (int c = 0; c < channels; c++)
         {
             double m = 0, q = 0;
@@ -47,7 +47,7 @@ public class BatchNormKernelTests
         var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
         var (xhat, y) = (new float[x.Length], new float[x.Length]);
         const float Epsilon = 1e-3f;
-        BatchNormKernels.ForwardTraining(x, outer, channels, inner, Epsilon, null, null, mean, variance, invStd, xhat, y);
+        BatchNormKernels.Forward(x, outer, channels, inner, Epsilon, null, null, mean, variance, invStd, xhat, y, CallMode.Training);
         int n = outer * inner;
         for (int c = 0; c < channels; c++)
         {
@@ -75,8 +75,8 @@ public class BatchNormKernelTests
                 var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
                 var (xhat, y, dx) = (new float[x.Length], new float[x.Length], new float[x.Length]);
                 var (dGamma, dBeta) = (new float[channels], new float[channels]);
-                BatchNormKernels.ForwardTraining(x, rows, channels, 1, 1e-3f, null, null, mean, variance, invStd, xhat, y);
-                BatchNormKernels.Backward(dy, xhat, invStd, rows, channels, 1, null, dGamma, dBeta, dx, true);
+                BatchNormKernels.Forward(x, rows, channels, 1, 1e-3f, null, null, mean, variance, invStd, xhat, y, CallMode.Training);
+                BatchNormKernels.Backward(dy, xhat, invStd, rows, channels, 1, null, dGamma, dBeta, dx, CallMode.Training);
                 return [mean, variance, y, dGamma, dBeta, dx];
             }
             finally

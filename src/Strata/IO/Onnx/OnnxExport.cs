@@ -8,6 +8,7 @@ using Strata.Layers.Regularization;
 using Strata.Layers.Reshaping;
 using Strata.Models;
 using NormalizationLayer = Strata.Layers.Normalization.Normalization;
+using Strata.Tensors;
 
 namespace Strata.IO.Onnx;
 

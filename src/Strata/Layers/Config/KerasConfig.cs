@@ -1,3 +1,4 @@
+using Strata.Tensors;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
+using Strata.Tensors;
 
 namespace Strata.Layers.Core;
 

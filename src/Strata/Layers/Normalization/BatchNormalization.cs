@@ -204,8 +204,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
             RenormRMax = (float?)Config.RenormClipping?.RMax,
             RenormDMax = (float?)Config.RenormClipping?.DMax,
         };
-        return Ops.BatchNormalization(input, variables, options, batchStatistics: mode.IsTraining && Trainable,
-            mode.AccumulatesStatistics ? _population : null);
+        return Ops.BatchNormalization(input, variables, options, Trainable ? mode : mode.Frozen, _population);
     }
 
     /// <summary>How many values per channel the last recalibration used.</summary>

@@ -1,4 +1,5 @@
 using Strata.Autodiff;
+using Strata.Tensors;
 
 namespace Strata.Training.Losses;
 

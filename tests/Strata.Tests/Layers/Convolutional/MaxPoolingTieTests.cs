@@ -23,7 +23,7 @@ public sealed class MaxPoolingTieTests
         var x = Tensor.Filled(1f, 1, 4, 4, channels);
         x.Data[(3 * 4 + 3) * channels] = 2f;
         input.Set(x);
-        var y = layer.Call(input, Strata.Layers.CallMode.Training);
+        var y = layer.Call(input, Strata.Tensors.CallMode.Training);
         var loss = Ops.Sum(y);
         graph.Forward();
         graph.Backward(loss);

@@ -1,4 +1,4 @@
-namespace Strata.Autodiff;
+namespace Strata.Tensors;
 
 /// <summary>The element-wise (and, for softmax, row-wise) activations, in Keras's vocabulary.</summary>
 public enum ActivationFunction

@@ -1,0 +1,192 @@
+namespace Strata.Kernels;
+
+/// <summary>
+/// Per-channel statistics of data viewed as [batch, outer, channels, inner]: one statistic per
+/// (batch, channel), over its outer × inner values. This is the one summation order every
+/// normalization uses. A statistic's values, taken in memory order, are cut into blocks of
+/// <see cref="BlockLength"/> values; each block is summed in float, in order (its mean, then its
+/// squared deviations from that mean, a second pass that reads from L2); the blocks are merged in
+/// block order in double (Chan et al.'s parallel formula). Blocks are the unit of parallel work, so
+/// results do not depend on the thread count, and the same values give the same bits whether the
+/// channels are last (rows × channels, vectorised across channels) or inside (strided runs).
+/// </summary>
+internal static partial class Moments
+{
+    /// <summary>Channels one work item of the rows layout covers (the vector loops' width).</summary>
+    public const int ChannelsPerItem = 64;
+
+    private const int BlockFloats = 1 << 15;
+
+    /// <summary>Runs the scalar loops instead of the vector ones; both give the same bits, which the tests check.</summary>
+    internal static bool ForceScalar;
+
+    [ThreadStatic] private static MomentsTask? _task;
+
+    /// <summary>Values per block for a channel count: a block of rows × up to 64 channels fills 128 KiB.</summary>
+    public static int BlockLength(int channels) => Math.Max(1, BlockFloats / Math.Min(Math.Max(channels, 1), ChannelsPerItem));
+
+    /// <summary>
+    /// The mean and the sum of squared deviations of each statistic s = b·channels + c of
+    /// x[offset..] viewed as [batch, outer, channels, inner].
+    /// </summary>
+    public static void MeanAndSquares(float[] x, int offset, int batch, int outer, int channels, int inner,
+        Span<double> mean, Span<double> squares)
+    {
+        var t = Run(x, null, offset, batch, outer, channels, inner, Reduction.Moments);
+        long n = (long)outer * inner;
+        for (int s = 0; s < batch * channels; s++)
+        {
+            int b = s / channels, c = s % channels;
+            double sum = 0;
+            for (int k = 0; k < t.Blocks; k++) sum += (double)t.First[t.Partial(b, k, c)] * t.BlockValues(k);
+            double m = sum / n, q = 0;
+            for (int k = 0; k < t.Blocks; k++)
+            {
+                double d = t.First[t.Partial(b, k, c)] - m;
+                q += t.Second[t.Partial(b, k, c)] + d * d * t.BlockValues(k);
+            }
+            mean[s] = m;
+            squares[s] = q;
+        }
+        t.Clear();
+    }
+
+    /// <summary>
+    /// Σa and Σa·b of each statistic (a gradient's sums in the normalizations' backward passes),
+    /// in float, the blocks added in block order.
+    /// </summary>
+    public static void Sums(float[] a, float[] b, int offset, int batch, int outer, int channels, int inner,
+        Span<float> sumA, Span<float> sumAB)
+    {
+        var t = Run(a, b, offset, batch, outer, channels, inner, Reduction.Sums);
+        for (int s = 0; s < batch * channels; s++)
+        {
+            int g = s / channels, c = s % channels;
+            float first = 0, second = 0;
+            for (int k = 0; k < t.Blocks; k++)
+            {
+                first += t.First[t.Partial(g, k, c)];
+                second += t.Second[t.Partial(g, k, c)];
+            }
+            sumA[s] = first;
+            sumAB[s] = second;
+        }
+        t.Clear();
+    }
+
+    /// <summary>
+    /// Merges a batch's per-channel mean and squared deviations over <paramref name="batchCount"/>
+    /// values each into running ones over <paramref name="count"/> values (Chan et al.), in channel order.
+    /// </summary>
+    public static void Merge(Span<double> mean, Span<double> squares, long count,
+        ReadOnlySpan<double> batchMean, ReadOnlySpan<double> batchSquares, long batchCount)
+    {
+        if (batchCount == 0) return;
+        long total = count + batchCount;
+        for (int c = 0; c < mean.Length; c++)
+        {
+            double delta = batchMean[c] - mean[c];
+            mean[c] += delta * batchCount / total;
+            squares[c] += batchSquares[c] + delta * delta * count * batchCount / total;
+        }
+    }
+
+    private static MomentsTask Run(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind)
+    {
+        var t = _task ??= new MomentsTask();
+        t.Prepare(x, y, offset, batch, outer, channels, inner, kind);
+        WorkerPool.Run(t, t.Items);
+        return t;
+    }
+
+    private enum Reduction { Moments, Sums }
+
+    /// <summary>One block per work item; each writes its own partial results, merged by the caller in block order.</summary>
+    private sealed partial class MomentsTask : ParallelTask
+    {
+        private float[]? _x, _y;
+        private int _offset, _batch, _outer, _channels, _inner, _blockLength, _groups;
+        private long _values;
+        private Reduction _kind;
+
+        /// <summary>Per (batch, block, channel): the block's mean and squared deviations, or Σa and Σa·b.</summary>
+        public float[] First = [], Second = [];
+
+        public int Blocks, Items;
+
+        public void Prepare(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind)
+        {
+            (_x, _y, _offset, _batch, _outer, _channels, _inner, _kind) = (x, y, offset, batch, outer, channels, inner, kind);
+            _values = (long)outer * inner;
+            _blockLength = BlockLength(channels);
+            Blocks = (int)((_values + _blockLength - 1) / _blockLength);
+            _groups = (channels + ChannelsPerItem - 1) / ChannelsPerItem;
+            Items = inner == 1 ? batch * Blocks * _groups : batch * channels;
+            int partials = batch * Blocks * channels;
+            if (First.Length < partials)
+            {
+                First = new float[partials];
+                Second = new float[partials];
+            }
+        }
+
+        public void Clear() => _x = _y = null;
+
+        public int Partial(int b, int k, int c) => (b * Blocks + k) * _channels + c;
+
+        public int BlockValues(int k) => (int)Math.Min(_blockLength, _values - (long)k * _blockLength);
+
+        public override void Execute(int index)
+        {
+            if (_inner == 1) ExecuteRows(index);
+            else ExecuteStrided(index / _channels, index % _channels);
+        }
+
+        // Channels inside: one item per statistic, its blocks in turn, each a series of contiguous runs.
+        private void ExecuteStrided(int b, int c)
+        {
+            for (int k = 0; k < Blocks; k++)
+            {
+                long t0 = (long)k * _blockLength, t1 = t0 + BlockValues(k);
+                float first = 0, second = 0;
+                if (_kind == Reduction.Moments)
+                {
+                    for (long t = t0; t < t1;)
+                    {
+                        var run = Run(_x!, b, c, t, t1);
+                        for (int i = 0; i < run.Length; i++) first += run[i];
+                        t += run.Length;
+                    }
+                    first *= 1f / (t1 - t0);
+                    for (long t = t0; t < t1;)
+                    {
+                        var run = Run(_x!, b, c, t, t1);
+                        for (int i = 0; i < run.Length; i++) { float d = run[i] - first; second += d * d; }
+                        t += run.Length;
+                    }
+                }
+                else
+                {
+                    for (long t = t0; t < t1;)
+                    {
+                        var a = Run(_x!, b, c, t, t1);
+                        var w = Run(_y!, b, c, t, t1);
+                        for (int i = 0; i < a.Length; i++) { first += a[i]; second += a[i] * w[i]; }
+                        t += a.Length;
+                    }
+                }
+                First[Partial(b, k, c)] = first;
+                Second[Partial(b, k, c)] = second;
+            }
+        }
+
+        // The contiguous values of statistic (b, c) from its t-th value, up to its t1-th.
+        private ReadOnlySpan<float> Run(float[] data, int b, int c, long t, long t1)
+        {
+            long o = t / _inner;
+            int i = (int)(t - o * _inner);
+            int length = (int)Math.Min(_inner - i, t1 - t);
+            return data.AsSpan(_offset + (int)(((b * _outer + o) * _channels + c) * _inner) + i, length);
+        }
+    }
+}

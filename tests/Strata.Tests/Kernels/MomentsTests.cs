@@ -1,0 +1,175 @@
+using Strata.Kernels;
+using Strata.Tensors;
+using Xunit;
+
+namespace Strata.Tests.Kernels;
+
+public class MomentsTests
+{
+    // [batch, outer, channels, inner]: several row blocks of a few channels; groups of 64 channels with
+    // a ragged last group; whole-vector rows (the flat loop); odd widths (scalar tails); channels inside.
+    public static TheoryData<int, int, int, int> Layouts() => new()
+    {
+        { 1, 20000, 4, 1 },
+        { 1, 3000, 96, 1 },
+        { 1, 700, 16, 1 },
+        { 3, 41, 13, 1 },
+        { 1, 1, 7, 1 },
+        { 2, 5, 3, 7 },
+        { 1, 60, 5, 600 },
+        { 4, 9, 2, 33 },
+    };
+
+    // A large mean, so a one-pass variance would lose digits, and a different one per channel.
+    private static float[] Data(int seed, int length, int channels, int inner, int offset = 0)
+    {
+        var x = TestSupport.Random(seed, 1, offset + length).Data;
+        for (int i = 0; i < length; i++) x[offset + i] = 100f + 3f * x[offset + i] + i / inner % channels;
+        return x;
+    }
+
+    private static IEnumerable<int> Indices(int b, int c, int outer, int channels, int inner) =>
+        Enumerable.Range(0, outer).SelectMany(o => Enumerable.Range(((b * outer + o) * channels + c) * inner, inner));
+
+    private static (double[] Mean, double[] Squares) MomentsOf(float[] x, int offset, int batch, int outer, int channels, int inner)
+    {
+        var (mean, squares) = (new double[batch * channels], new double[batch * channels]);
+        Moments.MeanAndSquares(x, offset, batch, outer, channels, inner, mean, squares);
+        return (mean, squares);
+    }
+
+    private static T WithScalar<T>(bool scalar, Func<T> run)
+    {
+        Moments.ForceScalar = scalar;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            Moments.ForceScalar = false;
+        }
+    }
+
+    private static T WithThreads<T>(int threads, Func<T> run)
+    {
+        int saved = Compute.Threads;
+        Compute.Threads = threads;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void MomentsMatchADoublePrecisionReferenceWithVectorAndScalarLoops(int batch, int outer, int channels, int inner)
+    {
+        var x = Data(11, batch * outer * channels * inner, channels, inner);
+        var vector = WithScalar(false, () => MomentsOf(x, 0, batch, outer, channels, inner));
+        var scalar = WithScalar(true, () => MomentsOf(x, 0, batch, outer, channels, inner));
+        // The vector loops keep each channel's order, so they give the scalar loops' bits.
+        Assert.Equal(scalar.Mean, vector.Mean);
+        Assert.Equal(scalar.Squares, vector.Squares);
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < channels; c++)
+            {
+                var values = Indices(b, c, outer, channels, inner).Select(i => (double)x[i]).ToArray();
+                double m = values.Average(), q = values.Sum(v => (v - m) * (v - m));
+                int s = b * channels + c;
+                Assert.Equal(m, vector.Mean[s], 1e-5 * Math.Abs(m));
+                Assert.Equal(q, vector.Squares[s], 1e-3 * q + 1e-6);
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void SumsMatchADoublePrecisionReferenceWithVectorAndScalarLoops(int batch, int outer, int channels, int inner)
+    {
+        int n = batch * outer * channels * inner;
+        var a = TestSupport.Random(12, 1, n).Data;
+        var w = TestSupport.Random(13, 1, n).Data;
+        (float[], float[]) Run() { var r = (new float[batch * channels], new float[batch * channels]); Moments.Sums(a, w, 0, batch, outer, channels, inner, r.Item1, r.Item2); return r; }
+        var vector = WithScalar(false, Run);
+        var scalar = WithScalar(true, Run);
+        Assert.Equal(scalar.Item1, vector.Item1);
+        Assert.Equal(scalar.Item2, vector.Item2);
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < channels; c++)
+            {
+                var indices = Indices(b, c, outer, channels, inner).ToArray();
+                double sumA = indices.Sum(i => (double)a[i]), sumAW = indices.Sum(i => (double)a[i] * w[i]);
+                double tolerance = 1e-4 * Math.Sqrt(indices.Length);
+                Assert.Equal(sumA, vector.Item1[b * channels + c], tolerance);
+                Assert.Equal(sumAW, vector.Item2[b * channels + c], tolerance);
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void ResultsAreIdenticalForOneAndTwoThreads(int batch, int outer, int channels, int inner)
+    {
+        var x = Data(14, batch * outer * channels * inner, channels, inner);
+        var one = WithThreads(1, () => MomentsOf(x, 0, batch, outer, channels, inner));
+        var two = WithThreads(2, () => MomentsOf(x, 0, batch, outer, channels, inner));
+        Assert.Equal(one.Mean, two.Mean);
+        Assert.Equal(one.Squares, two.Squares);
+        var (sumOne, sumTwo) = (new float[2 * batch * channels], new float[2 * batch * channels]);
+        WithThreads(1, () => { Moments.Sums(x, x, 0, batch, outer, channels, inner, sumOne.AsSpan(0, batch * channels), sumOne.AsSpan(batch * channels)); return 0; });
+        WithThreads(2, () => { Moments.Sums(x, x, 0, batch, outer, channels, inner, sumTwo.AsSpan(0, batch * channels), sumTwo.AsSpan(batch * channels)); return 0; });
+        Assert.Equal(sumOne, sumTwo);
+    }
+
+    // The same values per channel, laid out with the channels inside or last, give the same bits.
+    [Theory]
+    [InlineData(30, 6, 50)]
+    [InlineData(3, 2, 9000)]
+    [InlineData(7, 80, 3)]
+    public void ChannelsInsideGiveTheBitsOfTheChannelsLastLayout(int outer, int channels, int inner)
+    {
+        var x = Data(15, outer * channels * inner, channels, inner);
+        var rows = new float[x.Length];
+        for (int o = 0; o < outer; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++)
+                    rows[(o * inner + i) * channels + c] = x[(o * channels + c) * inner + i];
+        var inside = MomentsOf(x, 0, 1, outer, channels, inner);
+        var last = MomentsOf(rows, 0, 1, outer * inner, channels, 1);
+        Assert.Equal(last.Mean, inside.Mean);
+        Assert.Equal(last.Squares, inside.Squares);
+    }
+
+    [Fact]
+    public void AnOffsetReadsTheDataFromThere()
+    {
+        var x = Data(16, 500 * 9, 9, 1, offset: 37);
+        var alone = x[37..];
+        var (expected, actual) = (MomentsOf(alone, 0, 1, 500, 9, 1), MomentsOf(x, 37, 1, 500, 9, 1));
+        Assert.Equal(expected.Mean, actual.Mean);
+        Assert.Equal(expected.Squares, actual.Squares);
+    }
+
+    // Merging two halves' moments gives the moments of the whole (Chan et al.), checked in double precision.
+    [Fact]
+    public void MergingBatchesGivesTheMomentsOfTheirUnion()
+    {
+        const int Channels = 3;
+        var x = Data(17, 300 * Channels, Channels, 1);
+        var first = MomentsOf(x, 0, 1, 100, Channels, 1);
+        var second = MomentsOf(x, 100 * Channels, 1, 200, Channels, 1);
+        var (mean, squares) = (new double[Channels], new double[Channels]);
+        Moments.Merge(mean, squares, 0, first.Mean, first.Squares, 100);
+        Moments.Merge(mean, squares, 100, second.Mean, second.Squares, 200);
+        for (int c = 0; c < Channels; c++)
+        {
+            var values = Enumerable.Range(0, 300).Select(r => (double)x[r * Channels + c]).ToArray();
+            double m = values.Average(), q = values.Sum(v => (v - m) * (v - m));
+            Assert.Equal(m, mean[c], 1e-5 * Math.Abs(m));
+            Assert.Equal(q, squares[c], 1e-4 * q);
+        }
+    }
+}
