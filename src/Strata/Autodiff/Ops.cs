@@ -46,6 +46,26 @@ public static class Ops
     public static Node Activation(Node x, ActivationFunction function) =>
         function == ActivationFunction.Linear ? x : new ActivationNode(function, x);
 
+    /// <summary>
+    /// An activation with Keras's arguments for it (a relu's max_value, a leaky_relu's slope, an
+    /// elu's alpha, softmax over another axis); with the defaults, the same as the function alone.
+    /// </summary>
+    public static Node Activation(Node x, ActivationArguments arguments)
+    {
+        if (arguments.Function is ActivationFunction.Softmax or ActivationFunction.LogSoftmax && x.Shape.Length > 0)
+        {
+            int rank = x.Shape.Length, axis = arguments.Axis < 0 ? arguments.Axis + rank : arguments.Axis;
+            if (axis < 0 || axis >= rank)
+                throw new StrataException($"Softmax over axis {arguments.Axis} of an input of shape {ShapeOps.Format(x.Shape)}, which has no such axis.");
+            // The last axis, however it is written, is the default form.
+            if (axis == rank - 1) arguments = arguments with { Axis = -1 };
+        }
+        return arguments.Function == ActivationFunction.Linear ? x : new ActivationNode(arguments, x);
+    }
+
+    /// <summary>Parametric ReLU: x where x &gt; 0, alpha·x elsewhere, alpha broadcast over x (its size-1 axes shared).</summary>
+    public static Node PRelu(Node x, Node alpha) => new PReluNode(x, alpha);
+
     public static Node LogSoftmax(Node x) => new LogSoftmaxNode(x);
 
     public static Node MatMul(Node a, Node b) => new MatMulNode(a, b);

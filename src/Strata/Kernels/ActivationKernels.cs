@@ -4,16 +4,19 @@ using Strata.Tensors;
 namespace Strata.Kernels;
 
 /// <summary>
-/// Activation forward and backward. Every derivative except GELU's is computed from the output y,
-/// so fused layers need to keep only y; GELU also needs the pre-activation z.
+/// Activation forward and backward. Most derivatives are computed from the output y, so fused
+/// layers need to keep only y; those listed by <see cref="NeedsPreActivation"/> also need the
+/// pre-activation z.
 /// </summary>
-internal static class ActivationKernels
+internal static partial class ActivationKernels
 {
     internal const float SeluAlpha = 1.6732632423543772f;
     internal const float SeluScale = 1.0507009873554805f;
-    internal const float LeakySlope = 0.2f;
+    internal const float LeakySlope = ActivationArguments.LeakyReluSlope;
 
-    public static bool NeedsPreActivation(ActivationFunction f) => f == ActivationFunction.Gelu;
+    /// <summary>Whether the derivative needs z: where y does not determine it (swish, mish) or loses precision in it (softplus, softsign).</summary>
+    public static bool NeedsPreActivation(ActivationFunction f) => f is ActivationFunction.Gelu or ActivationFunction.Softplus
+        or ActivationFunction.Softsign or ActivationFunction.Swish or ActivationFunction.HardSilu or ActivationFunction.Mish;
 
     /// <summary>y = f(z); may run in place (z and y the same span).</summary>
     public static void Forward(ActivationFunction f, ReadOnlySpan<float> z, Span<float> y, int rowLength)
@@ -49,7 +52,8 @@ internal static class ActivationKernels
                 for (int i = 0; i < z.Length; i++) { float v = z[i]; y[i] = v > 0 ? v : LeakySlope * v; }
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(f));
+                ForwardMore(f, z, y, rowLength);
+                break;
         }
     }
 
@@ -101,7 +105,8 @@ internal static class ActivationKernels
                 for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (y[i] > 0 ? 1f : LeakySlope);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(f));
+                BackwardMore(f, z, y, dy, dz, rowLength);
+                break;
         }
     }
 

@@ -1,41 +1,57 @@
-using Strata.Autodiff;
 using Strata.Tensors;
+using Strata.Autodiff;
 
 namespace Strata.Layers;
 
 /// <summary>Keras activation names to <see cref="ActivationFunction"/> and back.</summary>
 public static class Activations
 {
-    /// <summary>
-    /// The function for Keras activation <paramref name="name"/> ("relu", "softmax", ...; null, "linear" or
-    /// "None" for none); an unknown name throws naming <paramref name="layer"/>.
-    /// </summary>
-    public static ActivationFunction Parse(string? name, string layer) => name switch
-    {
-        null or "linear" or "None" => ActivationFunction.Linear,
-        "relu" => ActivationFunction.Relu,
-        "sigmoid" => ActivationFunction.Sigmoid,
-        "tanh" => ActivationFunction.Tanh,
-        "softmax" => ActivationFunction.Softmax,
-        "elu" => ActivationFunction.Elu,
-        "selu" => ActivationFunction.Selu,
-        "gelu" => ActivationFunction.Gelu,
-        "leaky_relu" => ActivationFunction.LeakyRelu,
-        _ => throw new ArgumentException(
-            $"Unknown activation '{name}' in layer '{layer}'. Expected one of: linear, relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu.", "activation"),
-    };
+    /// <summary>Every name Keras reads, one line per activation; the first name of a function is the one written.</summary>
+    private static readonly (string Name, ActivationFunction Function)[] Table =
+    [
+        ("linear", ActivationFunction.Linear),
+        ("relu", ActivationFunction.Relu),
+        ("sigmoid", ActivationFunction.Sigmoid),
+        ("tanh", ActivationFunction.Tanh),
+        ("softmax", ActivationFunction.Softmax),
+        ("elu", ActivationFunction.Elu),
+        ("selu", ActivationFunction.Selu),
+        ("gelu", ActivationFunction.Gelu),
+        ("leaky_relu", ActivationFunction.LeakyRelu),
+        ("softplus", ActivationFunction.Softplus),
+        ("softsign", ActivationFunction.Softsign),
+        // Keras 2 knows only "swish", so that is the name written; Keras 3 writes "silu".
+        ("swish", ActivationFunction.Swish),
+        ("silu", ActivationFunction.Swish),
+        ("hard_sigmoid", ActivationFunction.HardSigmoid),
+        ("hard_silu", ActivationFunction.HardSilu),
+        ("hard_swish", ActivationFunction.HardSilu),
+        ("mish", ActivationFunction.Mish),
+        ("relu6", ActivationFunction.Relu6),
+        ("exponential", ActivationFunction.Exponential),
+        ("log_softmax", ActivationFunction.LogSoftmax),
+    ];
 
-    /// <summary>The Keras name of <paramref name="function"/>, as written in layer configs.</summary>
-    public static string Name(ActivationFunction function) => function switch
+    private static readonly Dictionary<string, ActivationFunction> ByName = Table.ToDictionary(e => e.Name, e => e.Function, StringComparer.Ordinal);
+
+    private static readonly Dictionary<ActivationFunction, string> ByFunction = Table.DistinctBy(e => e.Function).ToDictionary(e => e.Function, e => e.Name);
+
+    /// <summary>The names Keras reads, aliases included.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Table.Select(e => e.Name)];
+
+    /// <summary>
+    /// The function Keras's name <paramref name="name"/> stands for (null and "None" mean linear);
+    /// an <see cref="ArgumentException"/> naming <paramref name="layer"/> and the accepted names otherwise.
+    /// </summary>
+    public static ActivationFunction Parse(string? name, string layer)
     {
-        ActivationFunction.Linear => "linear",
-        ActivationFunction.Relu => "relu",
-        ActivationFunction.Sigmoid => "sigmoid",
-        ActivationFunction.Tanh => "tanh",
-        ActivationFunction.Softmax => "softmax",
-        ActivationFunction.Elu => "elu",
-        ActivationFunction.Selu => "selu",
-        ActivationFunction.Gelu => "gelu",
-        _ => "leaky_relu",
-    };
+        if (name is null or "None") return ActivationFunction.Linear;
+        if (ByName.TryGetValue(name, out var function)) return function;
+        throw new ArgumentException(
+            $"Unknown activation '{name}' in layer '{layer}'{NameSuggestion.DidYouMean(name, Names)}. Expected one of: {string.Join(", ", Names)}.", "activation");
+    }
+
+    /// <summary>The name Keras writes for <paramref name="function"/>.</summary>
+    public static string Name(ActivationFunction function) =>
+        ByFunction.TryGetValue(function, out var name) ? name : throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation.");
 }

@@ -15,6 +15,9 @@ public interface IActivated
 {
     /// <summary>The activation applied last.</summary>
     ActivationFunction Activation { get; }
+
+    /// <summary>The activation with its arguments (a ReLU layer's max_value, ...); by default the function's Keras defaults.</summary>
+    ActivationArguments ActivationArguments => new(Activation);
 }
 
 /// <summary>A normalizing layer: variance shift stops at it, and an input it scales is scaled.</summary>

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
 using Strata.IO;
 using Strata.IO.Onnx;
+using Strata.Autodiff;
 using Strata.Layers;
+using Strata.Layers.ActivationLayers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
@@ -143,6 +145,49 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         ], seed: 6);
         Randomize(depthwise);
         Compare("depthwise and group norm", depthwise, TestSupport.Random(9, 1.0, 4, 7, 7, 3));
+    }
+
+    [Fact]
+    public void EveryActivationRunsInOnnxRuntimeAsInStrata()
+    {
+        // One model per activation, fused into Dense, so a wrong form is named by the failure.
+        foreach (var f in Enum.GetValues<ActivationFunction>())
+        {
+            var model = new Sequential([new InputLayer([-1, 5]), new Dense(6, Activations.Name(f))], seed: 1);
+            Compare($"dense {Activations.Name(f)}", model, TestSupport.Random(2, 0.7, 9, 5));
+        }
+    }
+
+    [Fact]
+    public void ActivationLayersRunInOnnxRuntimeAsInStrata()
+    {
+        var model = new Sequential([
+            new InputLayer([-1, 6, 5, 4]),
+            new PReLU(new PReLUConfig { Alpha = new(Initializer.RandomUniform(0, 0.5, seed: 1)), SharedAxes = [1, 2] }),
+            new ReLU(maxValue: 1.5, negativeSlope: 0.2, threshold: 0.3),
+            new Conv2D(4, [3, 3], padding: "same"),
+            new Softmax(axis: 1),
+            new ELU(0.6),
+            new LeakyReLU(),
+            new Conv2D(4, [2, 2], activation: "hard_silu"),
+            new ReLU(negativeSlope: 0.05),
+            new ReLU(maxValue: 2.5),
+            new Activation("mish"),
+            new ReLU(threshold: 0.1),
+            new Flatten(),
+        ], seed: 7);
+        Compare("activation layers on feature maps", model, TestSupport.Random(10, 1.5, 5, 6, 5, 4));
+
+        model = new Sequential([
+            new InputLayer([-1, 8]),
+            new Dense(6, "softsign"),
+            new ReLU(maxValue: 6),
+            new PReLU(new PReLUConfig { Alpha = new(Initializer.RandomUniform(0, 0.5, seed: 2)) }),
+            new ReLU(),
+            new Dense(4),
+            new Softmax(),
+        ], seed: 8);
+        Compare("activation layers on units", model, TestSupport.Random(11, 1.5, 5, 8));
     }
 
     [Fact]

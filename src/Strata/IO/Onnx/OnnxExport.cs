@@ -1,5 +1,6 @@
 using Strata.Autodiff;
 using Strata.Layers;
+using Strata.Layers.ActivationLayers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
@@ -17,12 +18,15 @@ namespace Strata.IO.Onnx;
 /// applications serve models (ONNX Runtime). Tensors stay channels-last as in Strata:
 /// convolutions and pooling are wrapped in transposes to ONNX's channels-first. The dropout family
 /// is left out (the identity at inference); BatchNormalization becomes the per-channel scale and
-/// shift its moving statistics give. A layer that cannot be expressed is an error naming it.
+/// shift its moving statistics give; a layer that only applies an activation takes the activation's
+/// form. A layer that cannot be expressed is an error naming it.
 /// </summary>
-public static class OnnxExport
+public static partial class OnnxExport
 {
+    /// <summary>The ONNX operator set the files use.</summary>
     public const int Opset = 17;
 
+    /// <summary>Writes <paramref name="model"/>'s inference graph to <paramref name="path"/>.</summary>
     public static void Save(Sequential model, string path)
     {
         if (!model.IsBuilt) throw new StrataException($"Model '{model.Name}' has no weights yet; build or train it before exporting.");
@@ -41,29 +45,49 @@ public static class OnnxExport
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
+    /// <summary>A layer's ONNX form: the nodes that compute its output from <c>x</c>; returns the output's name.</summary>
+    private delegate string Lowering(OnnxGraph g, Layer layer, string x);
+
+    /// <summary>
+    /// The layers with a form of their own, by type; an entry covers the type's subclasses. Layers
+    /// not listed are exported by what they are: the dropout family is left out, and a layer that
+    /// only applies an activation (Activation, ReLU, Softmax, ...) takes its activation's form.
+    /// </summary>
+    private static readonly Dictionary<Type, Lowering> Lowerings = new()
+    {
+        [typeof(DropConnect)] = Of<DropConnect>((g, d, x) => Dense(g, d.Layer, x)),
+        [typeof(Dense)] = Of<Dense>(Dense),
+        [typeof(Flatten)] = Of<Flatten>((g, _, x) => g.Node("Flatten", "flatten", [x], ("axis", 1))),
+        [typeof(Reshape)] = Of<Reshape>((g, r, x) => g.Node("Reshape", "reshape", [x, g.Int64s("shape", [0, .. r.TargetShape.Select(d => (long)d)])])),
+        [typeof(BatchNormalization)] = Of<BatchNormalization>(BatchNorm),
+        [typeof(NormalizationLayer)] = Of<NormalizationLayer>(Normalize),
+        [typeof(LayerNormalization)] = Of<LayerNormalization>(LayerNorm),
+        [typeof(GroupNormalization)] = Of<GroupNormalization>(GroupNorm),
+        [typeof(Conv1D)] = Of<Convolution>(Convolve),
+        [typeof(Conv2D)] = Of<Convolution>(Convolve),
+        [typeof(DepthwiseConv2D)] = Of<Convolution>(Convolve),
+        [typeof(Pooling)] = Of<Pooling>(Pool),
+        [typeof(GlobalPooling)] = Of<GlobalPooling>((g, gp, x) => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
+            ("axes", Enumerable.Range(1, gp.InputShape!.Length - 2).ToArray()), ("keepdims", gp.OutputShape!.Length == gp.InputShape.Length ? 1 : 0))),
+        [typeof(ZeroPadding2D)] = Of<ZeroPadding2D>((g, z, x) => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])])),
+        [typeof(Residual)] = Of<Residual>((g, r, x) => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))])),
+        [typeof(PReLU)] = Of<PReLU>((g, p, x) => g.Node("PRelu", "prelu", [x, g.Floats($"{p.Name}_alpha", p.Alpha!.Value.ShapeArray(), p.Alpha.Value.Data)])),
+    };
+
+    private static Lowering Of<TLayer>(Func<OnnxGraph, TLayer, string, string> lower) where TLayer : Layer =>
+        (g, layer, x) => lower(g, (TLayer)layer, x);
+
     private static string Lower(OnnxGraph g, Layer layer, string x)
     {
         try
         {
+            for (var type = layer.GetType(); type is not null; type = type.BaseType)
+                if (Lowerings.TryGetValue(type, out var lower)) return lower(g, layer, x);
             return layer switch
             {
-                IDropoutFamily and not DropConnect => x,
-                DropConnect d => Dense(g, d.Layer, x),
-                Dense d => Dense(g, d, x),
-                Activation a => Activate(g, a.Function, x),
-                Flatten => g.Node("Flatten", "flatten", [x], ("axis", 1)),
-                Reshape r => g.Node("Reshape", "reshape", [x, g.Int64s("shape", [0, .. r.TargetShape.Select(d => (long)d)])]),
-                BatchNormalization bn => BatchNorm(g, bn, x),
-                NormalizationLayer n => Normalize(g, n, x),
-                LayerNormalization ln => LayerNorm(g, ln, x),
-                Conv2D or DepthwiseConv2D or Conv1D => Convolve(g, (Convolution)layer, x),
-                Pooling p => Pool(g, p, x),
-                GroupNormalization gn => GroupNorm(g, gn, x),
-                GlobalPooling gp => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
-                    ("axes", Enumerable.Range(1, gp.InputShape!.Length - 2).ToArray()), ("keepdims", gp.OutputShape!.Length == gp.InputShape.Length ? 1 : 0)),
-                ZeroPadding2D z => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])]),
-                Residual r => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))]),
-                _ => throw new StrataException($"it has no ONNX form in Strata yet (exportable: Dense, Activation, Flatten, Reshape, BatchNormalization, Normalization, LayerNormalization, GroupNormalization, Conv1D, Conv2D, DepthwiseConv2D, pooling, ZeroPadding2D, Residual and the dropout family)."),
+                IDropoutFamily => x,
+                IActivated a and not IWeightLayer => Activate(g, a.ActivationArguments, x),
+                _ => throw new StrataException($"it has no ONNX form in Strata yet (exportable: {string.Join(", ", Lowerings.Keys.Select(t => t.Name).Order(StringComparer.Ordinal))}, the layers that apply an activation and the dropout family)."),
             };
         }
         catch (StrataException e) when (!e.Message.StartsWith("Layer '", StringComparison.Ordinal))
@@ -79,23 +103,6 @@ public static class OnnxExport
         if (d.UseBias) y = g.Node("Add", "bias", [y, g.Floats($"{d.Name}_bias", [d.Units], d.Bias!.Value.Data)]);
         return Activate(g, d.Activation, y);
     }
-
-    private static string Activate(OnnxGraph g, ActivationFunction f, string x) => f switch
-    {
-        ActivationFunction.Linear => x,
-        ActivationFunction.Relu => g.Node("Relu", "relu", [x]),
-        ActivationFunction.Sigmoid => g.Node("Sigmoid", "sigmoid", [x]),
-        ActivationFunction.Tanh => g.Node("Tanh", "tanh", [x]),
-        ActivationFunction.Softmax => g.Node("Softmax", "softmax", [x], ("axis", -1)),
-        ActivationFunction.Elu => g.Node("Elu", "elu", [x], ("alpha", 1f)),
-        ActivationFunction.Selu => g.Node("Selu", "selu", [x], ("alpha", 1.6732632423543772f), ("gamma", 1.0507009873554805f)),
-        ActivationFunction.LeakyRelu => g.Node("LeakyRelu", "leaky_relu", [x], ("alpha", 0.2f)),
-        // Opset 17 has no Gelu: the exact form 0.5·x·(1 + erf(x/√2)).
-        ActivationFunction.Gelu => g.Node("Mul", "gelu", [
-            g.Node("Mul", "half_x", [x, g.Floats("half", [], [0.5f])]),
-            g.Node("Add", "one_plus_erf", [g.Node("Erf", "erf", [g.Node("Mul", "scaled", [x, g.Floats("inv_sqrt2", [], [0.70710678f])])]), g.Floats("one", [], [1f])])]),
-        _ => throw new StrataException($"the activation {f} has no ONNX form."),
-    };
 
     /// <summary>Inference BatchNormalization as y = x·scale + shift per channel of the last axis.</summary>
     private static string BatchNorm(OnnxGraph g, BatchNormalization bn, string x)
