@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Strata.Advice;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Models;
+using Strata.Formats;
 
 namespace Strata.Cli;
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Strata.IO;
-using Strata.IO.Onnx;
+using Strata.Runs;
+using Strata.Formats.Onnx;
 using Strata.Models;
 using Strata.Reporting;
+using Strata.Formats;
 
 namespace Strata.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Strata.Advice;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Models;
 using Strata.Tensors;
 

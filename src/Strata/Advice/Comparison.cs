@@ -1,4 +1,4 @@
-using Strata.IO;
+using Strata.Runs;
 using Strata.Models;
 
 namespace Strata.Advice;

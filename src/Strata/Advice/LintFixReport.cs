@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Strata.IO;
+using Strata.Runs;
 
 namespace Strata.Advice;
 

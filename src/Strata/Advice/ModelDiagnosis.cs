@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Models;
 using Strata.Tensors;
 

@@ -15,6 +15,7 @@ using Strata.Tensors;
 using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
+using Strata.Formats;
 
 namespace Strata.Bench;
 

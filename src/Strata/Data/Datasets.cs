@@ -1,3 +1,4 @@
+using Strata.Formats;
 namespace Strata.Data;
 
 /// <summary>Known image data sets, read from local files (nothing is downloaded).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.Tensors;
+using Strata.Formats;
 
 namespace Strata.Data;
 

@@ -220,18 +220,6 @@ public sealed partial class Sequential
     /// <summary>What the model file's metadata.json held when the model was loaded.</summary>
     public System.Text.Json.Nodes.JsonObject? Metadata { get; internal set; }
 
-    /// <summary>Writes the model file (see <see cref="ModelFile"/>); the write is atomic.</summary>
-    public void Save(string path, System.Text.Json.Nodes.JsonObject? metadata = null) => ModelFile.Save(this, path, metadata);
-
-    /// <summary>Reads a model file written by <see cref="Save"/>, compiled again when it was saved compiled.</summary>
-    public static Sequential Load(string path) => ModelFile.Load(path);
-
-    /// <summary>Loads the variables from a safetensors file named by variable path (Keras's load_weights).</summary>
-    public void LoadWeights(string path) => ModelFile.LoadWeights(this, path);
-
-    /// <summary>Writes the variables to a safetensors file named by variable path (Keras's save_weights).</summary>
-    public void SaveWeights(string path) => ModelFile.SaveWeights(this, path);
-
     /// <summary>The Keras summary table; see <see cref="ModelSummary"/>.</summary>
     public string Summary() => ModelSummary.Format(this);
 

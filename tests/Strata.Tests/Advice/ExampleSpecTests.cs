@@ -1,5 +1,5 @@
 using Strata.Advice;
-using Strata.IO;
+using Strata.Runs;
 using Xunit;
 
 namespace Strata.Tests.Advice;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Cli;
 

@@ -4,6 +4,7 @@ using Strata.Cli;
 using Strata.Data;
 using Strata.Models;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Cli;
 

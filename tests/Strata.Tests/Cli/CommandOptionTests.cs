@@ -24,7 +24,7 @@ public sealed class CommandOptionTests : IDisposable
         var lines = verbose.TrimEnd().Split('\n');
         Assert.Equal($"error: Spec file '{missing}' does not exist.", lines[0]);
         Assert.Contains("Strata.StrataException", verbose);
-        Assert.Contains(lines, l => l.TrimStart().StartsWith("at Strata.IO.TrainingSpec.Load", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("at Strata.Runs.TrainingSpec.Load", StringComparison.Ordinal));
     }
 
     private static (string Header, double[] Values)[] Columns(string csv)

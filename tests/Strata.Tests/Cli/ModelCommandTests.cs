@@ -1,8 +1,9 @@
 using System.Globalization;
 using Strata.Data;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Models;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Cli;
 

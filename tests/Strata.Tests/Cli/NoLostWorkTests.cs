@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Strata.IO;
+using Strata.Runs;
 using Xunit;
 
 namespace Strata.Tests.Cli;

@@ -1,6 +1,7 @@
 using Strata.Data;
-using Strata.IO;
+using Strata.Runs;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Data;
 

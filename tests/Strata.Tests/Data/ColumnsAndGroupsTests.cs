@@ -1,7 +1,8 @@
 using Strata.Data;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Tensors;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Data;
 

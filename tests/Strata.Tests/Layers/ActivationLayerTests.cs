@@ -10,6 +10,7 @@ using Strata.Models;
 using Strata.Tensors;
 using Strata.Training.Losses;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Layers;
 

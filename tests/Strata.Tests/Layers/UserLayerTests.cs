@@ -5,6 +5,7 @@ using Strata.Layers.Core;
 using Strata.Models;
 using Strata.Tensors;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Layers;
 

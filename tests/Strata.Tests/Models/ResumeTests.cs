@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
@@ -13,6 +13,7 @@ using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Models;
 

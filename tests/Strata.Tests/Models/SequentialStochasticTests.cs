@@ -10,6 +10,7 @@ using Strata.Tensors;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Models;
 

@@ -9,6 +9,7 @@ using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Models;
 

@@ -7,6 +7,7 @@ using Strata.Models;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Xunit;
+using Strata.Formats;
 
 namespace Strata.Tests.Packaging;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.Advice;
-using Strata.IO;
+using Strata.Runs;
 using Strata.Reporting;
 using Strata.Tensors;
 using Strata.Tests.Cli;

@@ -6,6 +6,7 @@ using Strata.Models;
 using Strata.Tensors;
 using Xunit;
 using static Strata.Tests.TestSupport;
+using Strata.Formats;
 
 namespace Strata.Tests.Layers.Convolutional;
 

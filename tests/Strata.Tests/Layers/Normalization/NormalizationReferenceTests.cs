@@ -7,6 +7,7 @@ using Strata.Models;
 using Strata.Tensors;
 using Xunit;
 using static Strata.Tests.TestSupport;
+using Strata.Formats;
 
 namespace Strata.Tests.Layers.Normalization;
 

@@ -5,6 +5,8 @@ using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Xunit;
+using Strata.Runs;
+using Strata.Formats;
 
 namespace Strata.Tests.Training.Callbacks;
 
