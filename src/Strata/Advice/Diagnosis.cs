@@ -164,7 +164,7 @@ public static class Diagnosis
 
     private static BatchNormDiagnosis Summarize(LayerRef layer, BatchNormalization bn, PopulationStatistics training, PopulationStatistics noiseFree, PopulationStatistics inference)
     {
-        int channels = inference.Mean.Length;
+        int channels = inference.Mean.Count;
         var movingMean = bn.MovingMean!.Value.Data;
         var movingVariance = bn.MovingVariance!.Value.Data;
         double trainingVariance = 0, noiseFreeVariance = 0, trueVariance = 0, moving = 0, maxShift = 0, gap = 0;

@@ -28,7 +28,7 @@ internal sealed class BatchNormNode : Node
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
         var shape = x.Value.ShapeArray();
-        var axes = options.Axes;
+        var axes = options.AxisArray;
         if (axes.Length == 0 || axes.Any(a => a < 1 || a >= shape.Length) || axes.Distinct().Count() != axes.Length || !axes.SequenceEqual(axes.Order()))
             throw new StrataException($"BatchNormalization axes [{string.Join(", ", axes)}] must be distinct, ascending feature axes of input {ShapeOps.Format(shape)}.");
         _channels = 1;

@@ -6,9 +6,10 @@ public sealed record BatchNormNodes(Node? Gamma, Node? Beta, Node MovingMean, No
     /// <summary>How many batches the moving statistics have seen (cumulative averaging only).</summary>
     public Node? Updates { get; init; }
 
-    /// <summary>Batch renormalization's moving mean and standard deviation.</summary>
+    /// <summary>Batch renormalization's moving mean (μ in d = (μ_batch − μ_moving)/σ_moving); null without renormalization.</summary>
     public Node? RenormMean { get; init; }
 
+    /// <summary>Batch renormalization's moving standard deviation (σ in r = σ_batch/σ_moving); null without renormalization.</summary>
     public Node? RenormStddev { get; init; }
 
     internal Node[] Collect(Node x)

@@ -37,7 +37,9 @@ public readonly record struct ConvGeometry(
     /// <summary>The input column that window column <paramref name="j"/> of output column <paramref name="ow"/> reads.</summary>
     public int InputColumn(int ow, int j) => ow * StrideWidth - PadLeft + j * DilationWidth;
 
+    /// <summary>The number of elements of the input maps, N·H·W·C.</summary>
     public int InputSize => Batch * Height * Width * Channels;
 
+    /// <summary>The number of output positions over the batch, N·outH·outW: one window (one row of the im2col matrix) each.</summary>
     public int Positions => Batch * OutputHeight * OutputWidth;
 }

@@ -15,6 +15,7 @@ public sealed class Graph
 
     private readonly List<Node> _losses = [];
 
+    /// <summary>Every node in recording order, which is the order <see cref="Forward"/> runs them.</summary>
     public IReadOnlyList<Node> Nodes => _nodes;
 
     /// <summary>
@@ -26,6 +27,8 @@ public sealed class Graph
     /// <summary>Scalar terms layers added to the model's loss (Keras's <c>add_loss</c>).</summary>
     public IReadOnlyList<Node> Losses => _losses;
 
+    /// <summary>Adds a scalar term to <see cref="Losses"/> (Keras's <c>layer.add_loss</c>), such as an L2 penalty.</summary>
+    /// <exception cref="StrataException"><paramref name="scalar"/> has more than one element.</exception>
     public void AddLoss(Node scalar)
     {
         if (scalar.Value.Size != 1)
@@ -63,6 +66,10 @@ public sealed class Graph
         _gradientsAllocated = false;
     }
 
+    /// <summary>
+    /// Runs every node's forward computation in recording order, from the current input and variable
+    /// values into the nodes' existing buffers; set the inputs first.
+    /// </summary>
     public void Forward()
     {
         var nodes = _nodes;

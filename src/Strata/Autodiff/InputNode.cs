@@ -10,6 +10,7 @@ public sealed class InputNode : Node
         RequiresGradient = requiresGradient;
     }
 
+    /// <summary>Copies <paramref name="value"/> into the input's buffer; it must have as many elements as the input.</summary>
     public void Set(Tensor value) => Value.CopyFrom(value);
 
     internal override void Forward() { }

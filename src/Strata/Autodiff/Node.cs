@@ -26,18 +26,22 @@ public abstract class Node
         graph.Register(this);
     }
 
+    /// <summary>The graph the node was recorded in; only nodes of the same graph combine.</summary>
     public Graph Graph { get; }
 
+    /// <summary>The output buffer, allocated once and overwritten by every forward pass.</summary>
     public Tensor Value { get; }
 
     /// <summary>dLoss/dValue after <see cref="Graph.Backward"/>; null where no gradient flows.</summary>
     public Tensor? Gradient { get; internal set; }
 
+    /// <summary>The nodes this one reads, in operand order.</summary>
     public IReadOnlyList<Node> Inputs { get; }
 
     /// <summary>Whether a trainable variable or a differentiable input lies upstream.</summary>
     public bool RequiresGradient { get; private protected set; }
 
+    /// <summary>The output's shape (fixed when the node is recorded, batch axis included).</summary>
     public ReadOnlySpan<int> Shape => Value.Shape;
 
     internal abstract void Forward();

@@ -14,6 +14,10 @@ public static class NodeTimings
 {
     private static readonly Dictionary<Node, (int Index, long Forward, long Backward, long Calls)> Totals = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>
+    /// Whether graph passes time each node (process-wide; off by default). Timing adds clock reads and a table update
+    /// per node, so switch it on only to profile.
+    /// </summary>
     public static bool Enabled { get; set; }
 
     /// <summary>Every timed node, the most expensive first.</summary>

@@ -9,28 +9,56 @@ namespace Strata.Autodiff;
 /// </summary>
 public static class Ops
 {
+    /// <summary>
+    /// a + b, element by element (<c>keras.ops.add</c>, <c>torch.add</c>). The operands broadcast as in
+    /// NumPy: shapes are aligned on the right, and an axis of size 1 or a missing leading axis is repeated
+    /// to match the other operand, so a bias of shape [units] adds to every row of a [batch, units] input.
+    /// The gradient is summed back over the repeated axes.
+    /// </summary>
+    /// <returns>A node of the broadcast shape.</returns>
     public static Node Add(Node a, Node b) => new BinaryNode(BinaryOperator.Add, a, b);
 
+    /// <summary>a − b, element by element, with NumPy broadcasting as in <see cref="Add"/>.</summary>
     public static Node Subtract(Node a, Node b) => new BinaryNode(BinaryOperator.Subtract, a, b);
 
+    /// <summary>
+    /// a·b, element by element (the Hadamard product, <c>keras.ops.multiply</c>; not a matrix product, for
+    /// which see <see cref="MatMul"/>). The operands broadcast as in NumPy, as in <see cref="Add"/>, so a
+    /// per-channel scale of shape [C] multiplies every position of an [N, H, W, C] map.
+    /// </summary>
     public static Node Multiply(Node a, Node b) => new BinaryNode(BinaryOperator.Multiply, a, b);
 
+    /// <summary>a / b, element by element, with NumPy broadcasting as in <see cref="Add"/>; no guard against b = 0.</summary>
     public static Node Divide(Node a, Node b) => new BinaryNode(BinaryOperator.Divide, a, b);
 
+    /// <summary>
+    /// The larger of a and b, element by element, with NumPy broadcasting as in <see cref="Add"/>. The
+    /// gradient goes to the larger operand; on a tie, to <paramref name="a"/> (as TensorFlow does).
+    /// </summary>
     public static Node Maximum(Node a, Node b) => new BinaryNode(BinaryOperator.Maximum, a, b);
 
+    /// <summary>
+    /// The smaller of a and b, element by element, with NumPy broadcasting as in <see cref="Add"/>. The
+    /// gradient goes to the smaller operand; on a tie, to <paramref name="a"/>.
+    /// </summary>
     public static Node Minimum(Node a, Node b) => new BinaryNode(BinaryOperator.Minimum, a, b);
 
+    /// <summary>−x, element by element.</summary>
     public static Node Negate(Node x) => new UnaryNode(UnaryOperator.Negate, x);
 
+    /// <summary>|x|, element by element; the gradient at 0 is 0 (the subgradient TensorFlow uses).</summary>
     public static Node Abs(Node x) => new UnaryNode(UnaryOperator.Abs, x);
 
+    /// <summary>x², element by element (for squared errors and variances).</summary>
     public static Node Square(Node x) => new UnaryNode(UnaryOperator.Square, x);
 
+    /// <summary>√x, element by element; the gradient is infinite at 0, so add an ε first where x may be 0.</summary>
     public static Node Sqrt(Node x) => new UnaryNode(UnaryOperator.Sqrt, x);
 
+    /// <summary>eˣ, element by element.</summary>
     public static Node Exp(Node x) => new UnaryNode(UnaryOperator.Exp, x);
 
+    /// <summary>The natural logarithm, element by element; clip x away from 0 first where it may reach it.</summary>
     public static Node Log(Node x) => new UnaryNode(UnaryOperator.Log, x);
 
     /// <summary>log(1 + eˣ), computed without overflow.</summary>
@@ -39,10 +67,16 @@ public static class Ops
     /// <summary>min(max(x, min), max); the gradient passes only inside the bounds.</summary>
     public static Node Clip(Node x, float min, float max) => new UnaryNode(UnaryOperator.Clip, x, min, max);
 
+    /// <summary>x·<paramref name="factor"/> for a constant factor, without a node for the constant.</summary>
     public static Node Scale(Node x, float factor) => new UnaryNode(UnaryOperator.Scale, x, factor);
 
+    /// <summary>x + <paramref name="value"/> for a constant value (such as an ε), without a node for the constant.</summary>
     public static Node AddScalar(Node x, float value) => new UnaryNode(UnaryOperator.AddScalar, x, value);
 
+    /// <summary>
+    /// A Keras activation (<c>activation="relu"</c> and the like) applied element by element, softmax
+    /// over the last axis; <see cref="ActivationFunction.Linear"/> returns <paramref name="x"/> itself.
+    /// </summary>
     public static Node Activation(Node x, ActivationFunction function) =>
         function == ActivationFunction.Linear ? x : new ActivationNode(function, x);
 
@@ -66,8 +100,17 @@ public static class Ops
     /// <summary>Parametric ReLU: x where x &gt; 0, alpha·x elsewhere, alpha broadcast over x (its size-1 axes shared).</summary>
     public static Node PRelu(Node x, Node alpha) => new PReluNode(x, alpha);
 
+    /// <summary>
+    /// log(softmax(x)) over the last axis, computed as x − logΣeˣ so large logits do not overflow; the
+    /// stable input to a cross-entropy on logits (<c>from_logits=True</c>).
+    /// </summary>
     public static Node LogSoftmax(Node x) => new LogSoftmaxNode(x);
 
+    /// <summary>
+    /// The matrix product a·b of a 2-D <paramref name="a"/> [m, k] and a 2-D <paramref name="b"/> [k, n],
+    /// giving [m, n]; no batch axes and no broadcasting (a dense layer on a higher-rank input uses <see cref="Dense"/>).
+    /// </summary>
+    /// <exception cref="StrataException">Either operand is not 2-D or their inner sizes differ.</exception>
     public static Node MatMul(Node a, Node b) => new MatMulNode(a, b);
 
     /// <summary>Fused f(x·kernel + bias) over the last axis of x.</summary>
@@ -104,8 +147,18 @@ public static class Ops
             throw new StrataException($"The window geometry ({g.Batch}, {g.Height}, {g.Width}, {g.Channels}) does not match the input {ShapeOps.Format(x.Shape)}.");
     }
 
+    /// <summary>The sum of x's elements, over one axis or all of them (<c>keras.ops.sum</c>, <c>np.sum</c>).</summary>
+    /// <param name="x">The tensor to reduce.</param>
+    /// <param name="axis">The axis to sum over, negative counting from the end (-1 for the last); null sums every element.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1 (so the result broadcasts back against x) instead of removing it.</param>
+    /// <returns>x's shape without <paramref name="axis"/> (a scalar for null); with <paramref name="keepDims"/>, x's rank with the reduced axes 1.</returns>
     public static Node Sum(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: false);
 
+    /// <summary>The mean of x's elements, over one axis or all of them (<c>keras.ops.mean</c>, <c>np.mean</c>).</summary>
+    /// <param name="x">The tensor to reduce.</param>
+    /// <param name="axis">The axis to average over, negative counting from the end (-1 for the last); null averages every element.</param>
+    /// <param name="keepDims">Keep the reduced axis with size 1 (so the result broadcasts back against x) instead of removing it.</param>
+    /// <returns>x's shape without <paramref name="axis"/> (a scalar for null); with <paramref name="keepDims"/>, x's rank with the reduced axes 1.</returns>
     public static Node Mean(Node x, int? axis = null, bool keepDims = false) => new ReduceNode(x, axis, keepDims, mean: true);
 
     /// <summary>The mean over several axes, kept as size 1 (one reduction per axis; exact since each averages equal counts).</summary>
@@ -133,8 +186,17 @@ public static class Ops
     public static Node RmsNormalize(Node x, int[] axes, float epsilon) =>
         Divide(x, Sqrt(AddScalar(Mean(Square(x), axes), epsilon)));
 
+    /// <summary>
+    /// The same elements in the same (row-major) order under another <paramref name="shape"/> with the same
+    /// number of elements; every size explicit (no −1). Shares x's buffer, so it costs no copy.
+    /// </summary>
     public static Node Reshape(Node x, params int[] shape) => new ReshapeNode(x, shape);
 
+    /// <summary>
+    /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],
+    /// as <c>keras.ops.one_hot</c>; for sparse categorical losses. Carries no gradient; a label that is not
+    /// a whole number in [0, classes) fails the forward pass with its sample's index.
+    /// </summary>
     public static Node OneHot(Node labels, int classes) => new OneHotNode(labels, classes);
 
     /// <summary>Inverted dropout with a mask of <paramref name="noiseShape"/> broadcast over x.</summary>

@@ -9,45 +9,47 @@ namespace Strata.Autodiff;
 /// </summary>
 public sealed class PopulationStatistics
 {
-    private readonly double[] _batch;
+    private readonly double[] _mean, _squaredDeviations, _batch;
 
     /// <summary>Empty statistics for <paramref name="channels"/> channels.</summary>
     public PopulationStatistics(int channels)
     {
-        Mean = new double[channels];
-        SquaredDeviations = new double[channels];
+        _mean = new double[channels];
+        _squaredDeviations = new double[channels];
         _batch = new double[2 * channels];
+        Mean = Array.AsReadOnly(_mean);
+        SquaredDeviations = Array.AsReadOnly(_squaredDeviations);
     }
 
     /// <summary>How many values per channel have been merged.</summary>
     public long Count { get; private set; }
 
-    /// <summary>The running mean of each channel.</summary>
-    public double[] Mean { get; }
+    /// <summary>The running mean of each channel (a read-only view; only merging changes it).</summary>
+    public IReadOnlyList<double> Mean { get; }
 
-    /// <summary>The running sum of squared deviations from the mean of each channel.</summary>
-    public double[] SquaredDeviations { get; }
+    /// <summary>The running sum of squared deviations from the mean of each channel (a read-only view).</summary>
+    public IReadOnlyList<double> SquaredDeviations { get; }
 
     /// <summary>Forgets everything merged.</summary>
     public void Reset()
     {
         Count = 0;
-        Array.Clear(Mean);
-        Array.Clear(SquaredDeviations);
+        Array.Clear(_mean);
+        Array.Clear(_squaredDeviations);
     }
 
     /// <summary>Merges a batch's per-channel mean and sum of squared deviations over <paramref name="count"/> values.</summary>
     public void Merge(ReadOnlySpan<double> batchMean, ReadOnlySpan<double> batchSquaredDeviations, long count)
     {
-        Moments.Merge(Mean, SquaredDeviations, Count, batchMean, batchSquaredDeviations, count);
+        Moments.Merge(_mean, _squaredDeviations, Count, batchMean, batchSquaredDeviations, count);
         Count += count;
     }
 
     /// <summary>Merges the moments of <paramref name="x"/> viewed as [outer, channels, inner], one channel per statistic.</summary>
     internal void Add(float[] x, int outer, int channels, int inner)
     {
-        if (channels != Mean.Length)
-            throw new StrataException($"Population statistics of {Mean.Length} channels cannot take a batch of {channels} channels.");
+        if (channels != _mean.Length)
+            throw new StrataException($"Population statistics of {_mean.Length} channels cannot take a batch of {channels} channels.");
         var mean = _batch.AsSpan(0, channels);
         var squares = _batch.AsSpan(channels);
         Moments.MeanAndSquares(x, 0, 1, outer, channels, inner, mean, squares);
@@ -56,5 +58,5 @@ public sealed class PopulationStatistics
 
     /// <summary>The variance over everything merged: biased (÷n) or unbiased (÷(n − 1)).</summary>
     public double Variance(int channel, bool unbiased) =>
-        SquaredDeviations[channel] / Math.Max(1, unbiased ? Count - 1 : Count);
+        _squaredDeviations[channel] / Math.Max(1, unbiased ? Count - 1 : Count);
 }

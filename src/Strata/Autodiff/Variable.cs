@@ -8,6 +8,10 @@ namespace Strata.Autodiff;
 /// </summary>
 public sealed class Variable
 {
+    /// <summary>A variable holding <paramref name="value"/> (kept, not copied) under its Keras <paramref name="name"/>.</summary>
+    /// <param name="name">The Keras variable name, such as <c>kernel</c>.</param>
+    /// <param name="value">The tensor that holds the variable's values from now on.</param>
+    /// <param name="trainable">Whether optimizers update it (a weight) or only the layer does (a moving statistic).</param>
     public Variable(string name, Tensor value, bool trainable)
     {
         Name = name;
@@ -21,9 +25,15 @@ public sealed class Variable
     /// <summary>The layer-qualified name used in model files, such as <c>dense/kernel</c>.</summary>
     public string Path { get; internal set; } = "";
 
+    /// <summary>The values; always the same tensor, changed in place (by optimizers, by loading weights), so graphs that read it stay valid.</summary>
     public Tensor Value { get; }
 
+    /// <summary>
+    /// Whether the variable receives gradients and optimizer updates (Keras's <c>variable.trainable</c>);
+    /// false for state such as moving statistics, or to freeze a weight.
+    /// </summary>
     public bool Trainable { get; set; }
 
+    /// <summary>The path (or the name before the variable joins a layer) and the shape, such as <c>dense/kernel (4, 8)</c>.</summary>
     public override string ToString() => $"{(Path.Length > 0 ? Path : Name)} {ShapeOps.Format(Value.Shape)}";
 }

@@ -220,7 +220,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
     internal bool FinishRecalibration()
     {
         if (_population is null || _population.Count == 0) return false;
-        for (int c = 0; c < _population.Mean.Length; c++)
+        for (int c = 0; c < _population.Mean.Count; c++)
         {
             MovingMean!.Value.Data[c] = (float)_population.Mean[c];
             MovingVariance!.Value.Data[c] = (float)_population.Variance(c, Config.UnbiasedMovingVariance);
