@@ -6,8 +6,10 @@ public sealed class ExistingRunException(string directory, IReadOnlyList<string>
         ? $"'{directory}' already holds a run ({Listing(files)}). Continue it, overwrite it, or choose another folder."
         : $"'{directory}' is not empty ({Listing(files)}) and holds no run; choose another folder.")
 {
+    /// <summary>The folder the run was asked to write into.</summary>
     public string Directory { get; } = directory;
 
+    /// <summary>The files already in it, by name.</summary>
     public IReadOnlyList<string> Files { get; } = files;
 
     /// <summary>Whether the files are a run's (which may be overwritten on request), not someone else's.</summary>

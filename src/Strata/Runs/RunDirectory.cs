@@ -27,6 +27,7 @@ public sealed class RunDirectory : IDisposable
         _lock = handle;
     }
 
+    /// <summary>The run folder's path.</summary>
     public string Path { get; }
 
     /// <summary>Whether <paramref name="path"/> holds files of a run (or anything at all, which a new run would mix with).</summary>

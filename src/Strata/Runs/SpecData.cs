@@ -17,6 +17,7 @@ public sealed record SpecData(Tensor TrainX, Tensor TrainY, (Tensor X, Tensor Y)
     /// <summary>CSV rows skipped for invalid values (with drop_invalid_rows), and why the first was.</summary>
     public (int Count, string? First) DroppedRows { get; init; }
 
+    /// <summary>Reads the spec's data: the CSV (with its encoding, row limit and split) or the image set's IDX files.</summary>
     public static SpecData Load(TrainingSpec spec)
     {
         Tensor x, y;

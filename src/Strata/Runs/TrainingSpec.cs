@@ -16,10 +16,13 @@ namespace Strata.Runs;
 /// </summary>
 public sealed class TrainingSpec
 {
+    /// <summary>The experiment's name: the spec's <c>name</c>, or the spec file's name without its extension; it titles the learning curves.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The spec file this spec was read from; relative data paths are resolved beside it.</summary>
     public required string SpecPath { get; init; }
 
+    /// <summary>The CSV file, or the folder of IDX files for an image data set, resolved against the spec's folder.</summary>
     public required string DataPath { get; init; }
 
     /// <summary>The target column of a CSV; null for an image data set, whose labels are the target.</summary>
@@ -31,6 +34,7 @@ public sealed class TrainingSpec
     /// <summary>Keep only the first this many training rows or images (quick runs); null for all.</summary>
     public int? Limit { get; set; }
 
+    /// <summary>The CSV field separator; null to detect it from the header line (comma, semicolon or tab).</summary>
     public char? Delimiter { get; init; }
 
     /// <summary>The feature columns of a CSV; null for every numeric column but the target.</summary>
@@ -48,31 +52,43 @@ public sealed class TrainingSpec
     /// <summary>A text column whose rows stay together on one side of the validation split (e.g. the artist).</summary>
     public string? GroupBy { get; init; }
 
+    /// <summary>The fraction of rows held out for validation (Keras's <c>validation_split</c>), 0 for none.</summary>
     public double ValidationSplit { get; init; }
 
+    /// <summary>The seed of the shuffle that chooses the validation rows (<c>split_seed</c>, default 0), apart from the training seed so the split stays put.</summary>
     public int SplitSeed { get; init; }
 
+    /// <summary>The model in Keras's Sequential config form, as <c>model.to_json()</c> writes it.</summary>
     public required JsonObject Model { get; init; }
 
+    /// <summary>The optimizer: a Keras name such as "adam" or a config object with its arguments.</summary>
     public required JsonNode Optimizer { get; init; }
 
+    /// <summary>The loss: a Keras name such as "mae" or a config object with its arguments.</summary>
     public required JsonNode Loss { get; init; }
 
+    /// <summary>The metrics logged beside the loss, by Keras name ("mae", "mse", "accuracy").</summary>
     public IReadOnlyList<string> Metrics { get; init; } = [];
 
+    /// <summary>Rows per gradient step (Keras's <c>batch_size</c>, default 32).</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>Passes over the training rows (Keras's <c>epochs</c>); the command line may replace it.</summary>
     public int Epochs { get; set; } = 1;
 
+    /// <summary>Whether the training rows are reshuffled before every epoch (Keras's <c>shuffle</c>).</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>The seed of the weights, the dropout masks and the shuffles; the same seed trains the same weights.</summary>
     public int Seed { get; set; }
 
+    /// <summary>Callbacks in Keras's config form: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, TerminateOnNaN.</summary>
     public JsonArray Callbacks { get; init; } = [];
 
     /// <summary>The spec file as read, stored in the model's metadata.</summary>
     public required JsonObject Source { get; init; }
 
+    /// <summary>Reads and checks a spec file; an unknown key or a bad value is an error naming the file and the key.</summary>
     public static TrainingSpec Load(string path)
     {
         InputFile.Require(path, "Spec file");
