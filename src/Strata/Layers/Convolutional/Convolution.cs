@@ -59,38 +59,55 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
     /// <summary>The number of spatial axes (1 or 2).</summary>
     public int Rank { get; }
 
+    /// <summary>The number of output channels (Keras's filters).</summary>
     public int Filters { get; }
 
+    /// <summary>The window size along each spatial axis (Keras's kernel_size).</summary>
     public int[] KernelSize { get; }
 
+    /// <summary>The window's step along each spatial axis; 1 by default.</summary>
     public int[] Strides { get; }
 
+    /// <summary>"valid" (no padding, Keras's default), "same" (output size ⌈input/stride⌉) or, for Conv1D, "causal".</summary>
     public string Padding { get; }
 
+    /// <summary>The spacing between kernel taps along each spatial axis (Keras's dilation_rate); 1 by default.</summary>
     public int[] DilationRate { get; }
 
+    /// <summary>How many groups the input channels are split into, each convolved with its share of the filters; 1 by default.</summary>
     public int Groups { get; }
 
+    /// <summary>The activation applied to the output; linear by default.</summary>
     public ActivationFunction Activation { get; }
 
+    /// <summary>Whether a bias is added (Keras's use_bias); true by default.</summary>
     public bool UseBias { get; }
 
+    /// <summary>The kernel's initializer; glorot_uniform by default.</summary>
     public Initializer KernelInitializer { get; }
 
+    /// <summary>The bias's initializer; zeros by default.</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>A penalty on the kernel added to the loss; none by default.</summary>
     public Regularizer? KernelRegularizer { get; }
 
+    /// <summary>A penalty on the bias added to the loss; none by default.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>A penalty on the layer's output added to the loss (divided by the batch size); none by default.</summary>
     public Regularizer? ActivityRegularizer { get; }
 
+    /// <summary>A projection applied to the kernel after each optimizer step; none by default.</summary>
     public Constraint? KernelConstraint { get; }
 
+    /// <summary>A projection applied to the bias after each optimizer step; none by default.</summary>
     public Constraint? BiasConstraint { get; }
 
+    /// <summary>The kernel, [..window.., input channels/groups, filters], once built.</summary>
     public Variable? Kernel { get; private set; }
 
+    /// <summary>The bias, one per output channel, once built (null without use_bias).</summary>
     public Variable? Bias { get; private set; }
 
     // The input as 2-D maps: a 1-D input [N, L, C] is [N, 1, L, C].
@@ -119,6 +136,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
 
     private protected virtual int GroupsFor(int inputChannels) => Groups;
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         var (h, w, c) = Maps(inputShape);
@@ -131,6 +149,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         return Rank == 1 ? [inputShape[0], g.OutputWidth, OutputChannels(c)] : [inputShape[0], g.OutputHeight, g.OutputWidth, OutputChannels(c)];
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         var (_, _, c) = Maps(inputShape);
@@ -138,6 +157,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         if (UseBias) Bias = AddVariable("bias", [OutputChannels(c)], BiasInitializer, true, random, BiasRegularizer, BiasConstraint);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = input.Value.ShapeArray();
@@ -151,6 +171,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         return Rank == 1 ? Ops.Reshape(y, shape[0], y.Shape[2], y.Shape[3]) : y;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

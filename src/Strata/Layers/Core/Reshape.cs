@@ -10,6 +10,7 @@ namespace Strata.Layers.Core;
 /// </summary>
 public sealed class Reshape : Layer
 {
+    /// <summary>A Reshape layer giving each sample the shape <paramref name="targetShape"/> (batch axis excluded; one entry may be -1).</summary>
     public Reshape(int[] targetShape, string? name = null) : base(name)
     {
         if (targetShape.Length == 0 || targetShape.Any(d => d == 0 || d < -1) || targetShape.Count(d => d == -1) > 1)
@@ -17,10 +18,13 @@ public sealed class Reshape : Layer
         TargetShape = (int[])targetShape.Clone();
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "Reshape";
 
+    /// <summary>Each sample's new shape, batch axis excluded, -1 marking an entry inferred from the input (Keras's target_shape).</summary>
     public int[] TargetShape { get; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         if (inputShape.Skip(1).Any(d => d <= 0))
@@ -33,6 +37,7 @@ public sealed class Reshape : Layer
         return [inputShape[0], .. output];
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = ComputeOutputShape(input.Value.ShapeArray());
@@ -40,6 +45,7 @@ public sealed class Reshape : Layer
         return Ops.Reshape(input, shape);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -47,6 +53,7 @@ public sealed class Reshape : Layer
         return config;
     }
 
+    /// <summary>Reads a Reshape layer from its Keras config; target_shape is required.</summary>
     public static Reshape FromConfig(ConfigReader c) =>
         new(c.Shape("target_shape") ?? throw new StrataException($"Reshape layer '{c.Name}' needs 'target_shape'."), c.Name);
 }

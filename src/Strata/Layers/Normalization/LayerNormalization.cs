@@ -19,6 +19,7 @@ public sealed class LayerNormalization : Layer, INormalizer
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
+    /// <summary>A LayerNormalization layer with Keras's arguments: axis -1 (null or empty: -1), epsilon 1e-3, center and scale on, rms_scaling off, zero beta and unit gamma by default.</summary>
     public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
@@ -38,32 +39,46 @@ public sealed class LayerNormalization : Layer, INormalizer
         GammaConstraint = gammaConstraint;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "LayerNormalization";
 
+    /// <summary>The axis or axes each sample is normalized over (negative counts from the end); -1 by default.</summary>
     public int[] Axis { get; }
 
+    /// <summary>Added to the variance before its square root; 1e-3 by default.</summary>
     public double Epsilon { get; }
 
+    /// <summary>Whether beta is added; true by default.</summary>
     public bool Center { get; }
 
+    /// <summary>Whether the output is multiplied by gamma; true by default.</summary>
     public bool Scale { get; }
 
+    /// <summary>Whether to divide by the root mean square instead of standardizing (no centring, no beta); false by default.</summary>
     public bool RmsScaling { get; }
 
+    /// <summary>beta's initializer; zeros by default.</summary>
     public Initializer BetaInitializer { get; }
 
+    /// <summary>gamma's initializer; ones by default.</summary>
     public Initializer GammaInitializer { get; }
 
+    /// <summary>A penalty on beta added to the loss; none by default.</summary>
     public Regularizer? BetaRegularizer { get; }
 
+    /// <summary>A penalty on gamma added to the loss; none by default.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>A projection applied to beta after each optimizer step; none by default.</summary>
     public Constraint? BetaConstraint { get; }
 
+    /// <summary>A projection applied to gamma after each optimizer step; none by default.</summary>
     public Constraint? GammaConstraint { get; }
 
+    /// <summary>The learned scale, shaped like the normalized axes, once built (null with neither scale nor rms_scaling).</summary>
     public Variable? Gamma { get; private set; }
 
+    /// <summary>The learned offset, shaped like the normalized axes, once built (null without center or with rms_scaling).</summary>
     public Variable? Beta { get; private set; }
 
     private int[] NormalizedAxes(int rank)
@@ -73,6 +88,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return axes;
     }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         foreach (int a in NormalizedAxes(inputShape.Length))
@@ -81,6 +97,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         int[] shape = NormalizedAxes(inputShape.Length).Select(a => inputShape[a]).ToArray();
@@ -88,6 +105,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         if (Center && !RmsScaling) Beta = AddVariable("beta", shape, BetaInitializer, true, random, BetaRegularizer, BetaConstraint);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var axes = NormalizedAxes(input.Shape.Length);
@@ -98,6 +116,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return normalized;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -115,6 +134,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return config;
     }
 
+    /// <summary>Reads a LayerNormalization layer from its Keras config; axis may be one integer or a list.</summary>
     public static LayerNormalization FromConfig(ConfigReader c)
     {
         int[] axes = c.Raw("axis") is JsonArray ? c.Shape("axis")! : [c.Int("axis", -1)];

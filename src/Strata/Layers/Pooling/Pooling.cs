@@ -27,17 +27,22 @@ public abstract class Pooling : Layer, IPooling
         Padding = padding;
     }
 
+    /// <summary>The number of spatial axes (1 or 2).</summary>
     public int Rank { get; }
 
     /// <inheritdoc/>
     public bool TakesMaximum => IsMax;
 
+    /// <summary>True for max pooling, false for average pooling.</summary>
     public bool IsMax { get; }
 
+    /// <summary>The window size along each spatial axis (Keras's pool_size); 2 by default.</summary>
     public int[] PoolSize { get; }
 
+    /// <summary>The window's step along each spatial axis; pool_size by default.</summary>
     public int[] Strides { get; }
 
+    /// <summary>"valid" (windows inside the input, Keras's default) or "same" (output size ⌈input/stride⌉).</summary>
     public string Padding { get; }
 
     private ConvGeometry Geometry(int[] shape)
@@ -53,12 +58,14 @@ public abstract class Pooling : Layer, IPooling
         return new ConvGeometry(shape[0], h, w, c, ph, PoolSize[^1], sh, Strides[^1], 1, 1, top, left, oh, ow);
     }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         var g = Geometry(inputShape);
         return Rank == 1 ? [inputShape[0], g.OutputWidth, g.Channels] : [inputShape[0], g.OutputHeight, g.OutputWidth, g.Channels];
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = input.Value.ShapeArray();
@@ -68,6 +75,7 @@ public abstract class Pooling : Layer, IPooling
         return Rank == 1 ? Ops.Reshape(y, shape[0], g.OutputWidth, g.Channels) : y;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
