@@ -19,6 +19,7 @@ public abstract class Layer
     private readonly Dictionary<Variable, Regularizer> _regularizers = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Variable, Constraint> _constraints = new(ReferenceEqualityComparer.Instance);
     private bool _trainable = true;
+    private int[]? _inputShape;
 
     /// <summary>Keeps <paramref name="name"/>; null lets the model give the layer a Keras-style name.</summary>
     protected Layer(string? name) => Name = name ?? "";
@@ -50,10 +51,10 @@ public abstract class Layer
     public bool IsBuilt { get; private set; }
 
     /// <summary>The input shape the layer was built for, batch axis included (-1 when unknown); null until built.</summary>
-    public int[]? InputShape { get; private set; }
+    public IReadOnlyList<int>? InputShape { get; private set; }
 
     /// <summary>The output shape for <see cref="InputShape"/>; null until built.</summary>
-    public int[]? OutputShape { get; private set; }
+    public IReadOnlyList<int>? OutputShape { get; private set; }
 
     /// <summary>All variables in creation order, the held layers' after the layer's own (Keras's <c>weights</c>).</summary>
     public IEnumerable<Variable> Variables => _variables.Concat(Children.SelectMany(c => c.Variables));
@@ -74,15 +75,17 @@ public abstract class Layer
     {
         if (IsBuilt)
         {
-            if (!SameFeatureShape(InputShape!, inputShape))
-                throw new StrataException($"Layer '{Name}' was built for input shape {ShapeOps.Format(InputShape)} but received {ShapeOps.Format(inputShape)}.");
+            if (!SameFeatureShape(_inputShape!, inputShape))
+                throw new StrataException($"Layer '{Name}' was built for input shape {ShapeOps.Format(_inputShape)} but received {ShapeOps.Format(inputShape)}.");
             return;
         }
-        OutputShape = ComputeOutputShape(inputShape);
+        // Copies: ComputeOutputShape may hand back the caller's array, which the caller may change.
+        OutputShape = ReadOnlyInts.View((int[])ComputeOutputShape(inputShape).Clone());
         BuildWeights(inputShape, random);
         foreach (var v in _variables) v.Path = $"{Name}/{v.Name}";
         foreach (var v in Children.SelectMany(c => c.Variables)) v.Path = $"{Name}/{v.Path}";
-        InputShape = (int[])inputShape.Clone();
+        _inputShape = (int[])inputShape.Clone();
+        InputShape = ReadOnlyInts.View(_inputShape);
         IsBuilt = true;
     }
 

@@ -15,6 +15,8 @@ namespace Strata.Layers.Convolutional;
 /// </summary>
 public abstract class Convolution : Layer, IWeightLayer, IActivated
 {
+    private readonly int[] _kernelSize, _strides, _dilationRate;
+
     private protected Convolution(int rank, int filters, int[] kernelSize, int[]? strides, string padding, int[]? dilationRate, int groups,
         string? activation, bool useBias, Initializer? kernelInitializer, Initializer? biasInitializer,
         Regularizer? kernelRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer,
@@ -25,11 +27,14 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
             throw new StrataException($"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters}.");
         if (groups <= 0 || filters % groups != 0)
             throw new StrataException($"The number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.");
-        KernelSize = Expand(kernelSize, rank, "kernel_size", 1);
-        Strides = Expand(strides ?? [1], rank, "strides", 1);
-        DilationRate = Expand(dilationRate ?? [1], rank, "dilation_rate", 1);
-        if (Strides.Any(s => s > 1) && DilationRate.Any(d => d > 1))
-            throw new StrataException($"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({string.Join(", ", Strides)}) and dilation_rate=({string.Join(", ", DilationRate)})");
+        _kernelSize = Expand(kernelSize, rank, "kernel_size", 1);
+        _strides = Expand(strides ?? [1], rank, "strides", 1);
+        _dilationRate = Expand(dilationRate ?? [1], rank, "dilation_rate", 1);
+        if (_strides.Any(s => s > 1) && _dilationRate.Any(d => d > 1))
+            throw new StrataException($"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({string.Join(", ", _strides)}) and dilation_rate=({string.Join(", ", _dilationRate)})");
+        KernelSize = ReadOnlyInts.View(_kernelSize);
+        Strides = ReadOnlyInts.View(_strides);
+        DilationRate = ReadOnlyInts.View(_dilationRate);
         if (padding is not ("valid" or "same") && !(padding == "causal" && rank == 1))
             throw new StrataException($"Invalid padding '{padding}'. Expected \"valid\" or \"same\"{(rank == 1 ? " or \"causal\"" : "")}.");
         if (dataFormat != "channels_last")
@@ -63,16 +68,16 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
     public int Filters { get; }
 
     /// <summary>The window size along each spatial axis (Keras's kernel_size).</summary>
-    public int[] KernelSize { get; }
+    public IReadOnlyList<int> KernelSize { get; }
 
     /// <summary>The window's step along each spatial axis; 1 by default.</summary>
-    public int[] Strides { get; }
+    public IReadOnlyList<int> Strides { get; }
 
     /// <summary>"valid" (no padding, Keras's default), "same" (output size ⌈input/stride⌉) or, for Conv1D, "causal".</summary>
     public string Padding { get; }
 
     /// <summary>The spacing between kernel taps along each spatial axis (Keras's dilation_rate); 1 by default.</summary>
-    public int[] DilationRate { get; }
+    public IReadOnlyList<int> DilationRate { get; }
 
     /// <summary>How many groups the input channels are split into, each convolved with its share of the filters; 1 by default.</summary>
     public int Groups { get; }
@@ -122,9 +127,9 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
 
     private protected ConvGeometry Geometry(int batch, int h, int w, int c)
     {
-        int kh = Rank == 1 ? 1 : KernelSize[0], kw = KernelSize[^1];
-        int sh = Rank == 1 ? 1 : Strides[0], sw = Strides[^1];
-        int dh = Rank == 1 ? 1 : DilationRate[0], dw = DilationRate[^1];
+        int kh = Rank == 1 ? 1 : _kernelSize[0], kw = _kernelSize[^1];
+        int sh = Rank == 1 ? 1 : _strides[0], sw = _strides[^1];
+        int dh = Rank == 1 ? 1 : _dilationRate[0], dw = _dilationRate[^1];
         var (oh, top) = ConvGeometry.Axis(h, kh, sh, dh, Padding == "causal" ? "valid" : Padding);
         var (ow, left) = ConvGeometry.Axis(w, kw, sw, dw, Padding);
         return new ConvGeometry(batch, h, w, c, kh, kw, sh, sw, dh, dw, top, left, oh, ow);
@@ -176,11 +181,11 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
     {
         var config = base.GetConfig();
         static JsonArray List(int[] values) => new(values.Select(v => (JsonNode)v).ToArray());
-        config["kernel_size"] = List(KernelSize);
-        config["strides"] = List(Strides);
+        config["kernel_size"] = List(_kernelSize);
+        config["strides"] = List(_strides);
         config["padding"] = Padding;
         config["data_format"] = "channels_last";
-        config["dilation_rate"] = List(DilationRate);
+        config["dilation_rate"] = List(_dilationRate);
         config["activation"] = Activations.Name(Activation);
         config["use_bias"] = UseBias;
         config["bias_initializer"] = BiasInitializer.ToConfig();

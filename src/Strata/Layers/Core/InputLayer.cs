@@ -15,14 +15,14 @@ public sealed class InputLayer : Layer
         for (int i = 1; i < batchShape.Length; i++)
             if (batchShape[i] <= 0)
                 throw new StrataException($"InputLayer batch_shape {ShapeOps.Format(batchShape)} must give every non-batch dimension.");
-        BatchShape = (int[])batchShape.Clone();
+        BatchShape = ReadOnlyInts.View((int[])batchShape.Clone());
     }
 
     /// <inheritdoc/>
     public override string ClassName => "InputLayer";
 
     /// <summary>The declared input shape, batch axis included (-1 for None); Keras's batch_shape.</summary>
-    public int[] BatchShape { get; }
+    public IReadOnlyList<int> BatchShape { get; }
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;

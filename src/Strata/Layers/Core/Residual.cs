@@ -51,7 +51,7 @@ public sealed class Residual : Layer
         foreach (var layer in _branch)
         {
             layer.Build(shape, random);
-            shape = layer.OutputShape!;
+            shape = [.. layer.OutputShape!];
         }
     }
 

@@ -19,7 +19,7 @@ public enum MovingStatistics
 public sealed record BatchNormalizationConfig : LayerConfig
 {
     /// <summary>The feature axis or axes (negative counts from the end): one statistic per position along them.</summary>
-    [KerasIntOrList] public int[] Axis { get; init; } = [-1];
+    [KerasIntOrList] public IReadOnlyList<int> Axis { get; init => field = ReadOnlyInts.Copy(value); } = [-1];
 
     /// <summary>moving = moving·momentum + batch·(1 − momentum).</summary>
     public double Momentum { get; init; } = 0.99;
@@ -57,7 +57,7 @@ public sealed record BatchNormalizationConfig : LayerConfig
     /// <inheritdoc/>
     public override void Validate()
     {
-        Require(Axis is { Length: > 0 }, "axis", "Expected at least one axis for argument 'axis'. Received: []");
+        Require(Axis is { Count: > 0 }, "axis", "Expected at least one axis for argument 'axis'. Received: []");
         Require(Momentum is >= 0 and <= 1, "momentum", $"Expected momentum between 0 and 1. Received: momentum={Momentum}");
         Require(RenormMomentum is >= 0 and <= 1, "renorm_momentum", $"Expected renorm_momentum between 0 and 1. Received: renorm_momentum={RenormMomentum}");
         Require(Epsilon > 0, "epsilon", $"Expected a positive epsilon. Received: epsilon={Epsilon}");

@@ -19,6 +19,8 @@ public sealed class LayerNormalization : Layer, INormalizer
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
+    private readonly int[] _axis;
+
     /// <summary>A LayerNormalization layer with Keras's arguments: axis -1 (null or empty: -1), epsilon 1e-3, center and scale on, rms_scaling off, zero beta and unit gamma by default.</summary>
     public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
@@ -26,7 +28,8 @@ public sealed class LayerNormalization : Layer, INormalizer
         Constraint? betaConstraint = null, Constraint? gammaConstraint = null, string? name = null) : base(name)
     {
         if (!(epsilon > 0)) throw new StrataException($"Expected a positive epsilon. Received: epsilon={epsilon}");
-        Axis = axis is { Length: > 0 } ? (int[])axis.Clone() : [-1];
+        _axis = axis is { Length: > 0 } ? (int[])axis.Clone() : [-1];
+        Axis = ReadOnlyInts.View(_axis);
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
@@ -43,7 +46,7 @@ public sealed class LayerNormalization : Layer, INormalizer
     public override string ClassName => "LayerNormalization";
 
     /// <summary>The axis or axes each sample is normalized over (negative counts from the end); -1 by default.</summary>
-    public int[] Axis { get; }
+    public IReadOnlyList<int> Axis { get; }
 
     /// <summary>Added to the variance before its square root; 1e-3 by default.</summary>
     public double Epsilon { get; }
@@ -83,7 +86,7 @@ public sealed class LayerNormalization : Layer, INormalizer
 
     private int[] NormalizedAxes(int rank)
     {
-        var axes = Axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
+        var axes = _axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
         Array.Sort(axes);
         return axes;
     }
@@ -120,7 +123,7 @@ public sealed class LayerNormalization : Layer, INormalizer
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["axis"] = Axis.Length == 1 ? JsonValue.Create(Axis[0]) : new JsonArray(Axis.Select(a => (JsonNode)a).ToArray());
+        config["axis"] = _axis.Length == 1 ? JsonValue.Create(_axis[0]) : new JsonArray(_axis.Select(a => (JsonNode)a).ToArray());
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
