@@ -48,7 +48,7 @@ internal sealed partial class StrataCommand
             OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath);
             var loaded = Sequential.Load(modelPath);
             OnnxExport.Save(loaded, destination);
-            _output.WriteLine($"Wrote {destination} (ONNX opset {OnnxExport.Opset}, input 'input' {Tensors.ShapeOps.Format(loaded.InputShape!)}, channels-last)");
+            _output.WriteLine($"Wrote {destination} (ONNX opset {OnnxExport.Opset}, input 'input' {Tensors.ShapeOps.Format([.. loaded.InputShape!])}, channels-last)");
             return CommandLine.Success;
         });
         return command;

@@ -57,7 +57,7 @@ public static class Diagnosis
     {
         if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
         if (x.Rank == 0 || x.Dim(0) == 0) throw new StrataException("Diagnosis needs at least one row of data.");
-        if (!model.IsBuilt) model.Build(model.InputShape ?? x.ShapeArray());
+        if (!model.IsBuilt) model.Build(model.InputShape?.ToArray() ?? x.ShapeArray());
         var layers = model.Layers;
         var batchNorms = Enumerable.Range(0, layers.Count).Where(i => layers[i] is BatchNormalization { Axes.Count: 1 }).ToList();
         var activations = Enumerable.Range(0, layers.Count)
@@ -133,7 +133,7 @@ public static class Diagnosis
             if (!graphs.TryGetValue(count, out var g))
             {
                 var graph = new Graph { CollectsLosses = false };
-                var shape = (int[])model.InputShape!.Clone();
+                var shape = model.InputShape!.ToArray();
                 shape[0] = count;
                 var input = graph.Input(shape);
                 var inputs = new Node[model.Layers.Count];

@@ -55,7 +55,7 @@ public static class Linter
     {
         context ??= new LintContext();
         if (context.Loss is null && model.Loss is not null) context = context with { Loss = model.Loss };
-        return Lint(model.Layers, model.InputShape, context);
+        return Lint(model.Layers, model.InputShape?.ToArray(), context);
     }
 
     /// <summary>Each layer with the shapes it sees; a layer whose shape cannot be inferred passes its input on.</summary>
@@ -67,7 +67,7 @@ public static class Linter
         {
             int[]? output = null;
             if (layers[i].OutputShape is not null && layers[i].InputShape is not null)
-                (shape, output) = (layers[i].InputShape, layers[i].OutputShape);
+                (shape, output) = (layers[i].InputShape!.ToArray(), layers[i].OutputShape!.ToArray());
             else if (shape is not null)
             {
                 try { output = layers[i].ComputeOutputShape(shape); }

@@ -84,7 +84,7 @@ public static class SpecLinter
             {
                 if (i != 0) throw new StrataException($"Layer {i}: an InputLayer can only be the first layer of a Sequential model.");
                 input = (JsonObject)layersJson[i]!;
-                inputShape = inputLayer.BatchShape;
+                inputShape = inputLayer.BatchShape.ToArray();
                 continue;
             }
             if (string.IsNullOrEmpty(layer.Name)) layer.Name = Layer.UniqueName(layer.ClassName, layers);

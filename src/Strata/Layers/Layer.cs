@@ -19,7 +19,9 @@ public abstract class Layer
     private readonly Dictionary<Variable, Regularizer> _regularizers = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Variable, Constraint> _constraints = new(ReferenceEqualityComparer.Instance);
     private bool _trainable = true;
+    private int[]? _inputShape;
 
+    /// <summary>Keeps <paramref name="name"/>; null lets the model give the layer a Keras-style name.</summary>
     protected Layer(string? name) => Name = name ?? "";
 
     /// <summary>The layer's name; a model gives unnamed layers Keras-style names (dense, dense_1, ...).</summary>
@@ -45,18 +47,23 @@ public abstract class Layer
     /// <summary>The layers this layer holds (a residual block's branch); empty for plain layers.</summary>
     public virtual IReadOnlyList<Layer> Children => [];
 
+    /// <summary>Whether <see cref="Build"/> has run, so the weights and shapes exist.</summary>
     public bool IsBuilt { get; private set; }
 
-    public int[]? InputShape { get; private set; }
+    /// <summary>The input shape the layer was built for, batch axis included (-1 when unknown); null until built.</summary>
+    public IReadOnlyList<int>? InputShape { get; private set; }
 
-    public int[]? OutputShape { get; private set; }
+    /// <summary>The output shape for <see cref="InputShape"/>; null until built.</summary>
+    public IReadOnlyList<int>? OutputShape { get; private set; }
 
     /// <summary>All variables in creation order, the held layers' after the layer's own (Keras's <c>weights</c>).</summary>
     public IEnumerable<Variable> Variables => _variables.Concat(Children.SelectMany(c => c.Variables));
 
+    /// <summary>The variables the optimizer updates (Keras's trainable_weights): trainable ones of a trainable layer, the held layers' after the layer's own.</summary>
     public IEnumerable<Variable> TrainableVariables =>
         _variables.Where(v => Trainable && v.Trainable).Concat(Children.SelectMany(c => c.TrainableVariables));
 
+    /// <summary>The other variables (moving statistics, frozen weights), in the same order (Keras's non_trainable_weights).</summary>
     public IEnumerable<Variable> NonTrainableVariables =>
         _variables.Where(v => !(Trainable && v.Trainable)).Concat(Children.SelectMany(c => c.NonTrainableVariables));
 
@@ -68,21 +75,24 @@ public abstract class Layer
     {
         if (IsBuilt)
         {
-            if (!SameFeatureShape(InputShape!, inputShape))
-                throw new StrataException($"Layer '{Name}' was built for input shape {ShapeOps.Format(InputShape)} but received {ShapeOps.Format(inputShape)}.");
+            if (!SameFeatureShape(_inputShape!, inputShape))
+                throw new StrataException($"Layer '{Name}' was built for input shape {ShapeOps.Format(_inputShape)} but received {ShapeOps.Format(inputShape)}.");
             return;
         }
-        OutputShape = ComputeOutputShape(inputShape);
+        // Copies: ComputeOutputShape may hand back the caller's array, which the caller may change.
+        OutputShape = ReadOnlyInts.View((int[])ComputeOutputShape(inputShape).Clone());
         BuildWeights(inputShape, random);
         foreach (var v in _variables) v.Path = $"{Name}/{v.Name}";
         foreach (var v in Children.SelectMany(c => c.Variables)) v.Path = $"{Name}/{v.Path}";
-        InputShape = (int[])inputShape.Clone();
+        _inputShape = (int[])inputShape.Clone();
+        InputShape = ReadOnlyInts.View(_inputShape);
         IsBuilt = true;
     }
 
     /// <summary>The output shape for an input shape, validating the input.</summary>
     public abstract int[] ComputeOutputShape(int[] inputShape);
 
+    /// <summary>Creates the layer's variables for <paramref name="inputShape"/>, which <see cref="ComputeOutputShape"/> has validated; layers without weights do nothing.</summary>
     protected virtual void BuildWeights(int[] inputShape, RandomGenerator random) { }
 
     /// <summary>Records this layer's computation on <paramref name="input"/> in the input's graph.</summary>
@@ -120,6 +130,7 @@ public abstract class Layer
     /// </summary>
     internal static readonly AsyncLocal<StrongBox<long>?> WeightBudget = new();
 
+    /// <summary>Creates a variable of <paramref name="shape"/> filled by <paramref name="initializer"/>, with its regularizer and constraint (Keras's add_weight); it counts against the weight budget while a file is read.</summary>
     protected Variable AddVariable(string name, int[] shape, Initializer initializer, bool trainable, RandomGenerator random,
         Regularizer? regularizer = null, Constraint? constraint = null)
     {

@@ -21,7 +21,7 @@ public static class ModelSummary
         {
             var layer = model.Layers[i];
             long count = layer.Variables.Sum(v => (long)v.Value.Size);
-            string shape = layer.OutputShape is null ? "?" : ShapeOps.Format(layer.OutputShape);
+            string shape = layer.OutputShape is null ? "?" : ShapeOps.Format([.. layer.OutputShape]);
             Row(sb, '│', $"{layer.Name} ({layer.ClassName})", shape, count.ToString("N0", CultureInfo.InvariantCulture));
             if (i < model.Layers.Count - 1)
                 sb.Append('├').Append('─', NameWidth).Append('┼').Append('─', ShapeWidth).Append('┼').Append('─', ParamWidth).Append("┤\n");

@@ -20,7 +20,7 @@ public sealed partial class Sequential
     public Sequential Clone()
     {
         var copy = FromConfig(GetConfig(), Seed);
-        if (IsBuilt && !copy.IsBuilt) copy.Build(InputShape!);
+        if (IsBuilt && !copy.IsBuilt) copy.Build(_inputShape!);
         copy._random.SetState(_random.GetState());
         if (IsBuilt)
         {

@@ -28,7 +28,7 @@ public sealed partial class Sequential
         try
         {
             int n = x.Dim(0);
-            var shape = (int[])OutputShape!.Clone();
+            int[] shape = [.. OutputShape!];
             shape[0] = n;
             var mean = new Tensor(shape);
             var deviation = new Tensor(shape);

@@ -67,7 +67,7 @@ public sealed partial class Sequential
         EnsureBuilt(x);
         if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
         int n = x.Dim(0);
-        var shape = (int[])OutputShape!.Clone();
+        int[] shape = [.. OutputShape!];
         shape[0] = n;
         var result = new Tensor(shape);
         int width = result.Size / Math.Max(1, n);
@@ -90,7 +90,7 @@ public sealed partial class Sequential
         if (_steps.TryGetValue(key, out var step)) return step;
 
         var graph = new Autodiff.Graph { CollectsLosses = targets };
-        var inputShape = (int[])InputShape!.Clone();
+        var inputShape = (int[])_inputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
         Autodiff.Node h = input;
@@ -123,10 +123,9 @@ public sealed partial class Sequential
     {
         if (!IsBuilt)
         {
-            var shape = InputShape is not null ? InputShape : x.ShapeArray();
-            Build(shape);
+            Build(_inputShape ?? x.ShapeArray());
         }
-        var expected = InputShape!;
+        var expected = _inputShape!;
         if (x.Rank != expected.Length || !x.Shape[1..].SequenceEqual(expected.AsSpan(1)))
             throw new StrataException($"Input of shape {ShapeOps.Format(x.Shape)} does not fit model '{Name}', which expects {ShapeOps.Format(expected)}.");
     }

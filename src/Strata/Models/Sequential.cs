@@ -20,6 +20,7 @@ public sealed partial class Sequential
     private readonly Dictionary<(int Batch, CallMode Mode, bool Targets, int Trainability), CompiledStep> _steps = [];
     private readonly Trainability _trainability = new();
     private InputLayer? _input;
+    private int[]? _inputShape;
     private RandomGenerator _random;
 
     /// <param name="layers">The layers in order; an <see cref="InputLayer"/> first fixes the input shape.</param>
@@ -44,10 +45,17 @@ public sealed partial class Sequential
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>The input shape with the batch axis as -1, once known.</summary>
-    public int[]? InputShape { get; private set; }
+    public IReadOnlyList<int>? InputShape { get; private set; }
 
     /// <summary>The output shape with the batch axis as -1, once the layers are built; the input shape when there are no layers.</summary>
-    public int[]? OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
+    public IReadOnlyList<int>? OutputShape => _layers.Count == 0 ? InputShape : _layers[^1].OutputShape;
+
+    /// <summary>Sets the input shape, kept as an array for the model's own use and handed out read-only.</summary>
+    private void SetInputShape(int[] shape)
+    {
+        _inputShape = shape;
+        InputShape = Array.AsReadOnly(shape);
+    }
 
     /// <summary>
     /// Whether every layer has its weights (Keras's built); a layer added before the input shape is
@@ -88,7 +96,7 @@ public sealed partial class Sequential
                 throw new StrataException("An InputLayer can only be the first layer of a Sequential model.");
             _input = input;
             if (string.IsNullOrEmpty(input.Name)) input.Name = "input_layer";
-            InputShape = input.BatchShape;
+            SetInputShape([.. input.BatchShape]);
             return;
         }
         if (string.IsNullOrEmpty(layer.Name)) layer.Name = Layer.UniqueName(layer.ClassName, _layers);
@@ -96,7 +104,7 @@ public sealed partial class Sequential
             throw new StrataException($"All layers added to a Sequential model should have unique names. Name '{layer.Name}' is already used.");
         _layers.Add(layer);
         IsBuilt = false;
-        if (InputShape is not null && _layers.Take(_layers.Count - 1).All(l => l.IsBuilt)) Build(InputShape);
+        if (_inputShape is not null && _layers.Take(_layers.Count - 1).All(l => l.IsBuilt)) Build(_inputShape);
     }
 
     /// <summary>Creates every layer's weights for an input of <paramref name="inputShape"/> (batch axis -1).</summary>
@@ -104,7 +112,7 @@ public sealed partial class Sequential
     {
         var shape = (int[])inputShape.Clone();
         shape[0] = -1;
-        InputShape = shape;
+        SetInputShape(shape);
         foreach (var layer in _layers)
         {
             try
@@ -116,7 +124,7 @@ public sealed partial class Sequential
                 throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}): {e.Message}", e);
             }
             layer.Reseed(_random);
-            shape = layer.OutputShape!;
+            shape = [.. layer.OutputShape!];
         }
         IsBuilt = true;
         _steps.Clear();
@@ -156,9 +164,9 @@ public sealed partial class Sequential
     public JsonObject GetConfig()
     {
         var layers = new JsonArray();
-        if (InputShape is not null)
+        if (_inputShape is not null)
         {
-            var input = _input ?? new InputLayer(InputShape, "input_layer");
+            var input = _input ?? new InputLayer(_inputShape, "input_layer");
             layers.Add(LayerRegistry.ToConfig(input));
         }
         foreach (var layer in _layers) layers.Add(LayerRegistry.ToConfig(layer));
@@ -181,7 +189,7 @@ public sealed partial class Sequential
     {
         var (name, layers) = ReadConfig(node);
         var model = new Sequential(layers, name, seed);
-        if (model.InputShape is not null && !model.IsBuilt) model.Build(model.InputShape);
+        if (model._inputShape is not null && !model.IsBuilt) model.Build(model._inputShape);
         return model;
     }
 

@@ -240,7 +240,7 @@ public sealed class TrainingSpec
     {
         var model = Sequential.FromConfig(Model, Seed);
         int[] dataShape = [-1, .. featureShape[1..]];
-        if (model.InputShape is { } declared && !declared.AsSpan(1).SequenceEqual(dataShape.AsSpan(1)))
+        if (model.InputShape?.ToArray() is { } declared && !declared.AsSpan(1).SequenceEqual(dataShape.AsSpan(1)))
             throw new StrataException($"{SpecPath}: the model declares the input shape {ShapeOps.Format(declared)}, but the data '{Path.GetFileName(DataPath)}' gives inputs of shape {ShapeOps.Format(dataShape)}"
                 + (dataShape.Length == 2 ? $" ({dataShape[1]} feature column{(dataShape[1] == 1 ? "" : "s")})." : "."));
         if (!model.IsBuilt) model.Build(dataShape);

@@ -39,7 +39,7 @@ public static partial class OnnxExport
             .Int(1, 8)
             .String(2, "strata")
             .String(3, typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "")
-            .Message(7, graph.ToGraph(model.Name, input, model.InputShape!, value, model.OutputShape!))
+            .Message(7, graph.ToGraph(model.Name, input, model.InputShape!.ToArray(), value, model.OutputShape!.ToArray()))
             .Message(8, new ProtoMessage().String(1, "").Int(2, Opset));
         var bytes = modelProto.ToArray();
         AtomicFile.Write(path, stream => stream.Write(bytes));
@@ -68,7 +68,7 @@ public static partial class OnnxExport
         [typeof(DepthwiseConv2D)] = Of<Convolution>(Convolve),
         [typeof(Pooling)] = Of<Pooling>(Pool),
         [typeof(GlobalPooling)] = Of<GlobalPooling>((g, gp, x) => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
-            ("axes", Enumerable.Range(1, gp.InputShape!.Length - 2).ToArray()), ("keepdims", gp.OutputShape!.Length == gp.InputShape.Length ? 1 : 0))),
+            ("axes", Enumerable.Range(1, gp.InputShape!.Count - 2).ToArray()), ("keepdims", gp.OutputShape!.Count == gp.InputShape.Count ? 1 : 0))),
         [typeof(ZeroPadding2D)] = Of<ZeroPadding2D>((g, z, x) => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])])),
         [typeof(Residual)] = Of<Residual>((g, r, x) => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))])),
         [typeof(PReLU)] = Of<PReLU>((g, p, x) => g.Node("PRelu", "prelu", [x, g.Floats($"{p.Name}_alpha", p.Alpha!.Value.ShapeArray(), p.Alpha.Value.Data)])),
@@ -107,7 +107,7 @@ public static partial class OnnxExport
     /// <summary>Inference BatchNormalization as y = x·scale + shift per channel of the last axis.</summary>
     private static string BatchNorm(OnnxGraph g, BatchNormalization bn, string x)
     {
-        int rank = bn.InputShape!.Length;
+        int rank = bn.InputShape!.Count;
         if (bn.Axes.Count != 1 || ShapeAxis(bn.Axis, rank) != rank - 1)
             throw new StrataException("only BatchNormalization over the last (channel) axis is exported.");
         var mean = bn.MovingMean!.Value.Data;
@@ -127,7 +127,7 @@ public static partial class OnnxExport
 
     private static string Normalize(OnnxGraph g, NormalizationLayer n, string x)
     {
-        int rank = n.InputShape!.Length;
+        int rank = n.InputShape!.Count;
         if (ShapeAxis(n.Axis, rank) != rank - 1) throw new StrataException("only Normalization over the last axis is exported.");
         var mean = n.Mean!.Value.Data;
         var std = n.Variance!.Value.Data.Select(v => Math.Max(MathF.Sqrt(v), 1e-7f)).ToArray();
@@ -139,11 +139,11 @@ public static partial class OnnxExport
 
     private static string LayerNorm(OnnxGraph g, LayerNormalization ln, string x)
     {
-        int rank = ln.InputShape!.Length;
+        int rank = ln.InputShape!.Count;
         var axes = ln.Axis.Select(a => ShapeAxis(a, rank)).Order().ToArray();
         if (ln.RmsScaling || axes[^1] != rank - 1 || axes.Where((a, i) => a != axes[0] + i).Any())
             throw new StrataException("only LayerNormalization over trailing axes, without rms_scaling, is exported.");
-        var normalizedShape = ln.InputShape![axes[0]..];
+        var normalizedShape = ln.InputShape!.Skip(axes[0]).ToArray();
         int size = normalizedShape.Aggregate(1, (p, d) => p * d);
         var gamma = ln.Gamma?.Value.Data ?? Enumerable.Repeat(1f, size).ToArray();
         var beta = ln.Beta?.Value.Data ?? new float[size];
@@ -167,14 +167,14 @@ public static partial class OnnxExport
                     onnxKernel[(f * cin + ci) * window + w] = kernel.Data[(w * cin + ci) * filters + f];
         var inputs = new List<string> { ToChannelsFirst(g, x, spatial), g.Floats($"{c.Name}_kernel", [filters, cin, .. c.KernelSize], onnxKernel) };
         if (c.UseBias) inputs.Add(g.Floats($"{c.Name}_bias", [filters], c.Bias!.Value.Data));
-        string y = g.Node("Conv", "conv", inputs, ("kernel_shape", c.KernelSize), ("strides", c.Strides), ("dilations", c.DilationRate),
+        string y = g.Node("Conv", "conv", inputs, ("kernel_shape", c.KernelSize.ToArray()), ("strides", c.Strides.ToArray()), ("dilations", c.DilationRate.ToArray()),
             ("group", groups), ("pads", Pads(c.Padding, c.InputShape!, c.KernelSize, c.Strides, c.DilationRate)));
         return Activate(g, c.Activation, ToChannelsLast(g, y, spatial));
     }
 
     private static string Pool(OnnxGraph g, Pooling p, string x)
     {
-        var attributes = new List<(string, object)> { ("kernel_shape", p.PoolSize), ("strides", p.Strides), ("pads", Pads(p.Padding, p.InputShape!, p.PoolSize, p.Strides, Enumerable.Repeat(1, p.Rank).ToArray())) };
+        var attributes = new List<(string, object)> { ("kernel_shape", p.PoolSize.ToArray()), ("strides", p.Strides.ToArray()), ("pads", Pads(p.Padding, p.InputShape!, p.PoolSize, p.Strides, Enumerable.Repeat(1, p.Rank).ToArray())) };
         // Strata averages only the positions inside the map, as count_include_pad = 0.
         if (!p.IsMax) attributes.Add(("count_include_pad", 0));
         string y = g.Node(p.IsMax ? "MaxPool" : "AveragePool", "pool", [ToChannelsFirst(g, x, p.Rank)], [.. attributes]);
@@ -187,7 +187,7 @@ public static partial class OnnxExport
     /// </summary>
     private static string GroupNorm(OnnxGraph g, GroupNormalization gn, string x)
     {
-        var shape = gn.InputShape!;
+        var shape = gn.InputShape!.ToArray();
         int rank = shape.Length, channels = shape[^1];
         if (ShapeAxis(gn.Axis, rank) != rank - 1) throw new StrataException("only GroupNormalization over the last (channel) axis is exported.");
         long[] grouped = [0, .. shape[1..^1].Select(d => (long)d), gn.Groups, channels / gn.Groups];
@@ -203,9 +203,9 @@ public static partial class OnnxExport
     }
 
     /// <summary>ONNX pads (begin..., end...) for "valid" or TensorFlow's "same" (the odd extra row after).</summary>
-    private static int[] Pads(string padding, int[] inputShape, int[] kernel, int[] strides, int[] dilation)
+    private static int[] Pads(string padding, IReadOnlyList<int> inputShape, IReadOnlyList<int> kernel, IReadOnlyList<int> strides, IReadOnlyList<int> dilation)
     {
-        int spatial = kernel.Length;
+        int spatial = kernel.Count;
         var pads = new int[2 * spatial];
         if (padding == "valid") return pads;
         // Causal (Conv1D): all the padding before, so no output sees a later step.

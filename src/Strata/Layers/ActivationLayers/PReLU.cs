@@ -11,7 +11,7 @@ public sealed record PReLUConfig : LayerConfig
 
     /// <summary>The axes (batch axis 0 excluded) along which one alpha is shared; null learns one per unit.</summary>
     [KerasIntOrList]
-    public int[]? SharedAxes { get; init; }
+    public IReadOnlyList<int>? SharedAxes { get; init => field = ReadOnlyInts.Copy(value); }
 
     /// <inheritdoc/>
     public override void Validate()

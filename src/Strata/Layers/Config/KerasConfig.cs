@@ -142,8 +142,8 @@ public static class KerasConfig
         switch (value)
         {
             case null: return null;
-            case int[] list when entry is { IntOrList: true } && list.Length == 1: return JsonValue.Create(list[0]);
-            case int[] list:
+            case IReadOnlyList<int> list when entry is { IntOrList: true } && list.Count == 1: return JsonValue.Create(list[0]);
+            case IReadOnlyList<int> list:
                 var array = new JsonArray();
                 foreach (int d in list) array.Add(d < 0 ? null : JsonValue.Create(d));
                 return array;
@@ -167,7 +167,7 @@ public static class KerasConfig
         if (type == typeof(double)) return reader.Double(key, 0);
         if (type == typeof(bool)) return reader.Bool(key, false);
         if (type == typeof(string)) return reader.String(key, null);
-        if (type == typeof(int[])) return entry.IntOrList && reader.Raw(key) is not JsonArray ? [reader.Int(key, 0)] : reader.Shape(key);
+        if (type == typeof(int[]) || type == typeof(IReadOnlyList<int>)) return entry.IntOrList && reader.Raw(key) is not JsonArray ? [reader.Int(key, 0)] : reader.Shape(key);
         if (type == typeof(ActivationFunction)) return Activations.Parse(reader.String(key, null), reader.Name ?? reader.ClassName);
         if (type.IsEnum) return ParseEnum(type, reader.String(key, null)!, reader.Where(key));
         var fromConfig = type.GetMethod("FromConfig", BindingFlags.Public | BindingFlags.Static, [typeof(JsonNode), typeof(string)])

@@ -11,6 +11,7 @@ namespace Strata.Layers.Convolutional;
 /// </summary>
 public sealed class Conv2D : Convolution
 {
+    /// <summary>A 2-D convolution with Keras's arguments: <paramref name="filters"/> output channels over <paramref name="kernelSize"/> windows (one value: a square); strides 1, padding "valid", dilation_rate 1, groups 1, linear activation, glorot_uniform kernel and zero bias by default.</summary>
     public Conv2D(int filters, int[] kernelSize, int[]? strides = null, string padding = "valid", int[]? dilationRate = null, int groups = 1,
         string? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
@@ -22,12 +23,14 @@ public sealed class Conv2D : Convolution
     public Conv2D(int filters, int kernelSize, int strides = 1, string padding = "valid", string? activation = null, string? name = null)
         : this(filters, [kernelSize], [strides], padding, activation: activation, name: name) { }
 
+    /// <inheritdoc/>
     public override string ClassName => "Conv2D";
 
     private protected override int OutputChannels(int inputChannels) => Filters;
 
     private protected override int[] KernelShape(int inputChannels) => [KernelSize[0], KernelSize[1], inputChannels / Groups, Filters];
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -37,6 +40,7 @@ public sealed class Conv2D : Convolution
         return config;
     }
 
+    /// <summary>Reads a Conv2D layer from its Keras config; filters and kernel_size are required.</summary>
     public static Conv2D FromConfig(ConfigReader c) => new(
         c.Has("filters") ? c.Int("filters", 0) : throw new StrataException($"Conv2D layer '{c.Name}' needs 'filters'."),
         c.Has("kernel_size") ? c.Tuple("kernel_size", 2, 1) : throw new StrataException($"Conv2D layer '{c.Name}' needs 'kernel_size'."),

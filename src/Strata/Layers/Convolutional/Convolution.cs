@@ -15,6 +15,8 @@ namespace Strata.Layers.Convolutional;
 /// </summary>
 public abstract class Convolution : Layer, IWeightLayer, IActivated
 {
+    private readonly int[] _kernelSize, _strides, _dilationRate;
+
     private protected Convolution(int rank, int filters, int[] kernelSize, int[]? strides, string padding, int[]? dilationRate, int groups,
         string? activation, bool useBias, Initializer? kernelInitializer, Initializer? biasInitializer,
         Regularizer? kernelRegularizer, Regularizer? biasRegularizer, Regularizer? activityRegularizer,
@@ -25,11 +27,14 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
             throw new StrataException($"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters}.");
         if (groups <= 0 || filters % groups != 0)
             throw new StrataException($"The number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.");
-        KernelSize = Expand(kernelSize, rank, "kernel_size", 1);
-        Strides = Expand(strides ?? [1], rank, "strides", 1);
-        DilationRate = Expand(dilationRate ?? [1], rank, "dilation_rate", 1);
-        if (Strides.Any(s => s > 1) && DilationRate.Any(d => d > 1))
-            throw new StrataException($"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({string.Join(", ", Strides)}) and dilation_rate=({string.Join(", ", DilationRate)})");
+        _kernelSize = Expand(kernelSize, rank, "kernel_size", 1);
+        _strides = Expand(strides ?? [1], rank, "strides", 1);
+        _dilationRate = Expand(dilationRate ?? [1], rank, "dilation_rate", 1);
+        if (_strides.Any(s => s > 1) && _dilationRate.Any(d => d > 1))
+            throw new StrataException($"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({string.Join(", ", _strides)}) and dilation_rate=({string.Join(", ", _dilationRate)})");
+        KernelSize = ReadOnlyInts.View(_kernelSize);
+        Strides = ReadOnlyInts.View(_strides);
+        DilationRate = ReadOnlyInts.View(_dilationRate);
         if (padding is not ("valid" or "same") && !(padding == "causal" && rank == 1))
             throw new StrataException($"Invalid padding '{padding}'. Expected \"valid\" or \"same\"{(rank == 1 ? " or \"causal\"" : "")}.");
         if (dataFormat != "channels_last")
@@ -59,38 +64,55 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
     /// <summary>The number of spatial axes (1 or 2).</summary>
     public int Rank { get; }
 
+    /// <summary>The number of output channels (Keras's filters).</summary>
     public int Filters { get; }
 
-    public int[] KernelSize { get; }
+    /// <summary>The window size along each spatial axis (Keras's kernel_size).</summary>
+    public IReadOnlyList<int> KernelSize { get; }
 
-    public int[] Strides { get; }
+    /// <summary>The window's step along each spatial axis; 1 by default.</summary>
+    public IReadOnlyList<int> Strides { get; }
 
+    /// <summary>"valid" (no padding, Keras's default), "same" (output size ⌈input/stride⌉) or, for Conv1D, "causal".</summary>
     public string Padding { get; }
 
-    public int[] DilationRate { get; }
+    /// <summary>The spacing between kernel taps along each spatial axis (Keras's dilation_rate); 1 by default.</summary>
+    public IReadOnlyList<int> DilationRate { get; }
 
+    /// <summary>How many groups the input channels are split into, each convolved with its share of the filters; 1 by default.</summary>
     public int Groups { get; }
 
+    /// <summary>The activation applied to the output; linear by default.</summary>
     public ActivationFunction Activation { get; }
 
+    /// <summary>Whether a bias is added (Keras's use_bias); true by default.</summary>
     public bool UseBias { get; }
 
+    /// <summary>The kernel's initializer; glorot_uniform by default.</summary>
     public Initializer KernelInitializer { get; }
 
+    /// <summary>The bias's initializer; zeros by default.</summary>
     public Initializer BiasInitializer { get; }
 
+    /// <summary>A penalty on the kernel added to the loss; none by default.</summary>
     public Regularizer? KernelRegularizer { get; }
 
+    /// <summary>A penalty on the bias added to the loss; none by default.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>A penalty on the layer's output added to the loss (divided by the batch size); none by default.</summary>
     public Regularizer? ActivityRegularizer { get; }
 
+    /// <summary>A projection applied to the kernel after each optimizer step; none by default.</summary>
     public Constraint? KernelConstraint { get; }
 
+    /// <summary>A projection applied to the bias after each optimizer step; none by default.</summary>
     public Constraint? BiasConstraint { get; }
 
+    /// <summary>The kernel, [..window.., input channels/groups, filters], once built.</summary>
     public Variable? Kernel { get; private set; }
 
+    /// <summary>The bias, one per output channel, once built (null without use_bias).</summary>
     public Variable? Bias { get; private set; }
 
     // The input as 2-D maps: a 1-D input [N, L, C] is [N, 1, L, C].
@@ -105,9 +127,9 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
 
     private protected ConvGeometry Geometry(int batch, int h, int w, int c)
     {
-        int kh = Rank == 1 ? 1 : KernelSize[0], kw = KernelSize[^1];
-        int sh = Rank == 1 ? 1 : Strides[0], sw = Strides[^1];
-        int dh = Rank == 1 ? 1 : DilationRate[0], dw = DilationRate[^1];
+        int kh = Rank == 1 ? 1 : _kernelSize[0], kw = _kernelSize[^1];
+        int sh = Rank == 1 ? 1 : _strides[0], sw = _strides[^1];
+        int dh = Rank == 1 ? 1 : _dilationRate[0], dw = _dilationRate[^1];
         var (oh, top) = ConvGeometry.Axis(h, kh, sh, dh, Padding == "causal" ? "valid" : Padding);
         var (ow, left) = ConvGeometry.Axis(w, kw, sw, dw, Padding);
         return new ConvGeometry(batch, h, w, c, kh, kw, sh, sw, dh, dw, top, left, oh, ow);
@@ -119,6 +141,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
 
     private protected virtual int GroupsFor(int inputChannels) => Groups;
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         var (h, w, c) = Maps(inputShape);
@@ -131,6 +154,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         return Rank == 1 ? [inputShape[0], g.OutputWidth, OutputChannels(c)] : [inputShape[0], g.OutputHeight, g.OutputWidth, OutputChannels(c)];
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         var (_, _, c) = Maps(inputShape);
@@ -138,6 +162,7 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         if (UseBias) Bias = AddVariable("bias", [OutputChannels(c)], BiasInitializer, true, random, BiasRegularizer, BiasConstraint);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = input.Value.ShapeArray();
@@ -151,15 +176,16 @@ public abstract class Convolution : Layer, IWeightLayer, IActivated
         return Rank == 1 ? Ops.Reshape(y, shape[0], y.Shape[2], y.Shape[3]) : y;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
         static JsonArray List(int[] values) => new(values.Select(v => (JsonNode)v).ToArray());
-        config["kernel_size"] = List(KernelSize);
-        config["strides"] = List(Strides);
+        config["kernel_size"] = List(_kernelSize);
+        config["strides"] = List(_strides);
         config["padding"] = Padding;
         config["data_format"] = "channels_last";
-        config["dilation_rate"] = List(DilationRate);
+        config["dilation_rate"] = List(_dilationRate);
         config["activation"] = Activations.Name(Activation);
         config["use_bias"] = UseBias;
         config["bias_initializer"] = BiasInitializer.ToConfig();

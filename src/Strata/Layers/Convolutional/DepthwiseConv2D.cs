@@ -11,6 +11,7 @@ namespace Strata.Layers.Convolutional;
 /// </summary>
 public sealed class DepthwiseConv2D : Convolution
 {
+    /// <summary>A depthwise 2-D convolution with Keras's arguments: <paramref name="kernelSize"/> windows, <paramref name="depthMultiplier"/> filters per input channel (1 by default); strides 1, padding "valid", dilation_rate 1, linear activation, glorot_uniform depthwise kernel and zero bias by default.</summary>
     public DepthwiseConv2D(int[] kernelSize, int[]? strides = null, string padding = "valid", int depthMultiplier = 1, int[]? dilationRate = null,
         string? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
         Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
@@ -23,8 +24,10 @@ public sealed class DepthwiseConv2D : Convolution
         DepthMultiplier = depthMultiplier;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "DepthwiseConv2D";
 
+    /// <summary>How many output channels each input channel gives (Keras's depth_multiplier); 1 by default.</summary>
     public int DepthMultiplier { get; }
 
     private protected override int OutputChannels(int inputChannels) => inputChannels * DepthMultiplier;
@@ -34,6 +37,7 @@ public sealed class DepthwiseConv2D : Convolution
 
     private protected override int GroupsFor(int inputChannels) => inputChannels;
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -46,6 +50,7 @@ public sealed class DepthwiseConv2D : Convolution
         return config;
     }
 
+    /// <summary>Reads a DepthwiseConv2D layer from its Keras config; kernel_size is required.</summary>
     public static DepthwiseConv2D FromConfig(ConfigReader c) => new(
         c.Has("kernel_size") ? c.Tuple("kernel_size", 2, 1) : throw new StrataException($"DepthwiseConv2D layer '{c.Name}' needs 'kernel_size'."),
         c.Tuple("strides", 2, 1), c.String("padding", "valid")!, c.Int("depth_multiplier", 1), c.Tuple("dilation_rate", 2, 1),

@@ -7,10 +7,13 @@ namespace Strata.Layers.Core;
 /// <summary>Flattens every axis but the batch axis (channels-last order, as Keras).</summary>
 public sealed class Flatten : Layer
 {
+    /// <summary>A Flatten layer.</summary>
     public Flatten(string? name = null) : base(name) { }
 
+    /// <inheritdoc/>
     public override string ClassName => "Flatten";
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         int features = 1;
@@ -23,9 +26,11 @@ public sealed class Flatten : Layer
         return [inputShape[0], features];
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode) =>
         Ops.Reshape(input, input.Shape[0], input.Value.Size / Math.Max(1, input.Shape[0]));
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -33,6 +38,7 @@ public sealed class Flatten : Layer
         return config;
     }
 
+    /// <summary>Reads a Flatten layer from its Keras config; data_format must be channels_last.</summary>
     public static Flatten FromConfig(ConfigReader c)
     {
         if (c.String("data_format", "channels_last") != "channels_last")

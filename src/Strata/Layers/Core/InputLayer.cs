@@ -7,6 +7,7 @@ namespace Strata.Layers.Core;
 /// <summary>Declares the model's input shape (batch axis included, -1 for None). Computes nothing.</summary>
 public sealed class InputLayer : Layer
 {
+    /// <summary>An input layer declaring <paramref name="batchShape"/>: the batch axis first (-1 for None), then every other axis, all known.</summary>
     public InputLayer(int[] batchShape, string? name = null) : base(name)
     {
         if (batchShape.Length == 0)
@@ -14,17 +15,22 @@ public sealed class InputLayer : Layer
         for (int i = 1; i < batchShape.Length; i++)
             if (batchShape[i] <= 0)
                 throw new StrataException($"InputLayer batch_shape {ShapeOps.Format(batchShape)} must give every non-batch dimension.");
-        BatchShape = (int[])batchShape.Clone();
+        BatchShape = ReadOnlyInts.View((int[])batchShape.Clone());
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "InputLayer";
 
-    public int[] BatchShape { get; }
+    /// <summary>The declared input shape, batch axis included (-1 for None); Keras's batch_shape.</summary>
+    public IReadOnlyList<int> BatchShape { get; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape) => inputShape;
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode) => input;
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var shape = new JsonArray();
@@ -32,6 +38,7 @@ public sealed class InputLayer : Layer
         return new JsonObject { ["name"] = Name, ["batch_shape"] = shape, ["dtype"] = "float32", ["sparse"] = false };
     }
 
+    /// <summary>Reads an InputLayer from its Keras config: batch_shape, or Keras 2's batch_input_shape.</summary>
     public static InputLayer FromConfig(ConfigReader c)
     {
         // Keras 3 writes batch_shape; Keras 2 wrote batch_input_shape.

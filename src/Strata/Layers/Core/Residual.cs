@@ -14,6 +14,7 @@ public sealed class Residual : Layer
 {
     private readonly List<Layer> _branch = [];
 
+    /// <summary>A residual block y = x + branch(x), the branch being the layers of <paramref name="branch"/> in order; unnamed layers get Keras-style names.</summary>
     public Residual(IEnumerable<Layer> branch, string? name = null) : base(name)
     {
         foreach (var layer in branch)
@@ -27,10 +28,13 @@ public sealed class Residual : Layer
         if (_branch.Count == 0) throw new StrataException("A Residual block needs at least one layer in its branch.");
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "Residual";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Layer> Children => _branch;
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         var shape = inputShape;
@@ -40,16 +44,18 @@ public sealed class Residual : Layer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         var shape = inputShape;
         foreach (var layer in _branch)
         {
             layer.Build(shape, random);
-            shape = layer.OutputShape!;
+            shape = [.. layer.OutputShape!];
         }
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var h = input;
@@ -57,6 +63,7 @@ public sealed class Residual : Layer
         return Ops.Add(input, h);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -64,6 +71,7 @@ public sealed class Residual : Layer
         return config;
     }
 
+    /// <summary>Reads a Residual block from its config: the branch's layer configs under "layers".</summary>
     public static Residual FromConfig(ConfigReader c)
     {
         if (c.Raw("layers") is not JsonArray layers)

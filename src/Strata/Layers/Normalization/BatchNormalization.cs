@@ -3,21 +3,6 @@ using Strata.Tensors;
 
 namespace Strata.Layers.Normalization;
 
-/// <summary>
-/// Batch normalization (Ioffe and Szegedy 2015) with Keras's semantics and every Keras argument.
-/// In training it normalizes by the batch mean and biased variance and updates
-/// moving = moving·momentum + batch·(1 − momentum); at inference it uses the moving statistics.
-/// Keras defaults: axis −1, momentum 0.99, epsilon 1e-3, center and scale on.
-/// With <see cref="Layer.Trainable"/> false the layer always runs in inference mode, as in Keras.
-/// <para>PyTorch's momentum is the other weight: momentum_keras = 1 − momentum_torch (torch's 0.1 is
-/// Keras's 0.9; Keras's 0.99 is torch's 0.01); PyTorch's eps defaults to 1e-5. To reproduce
-/// nn.BatchNorm1d exactly set <c>unbiased_moving_variance</c> (PyTorch moves the running variance
-/// toward the unbiased batch variance) and, for momentum=None, <c>moving_statistics: "cumulative"</c>.</para>
-/// <para>Beyond the basics: <c>renorm</c> (Batch Renormalization, Ioffe 2017, as tf.keras: renorm_mean
-/// and renorm_stddev variables, <c>renorm_clipping</c> {rmin, rmax, dmax}, <c>renorm_momentum</c>),
-/// <c>virtual_batch_size</c> (ghost batch normalization: consecutive groups of that many samples are
-/// normalized separately, the moving statistics take the groups' average), and an axis list.</para>
-/// </summary>
 /// <summary>Where BatchNormalization's moving statistics come from.</summary>
 public enum MovingStatistics
 {
@@ -34,7 +19,7 @@ public enum MovingStatistics
 public sealed record BatchNormalizationConfig : LayerConfig
 {
     /// <summary>The feature axis or axes (negative counts from the end): one statistic per position along them.</summary>
-    [KerasIntOrList] public int[] Axis { get; init; } = [-1];
+    [KerasIntOrList] public IReadOnlyList<int> Axis { get; init => field = ReadOnlyInts.Copy(value); } = [-1];
 
     /// <summary>moving = moving·momentum + batch·(1 − momentum).</summary>
     public double Momentum { get; init; } = 0.99;
@@ -72,7 +57,7 @@ public sealed record BatchNormalizationConfig : LayerConfig
     /// <inheritdoc/>
     public override void Validate()
     {
-        Require(Axis is { Length: > 0 }, "axis", "Expected at least one axis for argument 'axis'. Received: []");
+        Require(Axis is { Count: > 0 }, "axis", "Expected at least one axis for argument 'axis'. Received: []");
         Require(Momentum is >= 0 and <= 1, "momentum", $"Expected momentum between 0 and 1. Received: momentum={Momentum}");
         Require(RenormMomentum is >= 0 and <= 1, "renorm_momentum", $"Expected renorm_momentum between 0 and 1. Received: renorm_momentum={RenormMomentum}");
         Require(Epsilon > 0, "epsilon", $"Expected a positive epsilon. Received: epsilon={Epsilon}");
@@ -122,17 +107,22 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
     /// <summary>Added to the variance before its square root.</summary>
     public double Epsilon => Config.Epsilon;
 
+    /// <summary>The learned scale, one per position along the axes, once built (null without scale).</summary>
     public Variable? Gamma { get; private set; }
 
+    /// <summary>The learned offset, one per position along the axes, once built (null without center).</summary>
     public Variable? Beta { get; private set; }
 
+    /// <summary>The moving mean used at inference, once built.</summary>
     public Variable? MovingMean { get; private set; }
 
+    /// <summary>The moving variance used at inference, once built.</summary>
     public Variable? MovingVariance { get; private set; }
 
-    /// <summary>Batch renormalization's moving mean and standard deviation (renorm only).</summary>
+    /// <summary>Batch renormalization's moving mean (renorm only).</summary>
     public Variable? RenormMean { get; private set; }
 
+    /// <summary>Batch renormalization's moving standard deviation (renorm only).</summary>
     public Variable? RenormStddev { get; private set; }
 
     /// <summary>How many batches updated the moving statistics (cumulative averaging only; PyTorch's num_batches_tracked).</summary>
@@ -145,6 +135,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
         return axes;
     }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         var axes = NormalizedAxes(inputShape.Length);
@@ -160,6 +151,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         var axes = NormalizedAxes(inputShape.Length);
@@ -179,6 +171,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
         _population = new PopulationStatistics(MovingMean.Value.Size);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var variables = new BatchNormNodes(

@@ -19,6 +19,7 @@ public sealed class GroupNormalization : Layer, INormalizer
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
+    /// <summary>A GroupNormalization layer with Keras's arguments: groups 32, axis -1, epsilon 1e-3, center and scale on, zero beta and unit gamma by default.</summary>
     public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
@@ -39,34 +40,49 @@ public sealed class GroupNormalization : Layer, INormalizer
         GammaConstraint = gammaConstraint;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "GroupNormalization";
 
+    /// <summary>How many groups the channels are split into; it must divide the channels. 32 by default.</summary>
     public int Groups { get; }
 
+    /// <summary>The channel axis (negative counts from the end); -1 by default.</summary>
     public int Axis { get; }
 
+    /// <summary>Added to the variance before its square root; 1e-3 by default.</summary>
     public double Epsilon { get; }
 
+    /// <summary>Whether beta is added; true by default.</summary>
     public bool Center { get; }
 
+    /// <summary>Whether the output is multiplied by gamma; true by default.</summary>
     public bool Scale { get; }
 
+    /// <summary>beta's initializer; zeros by default.</summary>
     public Initializer BetaInitializer { get; }
 
+    /// <summary>gamma's initializer; ones by default.</summary>
     public Initializer GammaInitializer { get; }
 
+    /// <summary>A penalty on beta added to the loss; none by default.</summary>
     public Regularizer? BetaRegularizer { get; }
 
+    /// <summary>A penalty on gamma added to the loss; none by default.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>A projection applied to beta after each optimizer step; none by default.</summary>
     public Constraint? BetaConstraint { get; }
 
+    /// <summary>A projection applied to gamma after each optimizer step; none by default.</summary>
     public Constraint? GammaConstraint { get; }
 
+    /// <summary>The learned scale, one per channel, once built (null without scale).</summary>
     public Variable? Gamma { get; private set; }
 
+    /// <summary>The learned offset, one per channel, once built (null without center).</summary>
     public Variable? Beta { get; private set; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         int a = Axis < 0 ? Axis + inputShape.Length : Axis;
@@ -80,6 +96,7 @@ public sealed class GroupNormalization : Layer, INormalizer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         int channels = inputShape[Axis < 0 ? Axis + inputShape.Length : Axis];
@@ -87,6 +104,7 @@ public sealed class GroupNormalization : Layer, INormalizer
         if (Center) Beta = AddVariable("beta", [channels], BetaInitializer, true, random, BetaRegularizer, BetaConstraint);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = input.Value.ShapeArray();
@@ -101,6 +119,7 @@ public sealed class GroupNormalization : Layer, INormalizer
         return normalized;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -118,6 +137,7 @@ public sealed class GroupNormalization : Layer, INormalizer
         return config;
     }
 
+    /// <summary>Reads a GroupNormalization layer from its Keras config.</summary>
     public static GroupNormalization FromConfig(ConfigReader c) =>
         new(c.Int("groups", 32), c.Axis("axis", -1), c.Double("epsilon", 1e-3), c.Bool("center", true), c.Bool("scale", true),
             c.Initializer("beta_initializer", Initializer.Zeros()), c.Initializer("gamma_initializer", Initializer.Ones()),

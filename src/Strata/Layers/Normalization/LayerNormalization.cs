@@ -19,13 +19,17 @@ public sealed class LayerNormalization : Layer, INormalizer
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
+    private readonly int[] _axis;
+
+    /// <summary>A LayerNormalization layer with Keras's arguments: axis -1 (null or empty: -1), epsilon 1e-3, center and scale on, rms_scaling off, zero beta and unit gamma by default.</summary>
     public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
         Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
         Constraint? betaConstraint = null, Constraint? gammaConstraint = null, string? name = null) : base(name)
     {
         if (!(epsilon > 0)) throw new StrataException($"Expected a positive epsilon. Received: epsilon={epsilon}");
-        Axis = axis is { Length: > 0 } ? (int[])axis.Clone() : [-1];
+        _axis = axis is { Length: > 0 } ? (int[])axis.Clone() : [-1];
+        Axis = ReadOnlyInts.View(_axis);
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
@@ -38,41 +42,56 @@ public sealed class LayerNormalization : Layer, INormalizer
         GammaConstraint = gammaConstraint;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "LayerNormalization";
 
-    public int[] Axis { get; }
+    /// <summary>The axis or axes each sample is normalized over (negative counts from the end); -1 by default.</summary>
+    public IReadOnlyList<int> Axis { get; }
 
+    /// <summary>Added to the variance before its square root; 1e-3 by default.</summary>
     public double Epsilon { get; }
 
+    /// <summary>Whether beta is added; true by default.</summary>
     public bool Center { get; }
 
+    /// <summary>Whether the output is multiplied by gamma; true by default.</summary>
     public bool Scale { get; }
 
+    /// <summary>Whether to divide by the root mean square instead of standardizing (no centring, no beta); false by default.</summary>
     public bool RmsScaling { get; }
 
+    /// <summary>beta's initializer; zeros by default.</summary>
     public Initializer BetaInitializer { get; }
 
+    /// <summary>gamma's initializer; ones by default.</summary>
     public Initializer GammaInitializer { get; }
 
+    /// <summary>A penalty on beta added to the loss; none by default.</summary>
     public Regularizer? BetaRegularizer { get; }
 
+    /// <summary>A penalty on gamma added to the loss; none by default.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>A projection applied to beta after each optimizer step; none by default.</summary>
     public Constraint? BetaConstraint { get; }
 
+    /// <summary>A projection applied to gamma after each optimizer step; none by default.</summary>
     public Constraint? GammaConstraint { get; }
 
+    /// <summary>The learned scale, shaped like the normalized axes, once built (null with neither scale nor rms_scaling).</summary>
     public Variable? Gamma { get; private set; }
 
+    /// <summary>The learned offset, shaped like the normalized axes, once built (null without center or with rms_scaling).</summary>
     public Variable? Beta { get; private set; }
 
     private int[] NormalizedAxes(int rank)
     {
-        var axes = Axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
+        var axes = _axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
         Array.Sort(axes);
         return axes;
     }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         foreach (int a in NormalizedAxes(inputShape.Length))
@@ -81,6 +100,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         int[] shape = NormalizedAxes(inputShape.Length).Select(a => inputShape[a]).ToArray();
@@ -88,6 +108,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         if (Center && !RmsScaling) Beta = AddVariable("beta", shape, BetaInitializer, true, random, BetaRegularizer, BetaConstraint);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var axes = NormalizedAxes(input.Shape.Length);
@@ -98,10 +119,11 @@ public sealed class LayerNormalization : Layer, INormalizer
         return normalized;
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["axis"] = Axis.Length == 1 ? JsonValue.Create(Axis[0]) : new JsonArray(Axis.Select(a => (JsonNode)a).ToArray());
+        config["axis"] = _axis.Length == 1 ? JsonValue.Create(_axis[0]) : new JsonArray(_axis.Select(a => (JsonNode)a).ToArray());
         config["epsilon"] = Epsilon;
         config["center"] = Center;
         config["scale"] = Scale;
@@ -115,6 +137,7 @@ public sealed class LayerNormalization : Layer, INormalizer
         return config;
     }
 
+    /// <summary>Reads a LayerNormalization layer from its Keras config; axis may be one integer or a list.</summary>
     public static LayerNormalization FromConfig(ConfigReader c)
     {
         int[] axes = c.Raw("axis") is JsonArray ? c.Shape("axis")! : [c.Int("axis", -1)];

@@ -17,6 +17,7 @@ public sealed class Normalization : Layer, INormalizer
     private const float Floor = 1e-7f;
     private float[]? _pendingMean, _pendingVariance;
 
+    /// <summary>A Normalization layer over the feature <paramref name="axis"/> (-1 by default). <paramref name="mean"/> and <paramref name="variance"/> fix the statistics (both or neither; without them call <see cref="Adapt"/>); <paramref name="invert"/> maps standardized values back.</summary>
     public Normalization(int axis = -1, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null) : base(name)
     {
         if ((mean is null) != (variance is null))
@@ -27,17 +28,22 @@ public sealed class Normalization : Layer, INormalizer
         _pendingVariance = variance;
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "Normalization";
 
+    /// <summary>The feature axis, one mean and variance per position along it (negative counts from the end); -1 by default.</summary>
     public int Axis { get; }
 
     /// <summary>When true the layer maps standardized values back: x·√variance + mean.</summary>
     public bool Invert { get; }
 
+    /// <summary>The per-feature mean, a non-trainable weight, once built.</summary>
     public Variable? Mean { get; private set; }
 
+    /// <summary>The per-feature variance, a non-trainable weight, once built.</summary>
     public Variable? Variance { get; private set; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         int a = Axis < 0 ? Axis + inputShape.Length : Axis;
@@ -46,6 +52,7 @@ public sealed class Normalization : Layer, INormalizer
         return inputShape;
     }
 
+    /// <inheritdoc/>
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         int features = inputShape[Axis < 0 ? Axis + inputShape.Length : Axis];
@@ -100,6 +107,7 @@ public sealed class Normalization : Layer, INormalizer
         variance.CopyTo(Variance.Value.Data, 0);
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         int rank = input.Shape.Length;
@@ -118,6 +126,7 @@ public sealed class Normalization : Layer, INormalizer
             : Ops.Divide(Ops.Subtract(input, mean), std);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -128,6 +137,7 @@ public sealed class Normalization : Layer, INormalizer
         return config;
     }
 
+    /// <summary>Reads a Normalization layer from its Keras config; mean and variance may be numbers or lists.</summary>
     public static Normalization FromConfig(ConfigReader c)
     {
         int axis = c.Axis("axis", -1);

@@ -20,15 +20,19 @@ public abstract class GlobalPooling : Layer, IPooling
         KeepDims = keepDims;
     }
 
+    /// <summary>The number of spatial axes (1 or 2).</summary>
     public int Rank { get; }
 
     /// <inheritdoc/>
     public bool TakesMaximum => IsMax;
 
+    /// <summary>True for max pooling, false for average pooling.</summary>
     public bool IsMax { get; }
 
+    /// <summary>Whether the pooled spatial axes stay, with size 1 (Keras's keepdims); false by default.</summary>
     public bool KeepDims { get; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         if (inputShape.Length != Rank + 2 || inputShape.Skip(1).Any(d => d <= 0))
@@ -36,6 +40,7 @@ public abstract class GlobalPooling : Layer, IPooling
         return KeepDims ? [inputShape[0], .. Enumerable.Repeat(1, Rank), inputShape[^1]] : [inputShape[0], inputShape[^1]];
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode)
     {
         var shape = input.Value.ShapeArray();
@@ -47,6 +52,7 @@ public abstract class GlobalPooling : Layer, IPooling
         return Ops.Reshape(y, output);
     }
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();

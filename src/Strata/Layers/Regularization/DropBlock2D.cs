@@ -10,13 +10,13 @@ public sealed record DropBlock2DConfig : NoiseConfig
     public required double Rate { get; init; }
 
     /// <summary>The block's side, or its height and width.</summary>
-    [KerasIntOrList] public int[] BlockSize { get; init; } = [7];
+    [KerasIntOrList] public IReadOnlyList<int> BlockSize { get; init => field = ReadOnlyInts.Copy(value); } = [7];
 
     /// <inheritdoc/>
     public override void Validate()
     {
         RequireRate(Rate, allowOne: false);
-        Require(BlockSize is { Length: 1 or 2 } && BlockSize.All(b => b >= 1), "block_size",
+        Require(BlockSize is { Count: 1 or 2 } && BlockSize.All(b => b >= 1), "block_size",
             $"Expected a positive block_size or a pair (height, width). Received: block_size={string.Join(", ", BlockSize ?? [])}");
     }
 }

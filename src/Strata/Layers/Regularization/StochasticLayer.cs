@@ -68,7 +68,7 @@ public abstract class StochasticLayer<TConfig> : Layer<TConfig>, IDropoutFamily 
     protected virtual Node Identity(Node input, CallMode mode) => input;
 
     /// <summary>The noise shape for an input: given entries kept, -1 (None) entries taken from the input.</summary>
-    protected static int[] ResolveNoiseShape(int[]? noiseShape, ReadOnlySpan<int> inputShape)
+    protected static int[] ResolveNoiseShape(IReadOnlyList<int>? noiseShape, ReadOnlySpan<int> inputShape)
     {
         var noise = inputShape.ToArray();
         if (noiseShape is null) return noise;
@@ -78,13 +78,13 @@ public abstract class StochasticLayer<TConfig> : Layer<TConfig>, IDropoutFamily 
     }
 
     /// <summary>Checks that a noise_shape broadcasts to the input shape.</summary>
-    protected void CheckNoiseShape(int[]? noiseShape, int[] inputShape)
+    protected void CheckNoiseShape(IReadOnlyList<int>? noiseShape, int[] inputShape)
     {
         if (noiseShape is null) return;
-        if (noiseShape.Length != inputShape.Length)
-            throw new StrataException($"{ClassName} layer '{Name}': noise_shape {ShapeOps.Format(noiseShape)} must have the input's rank {inputShape.Length}.");
-        for (int i = 0; i < noiseShape.Length; i++)
+        if (noiseShape.Count != inputShape.Length)
+            throw new StrataException($"{ClassName} layer '{Name}': noise_shape {ShapeOps.Format([.. noiseShape])} must have the input's rank {inputShape.Length}.");
+        for (int i = 0; i < noiseShape.Count; i++)
             if (noiseShape[i] >= 0 && noiseShape[i] != 1 && inputShape[i] >= 0 && noiseShape[i] != inputShape[i])
-                throw new StrataException($"{ClassName} layer '{Name}': noise_shape {ShapeOps.Format(noiseShape)} does not broadcast to the input shape {ShapeOps.Format(inputShape)}; each entry must be 1, null or the input's size.");
+                throw new StrataException($"{ClassName} layer '{Name}': noise_shape {ShapeOps.Format([.. noiseShape])} does not broadcast to the input shape {ShapeOps.Format(inputShape)}; each entry must be 1, null or the input's size.");
     }
 }

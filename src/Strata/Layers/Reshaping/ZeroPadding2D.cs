@@ -11,6 +11,7 @@ namespace Strata.Layers.Reshaping;
 /// </summary>
 public sealed class ZeroPadding2D : Layer
 {
+    /// <summary>A ZeroPadding2D layer adding <paramref name="top"/> rows above, <paramref name="bottom"/> below, <paramref name="left"/> columns left and <paramref name="right"/> right; 1 on each side by default.</summary>
     public ZeroPadding2D(int top = 1, int bottom = 1, int left = 1, int right = 1, string dataFormat = "channels_last", string? name = null) : base(name)
     {
         if (top < 0 || bottom < 0 || left < 0 || right < 0)
@@ -20,16 +21,22 @@ public sealed class ZeroPadding2D : Layer
         (Top, Bottom, Left, Right) = (top, bottom, left, right);
     }
 
+    /// <inheritdoc/>
     public override string ClassName => "ZeroPadding2D";
 
+    /// <summary>The rows of zeros added above.</summary>
     public int Top { get; }
 
+    /// <summary>The rows of zeros added below.</summary>
     public int Bottom { get; }
 
+    /// <summary>The columns of zeros added on the left.</summary>
     public int Left { get; }
 
+    /// <summary>The columns of zeros added on the right.</summary>
     public int Right { get; }
 
+    /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         if (inputShape.Length != 4 || inputShape.Skip(1).Any(d => d <= 0))
@@ -37,8 +44,10 @@ public sealed class ZeroPadding2D : Layer
         return [inputShape[0], inputShape[1] + Top + Bottom, inputShape[2] + Left + Right, inputShape[3]];
     }
 
+    /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode) => Ops.ZeroPad2D(input, Top, Bottom, Left, Right);
 
+    /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
@@ -47,6 +56,7 @@ public sealed class ZeroPadding2D : Layer
         return config;
     }
 
+    /// <summary>Reads a ZeroPadding2D layer from its Keras config: padding as one integer, (rows, columns) or ((top, bottom), (left, right)).</summary>
     public static ZeroPadding2D FromConfig(ConfigReader c)
     {
         var node = c.Raw("padding");
