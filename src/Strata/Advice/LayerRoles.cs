@@ -6,7 +6,7 @@ using Strata.Tensors;
 namespace Strata.Advice;
 
 /// <summary>One layer of the model being linted, with the shapes it sees (null where they could not be inferred).</summary>
-public sealed record LintedLayer(int Index, Layer Layer, int[]? InputShape, int[]? OutputShape)
+public sealed record LintedLayer(int Index, Layer Layer, IReadOnlyList<int>? InputShape, IReadOnlyList<int>? OutputShape)
 {
     /// <summary>The reference a finding about this layer carries.</summary>
     public LayerRef Ref => new(Index, Layer.Name, Layer.ClassName);
@@ -37,7 +37,7 @@ internal static class LayerRoles
     public static bool IsMaxPooling(Layer layer) => layer is IPooling { TakesMaximum: true };
 
     /// <summary>Element-wise Dropout: one mask value per unit (no noise_shape sharing any axis).</summary>
-    public static bool IsElementWiseDropout(Layer layer, int[]? inputShape) =>
+    public static bool IsElementWiseDropout(Layer layer, IReadOnlyList<int>? inputShape) =>
         layer is Dropout d && (d.Config.NoiseShape is not { } noise || inputShape is null
             || noise.Select((n, axis) => axis == 0 || n != 1 || inputShape[axis] == 1).All(x => x));
 

@@ -63,16 +63,16 @@ internal static partial class LintRules
 
     public static IEnumerable<LintFinding> DropoutOnFeatureMaps(IReadOnlyList<LintedLayer> model, LintContext context)
     {
-        foreach (var d in model.Where(l => l.Layer is Dropout && l.InputShape is { Length: >= 3 } && IsElementWiseDropout(l.Layer, l.InputShape)))
+        foreach (var d in model.Where(l => l.Layer is Dropout && l.InputShape is { Count: >= 3 } && IsElementWiseDropout(l.Layer, l.InputShape)))
         {
             if (!model.Take(d.Index).Any(l => l.Layer is Convolution)) continue;
-            int spatial = d.InputShape!.Length - 2;
+            int spatial = d.InputShape!.Count - 2;
             double rate = ((Dropout)d.Layer).Rate;
             Action<ModelDraft>? fix = spatial <= 3
                 ? draft => draft.Replace(d.Layer.Name, $"SpatialDropout{spatial}D", new JsonObject { ["rate"] = rate })
                 : null;
             yield return new LintFinding(DropoutOnFeatureMapsId, LintSeverity.Warning, [d.Ref],
-                $"Dropout '{d.Layer.Name}' drops single units of convolutional feature maps of shape {Tensors.ShapeOps.Format(d.InputShape)}.",
+                $"Dropout '{d.Layer.Name}' drops single units of convolutional feature maps of shape {Tensors.ShapeOps.Format(d.InputShape.ToArray())}.",
                 "Neighbouring units of a feature map are strongly correlated, so what a dropped unit carried is still there beside it: element-wise dropout barely regularizes convolutional features, while its noise still slows training.",
                 $"Use SpatialDropout{spatial}D (drops whole channels){(spatial == 2 ? " or DropBlock2D (drops contiguous blocks)" : "")} with the same rate.",
                 "Tompson, Goroshin, Jain, LeCun and Bregler, \"Efficient Object Localization Using Convolutional Networks\", CVPR 2015; Ghiasi, Lin and Le, \"DropBlock\", NeurIPS 2018")
@@ -153,11 +153,11 @@ internal static partial class LintRules
 
     public static IEnumerable<LintFinding> SpatialDropoutWithoutSpatialAxes(IReadOnlyList<LintedLayer> model, LintContext context)
     {
-        foreach (var s in model.Where(l => l.Layer is ISpatialDropout sd && l.InputShape is not null && l.InputShape.Length != sd.SpatialRank + 2))
+        foreach (var s in model.Where(l => l.Layer is ISpatialDropout sd && l.InputShape is not null && l.InputShape.Count != sd.SpatialRank + 2))
         {
             var (layer, spatialRank, rate) = (s.Layer, ((ISpatialDropout)s.Layer).SpatialRank, LayerRoles.DropRate(s.Layer) ?? 0);
             yield return new LintFinding(SpatialDropoutWithoutSpatialAxesId, LintSeverity.Error, [s.Ref],
-                $"{layer.ClassName} '{layer.Name}' needs inputs with {spatialRank} spatial axes and channels, but receives {Tensors.ShapeOps.Format(s.InputShape!)}.",
+                $"{layer.ClassName} '{layer.Name}' needs inputs with {spatialRank} spatial axes and channels, but receives {Tensors.ShapeOps.Format(s.InputShape!.ToArray())}.",
                 "Spatial dropout shares one mask value over the spatial axes of each channel; an input without those axes cannot be built, or would drop whole samples' features together.",
                 $"Use Dropout({N(rate)}) here, or move '{layer.Name}' before the Flatten.",
                 "Tompson, Goroshin, Jain, LeCun and Bregler, \"Efficient Object Localization Using Convolutional Networks\", CVPR 2015")

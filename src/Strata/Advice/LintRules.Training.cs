@@ -32,7 +32,8 @@ internal static partial class LintRules
         var output = model.LastOrDefault(l => ActivationOf(l.Layer) is not null);
         if (output is null) yield break;
         var activation = ActivationOf(output.Layer)!.Value;
-        bool probabilities = activation is ActivationFunction.Sigmoid or ActivationFunction.Softmax;
+        // hard_sigmoid also ends in [0, 1], so binary cross-entropy without logits is right for it.
+        bool probabilities = activation is ActivationFunction.Sigmoid or ActivationFunction.HardSigmoid or ActivationFunction.Softmax;
         int? units = model[^1].OutputShape?[^1];
         var (fromLogits, className) = loss switch
         {
@@ -95,7 +96,7 @@ internal static partial class LintRules
         {
             var bn = (BatchNormalization)l.Layer;
             int? channels = l.InputShape?[^1];
-            bool spatial = l.InputShape is { Length: > 2 };
+            bool spatial = l.InputShape is { Count: > 2 };
             var config = new JsonObject { ["epsilon"] = bn.Epsilon, ["center"] = bn.Config.ScaleAndCenter.Center, ["scale"] = bn.Config.ScaleAndCenter.Scale };
             string replacement = spatial && channels is int c ? "GroupNormalization" : "LayerNormalization";
             if (replacement == "GroupNormalization") config["groups"] = LargestDivisorUpTo(channels!.Value, 32);

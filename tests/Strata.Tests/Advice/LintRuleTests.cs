@@ -150,6 +150,9 @@ public sealed class LintRuleTests
         var probabilities = new LintContext { Loss = new BinaryCrossentropy() };
         Assert.Single(Fired("loss-output-mismatch", Lint(Table, probabilities, new Dense(16, "relu"), new Dense(1))));
         Assert.Empty(Fired("loss-output-mismatch", Lint(Table, probabilities, new Dense(16, "relu"), new Dense(1, "sigmoid"))));
+        // hard_sigmoid is clipped to [0, 1]: a probability too.
+        Assert.Empty(Fired("loss-output-mismatch", Lint(Table, probabilities, new Dense(16, "relu"), new Dense(1, "hard_sigmoid"))));
+        Assert.Single(Fired("loss-output-mismatch", Lint(Table, probabilities, new Dense(16, "relu"), new Dense(1, "softsign"))));
     }
 
     [Fact]

@@ -67,6 +67,17 @@ public sealed class PackageTests : IDisposable
         Dotnet(copy, "pack", "src/Strata/Strata.csproj", "-c", "Release", "-o", packages, $"-p:Version={_version}");
         Assert.True(File.Exists(Path.Combine(packages, $"Strata.{_version}.nupkg")), string.Join(", ", Directory.GetFiles(packages)));
 
+        // The documentation travels with the library, so an editor shows it to the package's users.
+        using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"Strata.{_version}.nupkg")))
+        {
+            var docs = package.GetEntry("lib/net10.0/Strata.xml");
+            Assert.NotNull(docs);
+            using var stream = docs.Open();
+            var members = XDocument.Load(stream).Descendants("member").ToDictionary(m => (string)m.Attribute("name")!);
+            Assert.Contains("T:Strata.Layers.Normalization.BatchNormalization", members.Keys);
+            Assert.False(string.IsNullOrWhiteSpace(members["P:Strata.Autodiff.Node.Shape"].Element("summary")?.Value));
+        }
+
         // A console project that knows only the package folder and the sources the repository restores from.
         string app = Path.Combine(_dir.FullName, "app");
         Directory.CreateDirectory(app);
