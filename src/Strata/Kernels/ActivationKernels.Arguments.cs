@@ -45,18 +45,8 @@ internal static partial class ActivationKernels
                 break;
             }
             case ActivationFunction.Softmax or ActivationFunction.LogSoftmax:
-            {
-                var (outer, n, inner) = SplitAt(shape, a.Axis);
-                int span = (n - 1) * inner + 1;
-                for (int o = 0; o < outer; o++)
-                    for (int k = 0; k < inner; k++)
-                    {
-                        int start = o * n * inner + k;
-                        if (a.Function == ActivationFunction.Softmax) SoftmaxStrided(z.Slice(start, span), y.Slice(start, span), inner);
-                        else LogSoftmax(z.Slice(start, span), y.Slice(start, span), inner);
-                    }
+                AlongAxis(a, z, default, default, y, shape, backward: false);
                 break;
-            }
             default:
                 Forward(a.Function, z, y, shape.Length == 0 ? 1 : shape[^1]);
                 break;
@@ -88,22 +78,37 @@ internal static partial class ActivationKernels
                 break;
             }
             case ActivationFunction.Softmax or ActivationFunction.LogSoftmax:
-            {
-                var (outer, n, inner) = SplitAt(shape, a.Axis);
-                int span = (n - 1) * inner + 1;
-                for (int o = 0; o < outer; o++)
-                    for (int k = 0; k < inner; k++)
-                    {
-                        int start = o * n * inner + k;
-                        if (a.Function == ActivationFunction.Softmax) SoftmaxStridedBackward(y.Slice(start, span), dy.Slice(start, span), dz.Slice(start, span), inner);
-                        else LogSoftmaxBackward(y.Slice(start, span), dy.Slice(start, span), dz.Slice(start, span), inner);
-                    }
+                AlongAxis(a, z, y, dy, dz, shape, backward: true);
                 break;
-            }
             default:
                 Backward(a.Function, z, y, dy, dz, shape.Length == 0 ? 1 : shape[^1]);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Softmax or log_softmax over <c>a.Axis</c>, forward (z to <paramref name="output"/>) or backward (y and dy to
+    /// <paramref name="output"/>): one strided slice per position before and after the axis.
+    /// </summary>
+    private static void AlongAxis(in ActivationArguments a, ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+        Span<float> output, ReadOnlySpan<int> shape, bool backward)
+    {
+        var (outer, n, inner) = SplitAt(shape, a.Axis);
+        int span = (n - 1) * inner + 1;
+        bool softmax = a.Function == ActivationFunction.Softmax;
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < inner; k++)
+            {
+                int start = o * n * inner + k;
+                var slice = output.Slice(start, span);
+                if (!backward)
+                {
+                    if (softmax) SoftmaxStrided(z.Slice(start, span), slice, inner);
+                    else LogSoftmax(z.Slice(start, span), slice, inner);
+                }
+                else if (softmax) SoftmaxStridedBackward(y.Slice(start, span), dy.Slice(start, span), slice, inner);
+                else LogSoftmaxBackward(y.Slice(start, span), dy.Slice(start, span), slice, inner);
+            }
     }
 
     /// <summary>Softmax of z[0], z[stride], ..., as <see cref="SoftmaxRow"/> computes a contiguous row.</summary>
