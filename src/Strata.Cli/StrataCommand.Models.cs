@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Strata.Runs;
+using Strata.Formats.Keras;
 using Strata.Formats.Onnx;
 using Strata.Models;
 using Strata.Reporting;
@@ -30,25 +31,42 @@ internal sealed partial class StrataCommand
     private Command ExportCommand()
     {
         var model = ModelArgument();
-        var format = new Option<string>("--format") { Description = "The file format.", HelpName = "onnx", DefaultValueFactory = _ => "onnx" };
+        string[] formats = ["onnx", "keras", "h5"];
+        var format = new Option<string>("--format") { Description = "The file format: onnx (ONNX Runtime), keras (a Keras 3 .keras file) or h5 (a legacy tf.keras 2 HDF5 file).", HelpName = "onnx|keras|h5", DefaultValueFactory = _ => "onnx" };
         format.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && r.Tokens[0].Value != "onnx") r.AddError($"Option --format of 'strata export' knows only 'onnx'. Received: '{r.Tokens[0].Value}'");
+            if (r.Tokens.Count > 0 && !formats.Contains(r.Tokens[0].Value))
+                r.AddError($"Option --format of 'strata export' knows {string.Join(", ", formats)}. Received: '{r.Tokens[0].Value}'");
         });
         _defaults[format] = "onnx";
-        var output = Text("--output", "F.onnx", "The file to write.", "MODEL.onnx beside MODEL.strata");
+        var output = Text("--output", "F", "The file to write.", "MODEL.onnx, MODEL.keras or MODEL.h5 beside MODEL.strata");
         var overwrite = Flag("--overwrite", "Replace an existing output file.");
-        var command = With(NewCommand("export", "Write a model as ONNX (opset 17) for ONNX Runtime.",
-            "Write the model's inference graph as ONNX (opset 17) for ONNX Runtime: dropout left out, BatchNormalization as its scale and shift, tensors channels-last as in Strata. A layer without an ONNX form is named."),
+        var command = With(NewCommand("export", "Write a model as ONNX (opset 17) for ONNX Runtime, or as a Keras file.",
+            "Write the model's inference graph as ONNX (opset 17) for ONNX Runtime: dropout left out, BatchNormalization as its scale and shift, tensors channels-last as in Strata. "
+            + "--format keras writes a Keras 3 .keras file and --format h5 a legacy tf.keras 2 HDF5 file, which Keras's load_model opens. A layer without a form in the chosen format is named."),
             model, format, output, overwrite);
         command.SetAction(parsed =>
         {
             string modelPath = parsed.GetValue(model)!;
-            string destination = parsed.GetValue(output) ?? Path.ChangeExtension(modelPath, ".onnx");
+            string kind = parsed.GetValue(format) ?? "onnx";
+            string destination = parsed.GetValue(output) ?? Path.ChangeExtension(modelPath, "." + kind);
             OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath);
             var loaded = Sequential.Load(modelPath);
-            OnnxExport.Save(loaded, destination);
-            _output.WriteLine($"Wrote {destination} (ONNX opset {OnnxExport.Opset}, input 'input' {Tensors.ShapeOps.Format([.. loaded.InputShape!])}, channels-last)");
+            switch (kind)
+            {
+                case "keras":
+                    KerasExport.SaveKeras(loaded, destination);
+                    _output.WriteLine($"Wrote {destination} (Keras {KerasExport.Keras3Version} .keras file, {loaded.Layers.Count} layers, input {Tensors.ShapeOps.Format([.. loaded.InputShape!])})");
+                    break;
+                case "h5":
+                    KerasExport.SaveH5(loaded, destination);
+                    _output.WriteLine($"Wrote {destination} (tf.keras {KerasExport.Keras2Version} HDF5 file, {loaded.Layers.Count} layers, input {Tensors.ShapeOps.Format([.. loaded.InputShape!])})");
+                    break;
+                default:
+                    OnnxExport.Save(loaded, destination);
+                    _output.WriteLine($"Wrote {destination} (ONNX opset {OnnxExport.Opset}, input 'input' {Tensors.ShapeOps.Format([.. loaded.InputShape!])}, channels-last)");
+                    break;
+            }
             return CommandLine.Success;
         });
         return command;
