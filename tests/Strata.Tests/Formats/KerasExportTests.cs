@@ -190,6 +190,11 @@ public sealed class KerasExportTests : IDisposable
         Assert.Equal("keras.initializers", (string?)k3[1]!["config"]!["kernel_initializer"]!["module"]);
         Assert.True(k3[1]!["config"]!["kernel_initializer"]!.AsObject().ContainsKey("registered_name"));
         Assert.Equal("GlorotUniform", (string?)k2[1]!["config"]!["kernel_initializer"]!["class_name"]);
+        // Keras 3.6's Dense keys, as in the real file; tf.keras 2 also writes activity_regularizer.
+        string[] dense = ["name", "trainable", "dtype", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+            "kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"];
+        Assert.Equal(dense.Order(StringComparer.Ordinal), k3[1]!["config"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(dense.Append("activity_regularizer").Order(StringComparer.Ordinal), k2[1]!["config"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
     public static TheoryData<string> StrataOnlyLayers => ["DropConnect", "Residual", "StochasticDepth", "DropBlock2D"];

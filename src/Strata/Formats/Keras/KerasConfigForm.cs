@@ -23,21 +23,25 @@ internal static class KerasConfigForm
         "BatchNormalization", "LayerNormalization", "GroupNormalization", "Normalization",
     ];
 
-    /// <summary>An argument one Keras lacks: left out at its neutral value, refused otherwise.</summary>
-    private sealed record Argument(string ClassName, string Key, JsonNode? Neutral, bool InKeras3, bool InKeras2);
+    /// <summary>What a Keras does with an argument: lacks it (left out at its neutral value, refused otherwise), writes it always, or only when set.</summary>
+    private enum Form { Lacks, Written, WrittenWhenSet }
+
+    private sealed record Argument(string ClassName, string Key, JsonNode? Neutral, Form Keras3, Form Keras2);
 
     private static readonly Argument[] Arguments =
     [
-        new("BatchNormalization", "moving_statistics", "ema", false, false),
-        new("BatchNormalization", "unbiased_moving_variance", false, false, false),
-        // tf.keras 2 has batch renormalization and ghost batches, Keras 3 neither; tf.keras writes them only when set.
-        new("BatchNormalization", "renorm", false, false, true),
-        new("BatchNormalization", "renorm_clipping", null, false, true),
-        new("BatchNormalization", "renorm_momentum", 0.99, false, true),
-        new("BatchNormalization", "virtual_batch_size", null, false, true),
-        new("BatchNormalization", "synchronized", false, true, false),
-        new("LayerNormalization", "rms_scaling", false, true, false),
-        new("SpatialDropout1D", "data_format", "channels_last", false, false),
+        new("BatchNormalization", "moving_statistics", "ema", Form.Lacks, Form.Lacks),
+        new("BatchNormalization", "unbiased_moving_variance", false, Form.Lacks, Form.Lacks),
+        // tf.keras 2 has batch renormalization and ghost batches, Keras 3 neither.
+        new("BatchNormalization", "renorm", false, Form.Lacks, Form.WrittenWhenSet),
+        new("BatchNormalization", "renorm_clipping", null, Form.Lacks, Form.WrittenWhenSet),
+        new("BatchNormalization", "renorm_momentum", 0.99, Form.Lacks, Form.WrittenWhenSet),
+        new("BatchNormalization", "virtual_batch_size", null, Form.Lacks, Form.WrittenWhenSet),
+        new("BatchNormalization", "synchronized", false, Form.Written, Form.Lacks),
+        new("LayerNormalization", "rms_scaling", false, Form.Written, Form.Lacks),
+        new("SpatialDropout1D", "data_format", "channels_last", Form.Lacks, Form.Lacks),
+        // Keras 3's Dense leaves its activity regularizer to the base layer's arguments.
+        new("Dense", "activity_regularizer", null, Form.WrittenWhenSet, Form.Written),
     ];
 
     /// <summary>The Keras 3 model config, as <c>config.json</c> of a <c>.keras</c> file holds it.</summary>
@@ -120,18 +124,13 @@ internal static class KerasConfigForm
         RequireKerasLayer(layer);
         var config = layer.GetConfig();
         string format = keras3 ? "Keras 3" : "tf.keras 2";
-        foreach (var argument in Arguments.Where(a => a.ClassName == layer.ClassName))
+        foreach (var argument in Arguments.Where(a => a.ClassName == layer.ClassName && config.ContainsKey(a.Key)))
         {
-            if (keras3 ? argument.InKeras3 : argument.InKeras2)
-            {
-                // tf.keras writes these only when they differ from the default.
-                if (!keras3 && JsonNode.DeepEquals(config[argument.Key], argument.Neutral)) config.Remove(argument.Key);
-                continue;
-            }
-            if (!config.ContainsKey(argument.Key)) continue;
-            if (!JsonNode.DeepEquals(config[argument.Key], argument.Neutral))
+            var form = keras3 ? argument.Keras3 : argument.Keras2;
+            bool neutral = JsonNode.DeepEquals(config[argument.Key], argument.Neutral);
+            if (form == Form.Lacks && !neutral)
                 throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) has {argument.Key}={config[argument.Key]?.ToJsonString() ?? "null"}, which {format} does not have; only {argument.Neutral?.ToJsonString() ?? "null"} can be written.");
-            config.Remove(argument.Key);
+            if (form != Form.Written && neutral) config.Remove(argument.Key);
         }
         if (keras3 && layer.ClassName == "BatchNormalization" && config["axis"] is JsonArray axes)
         {
