@@ -173,42 +173,14 @@ public sealed class ConfigReader
         return shape;
     }
 
-    /// <summary>A size per spatial axis, given as one integer for all of them or a list (Keras's kernel_size, strides, ...).</summary>
-    public int[] Tuple(string key, int rank, int fallback)
+    /// <summary>A list of numbers, or one number standing for a list of one (Keras's Normalization mean); null when absent or null.</summary>
+    public float[]? Floats(string key)
     {
         var node = Node(key);
-        if (node is null) return Enumerable.Repeat(fallback, rank).ToArray();
-        if (node is JsonArray)
-        {
-            var values = Shape(key)!;
-            if (values.Length != rank || values.Any(v => v < 0))
-                throw new StrataException($"Expected {rank} non-negative integers for {Where(key)}. Received: {node.ToJsonString()}");
-            return values;
-        }
-        return Enumerable.Repeat(Int(key, fallback), rank).ToArray();
+        if (node is null) return null;
+        var items = node is JsonArray array ? array.ToArray() : [node];
+        return items.Select(v => (float)(Number(v) ?? throw new StrataException($"Expected a number or a list of numbers for {Where(key)}. Received: {node.ToJsonString()}"))).ToArray();
     }
-
-    /// <summary>An axis given as an integer or, as Keras also writes it, a one-element list.</summary>
-    public int Axis(string key, int fallback)
-    {
-        if (Node(key) is not JsonArray list) return Int(key, fallback);
-        if (list.Count != 1 || Number(list[0]) is not double d)
-            throw new StrataException($"{Where(key)}: a list of several axes is not supported. Received: {list.ToJsonString()}");
-        return (int)d;
-    }
-
-    /// <summary>
-    /// The initializer under <paramref name="key"/> (a Keras name or {"class_name", "config"}), or
-    /// <paramref name="fallback"/> when absent or null.
-    /// </summary>
-    public Initializer Initializer(string key, Initializer fallback) =>
-        Node(key) is null ? fallback : Layers.Initializer.FromConfig(Node(key), Where(key));
-
-    /// <summary>The regularizer under <paramref name="key"/>, or null when absent or null.</summary>
-    public Regularizers.Regularizer? Regularizer(string key) => Regularizers.Regularizer.FromConfig(Node(key), Where(key));
-
-    /// <summary>The constraint under <paramref name="key"/>, or null when absent or null.</summary>
-    public Constraints.Constraint? Constraint(string key) => Constraints.Constraint.FromConfig(Node(key), Where(key));
 
     /// <summary>
     /// Rejects an argument Strata does not implement yet, unless it has its neutral value: null, false,

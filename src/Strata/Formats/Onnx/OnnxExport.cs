@@ -159,7 +159,7 @@ public static partial class OnnxExport
         int spatial = c.Rank, channels = c.InputShape![^1];
         bool depthwise = c is DepthwiseConv2D;
         int cin = depthwise ? 1 : kernel.Dim(spatial), filters = depthwise ? kernel.Size / (c.KernelSize.Aggregate(1, (p, k) => p * k)) : kernel.Dim(spatial + 1);
-        int groups = depthwise ? channels : c.Groups, window = c.KernelSize.Aggregate(1, (p, k) => p * k);
+        int groups = c.GroupsFor(channels), window = c.KernelSize.Aggregate(1, (p, k) => p * k);
         var onnxKernel = new float[kernel.Size]; // [filters, in/groups, k...]
         for (int w = 0; w < window; w++)
             for (int ci = 0; ci < cin; ci++)
@@ -203,14 +203,13 @@ public static partial class OnnxExport
     }
 
     /// <summary>ONNX pads (begin..., end...) for "valid" or TensorFlow's "same" (the odd extra row after).</summary>
-    private static int[] Pads(string padding, IReadOnlyList<int> inputShape, IReadOnlyList<int> kernel, IReadOnlyList<int> strides, IReadOnlyList<int> dilation)
+    private static int[] Pads(Padding padding, IReadOnlyList<int> inputShape, IReadOnlyList<int> kernel, IReadOnlyList<int> strides, IReadOnlyList<int> dilation)
     {
         int spatial = kernel.Count;
         var pads = new int[2 * spatial];
-        if (padding == "valid") return pads;
+        if (padding == Padding.Valid) return pads;
         // Causal (Conv1D): all the padding before, so no output sees a later step.
-        if (padding == "causal") { pads[0] = (kernel[0] - 1) * dilation[0]; return pads; }
-        if (padding != "same") throw new StrataException($"padding '{padding}' has no ONNX form here.");
+        if (padding == Padding.Causal) { pads[0] = (kernel[0] - 1) * dilation[0]; return pads; }
         for (int a = 0; a < spatial; a++)
         {
             int size = inputShape[1 + a], outSize = (size + strides[a] - 1) / strides[a];

@@ -16,7 +16,10 @@ namespace Strata.Layers;
 /// </summary>
 public static class KerasConfig
 {
-    private sealed record Entry(PropertyInfo Property, string Key, IReadOnlyList<string> Aliases, bool IntOrList, Entry[]? Part);
+    private sealed record Entry(PropertyInfo Property, string Key, IReadOnlyList<string> Aliases, ListForm Form, Entry[]? Part);
+
+    // How an integer list is spelled: as it is, one integer when it holds one, always a list, or a shape with null for -1.
+    private enum ListForm { Plain, IntOrList, Tuple, Shape }
 
     private static readonly ConcurrentDictionary<(Type, string), Entry[]> Entries = new();
 
@@ -127,26 +130,32 @@ public static class KerasConfig
                 if (typeof(ConfigPart).IsAssignableFrom(p.PropertyType))
                 {
                     string partPrefix = p.PropertyType.IsDefined(typeof(KerasPrefixedAttribute)) ? prefix + name + "_" : prefix;
-                    entries.Add(new Entry(p, name, [], false, Build(p.PropertyType, partPrefix)));
+                    entries.Add(new Entry(p, name, [], ListForm.Plain, Build(p.PropertyType, partPrefix)));
                     continue;
                 }
                 var aliases = p.GetCustomAttribute<KerasAliasAttribute>()?.Aliases ?? [];
-                entries.Add(new Entry(p, prefix + name, aliases.Select(a => prefix + a).ToArray(), p.IsDefined(typeof(KerasIntOrListAttribute)), null));
+                entries.Add(new Entry(p, prefix + name, aliases.Select(a => prefix + a).ToArray(), FormOf(p), null));
             }
         }
         return [.. entries];
     }
+
+    private static ListForm FormOf(PropertyInfo p) =>
+        p.IsDefined(typeof(KerasIntOrListAttribute)) ? ListForm.IntOrList
+        : p.IsDefined(typeof(KerasTupleAttribute)) ? ListForm.Tuple
+        : p.IsDefined(typeof(KerasShapeAttribute)) ? ListForm.Shape : ListForm.Plain;
 
     private static JsonNode? ToJson(object? value, Entry? entry)
     {
         switch (value)
         {
             case null: return null;
-            case IReadOnlyList<int> list when entry is { IntOrList: true } && list.Count == 1: return JsonValue.Create(list[0]);
+            case IReadOnlyList<int> list when entry is { Form: ListForm.IntOrList } && list.Count == 1: return JsonValue.Create(list[0]);
             case IReadOnlyList<int> list:
                 var array = new JsonArray();
-                foreach (int d in list) array.Add(d < 0 ? null : JsonValue.Create(d));
+                foreach (int d in list) array.Add(d < 0 && entry is { Form: ListForm.Shape } ? null : JsonValue.Create(d));
                 return array;
+            case IReadOnlyList<float> floats: return new JsonArray([.. floats.Select(f => JsonValue.Create(f))]);
             case ActivationFunction f: return Activations.Name(f);
             case Enum e: return EnumName(e);
             case bool b: return JsonValue.Create(b);
@@ -167,7 +176,9 @@ public static class KerasConfig
         if (type == typeof(double)) return reader.Double(key, 0);
         if (type == typeof(bool)) return reader.Bool(key, false);
         if (type == typeof(string)) return reader.String(key, null);
-        if (type == typeof(int[]) || type == typeof(IReadOnlyList<int>)) return entry.IntOrList && reader.Raw(key) is not JsonArray ? [reader.Int(key, 0)] : reader.Shape(key);
+        if (type == typeof(int[]) || type == typeof(IReadOnlyList<int>))
+            return entry.Form is ListForm.IntOrList or ListForm.Tuple && reader.Raw(key) is not JsonArray ? [reader.Int(key, 0)] : reader.Shape(key);
+        if (type == typeof(IReadOnlyList<float>)) return reader.Floats(key);
         if (type == typeof(ActivationFunction)) return Activations.Parse(reader.String(key, null), reader.Name ?? reader.ClassName);
         if (type.IsEnum) return ParseEnum(type, reader.String(key, null)!, reader.Where(key));
         var fromConfig = type.GetMethod("FromConfig", BindingFlags.Public | BindingFlags.Static, [typeof(JsonNode), typeof(string)])
@@ -192,14 +203,25 @@ public static class KerasConfig
     }
 
     /// <summary>The enum value whose Keras string is <paramref name="text"/>; an error listing the accepted strings otherwise.</summary>
-    public static object ParseEnum(Type enumType, string text, string where)
-    {
-        foreach (Enum value in Enum.GetValues(enumType))
-            if (EnumName(value) == text) return value;
-        var names = Enum.GetValues(enumType).Cast<Enum>().Select(EnumName).ToList();
-        throw new StrataException($"Expected one of {string.Join(", ", names.Select(n => $"\"{n}\""))} for {where}{NameSuggestion.DidYouMean(text, names)}. Received: \"{text}\"");
-    }
+    public static object ParseEnum(Type enumType, string text, string where) =>
+        Find(enumType, text) ?? throw new StrataException(Mismatch(enumType, text, where));
 
     /// <summary>The enum value whose Keras string is <paramref name="text"/>.</summary>
     public static TEnum ParseEnum<TEnum>(string text, string where) where TEnum : struct, Enum => (TEnum)ParseEnum(typeof(TEnum), text, where);
+
+    /// <summary>
+    /// The enum value whose Keras string is <paramref name="text"/>, for an argument given in code
+    /// (padding: "same"): an <see cref="ArgumentException"/> naming <paramref name="argument"/> otherwise.
+    /// </summary>
+    public static TEnum ParseArgument<TEnum>(string text, string argument) where TEnum : struct, Enum =>
+        Find(typeof(TEnum), text) is TEnum value ? value : throw new ArgumentException(Mismatch(typeof(TEnum), text, $"argument '{argument}'"), argument);
+
+    private static object? Find(Type enumType, string text) =>
+        Enum.GetValues(enumType).Cast<Enum>().FirstOrDefault(v => EnumName(v) == text);
+
+    private static string Mismatch(Type enumType, string text, string where)
+    {
+        var names = Enum.GetValues(enumType).Cast<Enum>().Select(EnumName).ToList();
+        return $"Expected one of {string.Join(", ", names.Select(n => $"\"{n}\""))} for {where}{NameSuggestion.DidYouMean(text, names)}. Received: \"{text}\"";
+    }
 }

@@ -18,6 +18,10 @@ public abstract record LayerConfig
     /// </summary>
     public virtual void Validate() { }
 
+    /// <summary>Refuses channels_first where the layer implements only channels_last.</summary>
+    protected static void RequireChannelsLast(DataFormat dataFormat) => Require(dataFormat == DataFormat.ChannelsLast, "data_format",
+        $"Only data_format=\"channels_last\" is supported (inputs [batch, ..., channels]). Received: data_format={KerasConfig.EnumName(dataFormat)}");
+
     /// <summary>Throws Keras's message for a value outside its range, naming the argument in its Keras spelling.</summary>
     protected static void Require(bool condition, string argument, string message)
     {
@@ -57,6 +61,21 @@ public sealed class KerasAliasAttribute(params string[] aliases) : Attribute
 /// <summary>A config key written as one integer when it holds one value and as a list otherwise (Keras's axis, kernel_size).</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class KerasIntOrListAttribute : Attribute
+{
+}
+
+/// <summary>
+/// A window size per spatial axis (Keras's kernel_size, strides, pool_size): read as one integer for
+/// every axis or as a list, always written as a list, as Keras writes its tuples.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class KerasTupleAttribute : Attribute
+{
+}
+
+/// <summary>An integer list in which -1 stands for a size taken from the input, written null (Python's None) as Keras writes shapes.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class KerasShapeAttribute : Attribute
 {
 }
 

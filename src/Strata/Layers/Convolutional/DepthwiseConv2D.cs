@@ -1,8 +1,41 @@
-using System.Text.Json.Nodes;
-using Strata.Layers.Constraints;
-using Strata.Layers.Regularizers;
-
 namespace Strata.Layers.Convolutional;
+
+/// <summary>The arguments of <see cref="DepthwiseConv2D"/>, with Keras's defaults: depth_multiplier 1, glorot_uniform depthwise kernel, zero bias.</summary>
+public sealed record DepthwiseConv2DConfig : ConvolutionConfig
+{
+    /// <summary>How many output channels each input channel gives.</summary>
+    public int DepthMultiplier { get; init; } = 1;
+
+    /// <summary>Whether the layer adds a bias.</summary>
+    [KerasName("use_bias")] public bool UseBias { get; init; } = true;
+
+    /// <summary>The depthwise kernel's initializer, regularizer and constraint (Keras's depthwise_initializer, ...).</summary>
+    public WeightSettings Depthwise { get; init; } = new(Initializer.GlorotUniform());
+
+    /// <summary>The bias's initializer, regularizer and constraint.</summary>
+    public WeightSettings Bias { get; init; } = new(Initializer.Zeros());
+
+    internal override int Rank => 2;
+
+    internal override int OutputChannels(int inputChannels) => inputChannels * DepthMultiplier;
+
+    // One group per input channel: [kh, kw, C, M] in memory is [kh, kw, 1, C·M].
+    internal override int GroupsFor(int inputChannels) => inputChannels;
+
+    internal override int[] KernelShape(int inputChannels) => [.. KernelSize, inputChannels, DepthMultiplier];
+
+    internal override WeightSettings KernelSettings => Depthwise;
+
+    internal override WeightSettings? BiasSettings => UseBias ? Bias : null;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        Require(DepthMultiplier > 0, "depth_multiplier",
+            $"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={DepthMultiplier}.");
+        base.Validate();
+    }
+}
 
 /// <summary>
 /// Depthwise 2-D convolution: each input channel is convolved with its own depth_multiplier
@@ -11,51 +44,18 @@ namespace Strata.Layers.Convolutional;
 /// </summary>
 public sealed class DepthwiseConv2D : Convolution
 {
+    /// <summary>A depthwise 2-D convolution with every argument given by <paramref name="config"/>.</summary>
+    public DepthwiseConv2D(DepthwiseConv2DConfig config) : base(config) { }
+
     /// <summary>A depthwise 2-D convolution with Keras's arguments: <paramref name="kernelSize"/> windows, <paramref name="depthMultiplier"/> filters per input channel (1 by default); strides 1, padding "valid", dilation_rate 1, linear activation, glorot_uniform depthwise kernel and zero bias by default.</summary>
     public DepthwiseConv2D(int[] kernelSize, int[]? strides = null, string padding = "valid", int depthMultiplier = 1, int[]? dilationRate = null,
-        string? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? biasInitializer = null,
-        Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
-        Constraint? depthwiseConstraint = null, Constraint? biasConstraint = null, string dataFormat = "channels_last", string? name = null)
-        : base(2, Math.Max(1, depthMultiplier), kernelSize, strides, padding, dilationRate, 1, activation, useBias, depthwiseInitializer, biasInitializer,
-            depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint, biasConstraint, dataFormat, name)
-    {
-        if (depthMultiplier <= 0)
-            throw new StrataException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.");
-        DepthMultiplier = depthMultiplier;
-    }
-
-    /// <inheritdoc/>
-    public override string ClassName => "DepthwiseConv2D";
+        string? activation = null, bool useBias = true, string? name = null)
+        : this(new DepthwiseConv2DConfig
+        {
+            KernelSize = kernelSize, Strides = strides ?? [1], Padding = KerasConfig.ParseArgument<Padding>(padding, "padding"), DepthMultiplier = depthMultiplier,
+            DilationRate = dilationRate ?? [1], Activation = Activations.Parse(activation, name ?? "depthwise_conv2d"), UseBias = useBias, Name = name,
+        }) { }
 
     /// <summary>How many output channels each input channel gives (Keras's depth_multiplier); 1 by default.</summary>
-    public int DepthMultiplier { get; }
-
-    private protected override int OutputChannels(int inputChannels) => inputChannels * DepthMultiplier;
-
-    // [kh, kw, C, M] in memory is [kh, kw, 1, C·M]: a convolution with one group per input channel.
-    private protected override int[] KernelShape(int inputChannels) => [KernelSize[0], KernelSize[1], inputChannels, DepthMultiplier];
-
-    private protected override int GroupsFor(int inputChannels) => inputChannels;
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["depth_multiplier"] = DepthMultiplier;
-        config["depthwise_initializer"] = KernelInitializer.ToConfig();
-        config["depthwise_regularizer"] = config["kernel_regularizer"]?.DeepClone();
-        config["depthwise_constraint"] = config["kernel_constraint"]?.DeepClone();
-        config.Remove("kernel_regularizer");
-        config.Remove("kernel_constraint");
-        return config;
-    }
-
-    /// <summary>Reads a DepthwiseConv2D layer from its Keras config; kernel_size is required.</summary>
-    public static DepthwiseConv2D FromConfig(ConfigReader c) => new(
-        c.Has("kernel_size") ? c.Tuple("kernel_size", 2, 1) : throw new StrataException($"DepthwiseConv2D layer '{c.Name}' needs 'kernel_size'."),
-        c.Tuple("strides", 2, 1), c.String("padding", "valid")!, c.Int("depth_multiplier", 1), c.Tuple("dilation_rate", 2, 1),
-        c.String("activation", "linear"), c.Bool("use_bias", true),
-        c.Initializer("depthwise_initializer", Initializer.GlorotUniform()), c.Initializer("bias_initializer", Initializer.Zeros()),
-        c.Regularizer("depthwise_regularizer"), c.Regularizer("bias_regularizer"), c.Regularizer("activity_regularizer"),
-        c.Constraint("depthwise_constraint"), c.Constraint("bias_constraint"), c.String("data_format", null) ?? "channels_last", c.Name);
+    public int DepthMultiplier => ((DepthwiseConv2DConfig)Config).DepthMultiplier;
 }

@@ -1,21 +1,27 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Core;
 
-/// <summary>Applies an activation function element-wise (softmax over the last axis).</summary>
-public sealed class Activation : Layer, IActivated
+/// <summary>The arguments of <see cref="Activation"/>.</summary>
+public sealed record ActivationConfig : LayerConfig
 {
-    /// <summary>An Activation layer applying the Keras activation named <paramref name="activation"/> (relu, sigmoid, softmax, ...).</summary>
-    public Activation(string activation, string? name = null) : base(name) =>
-        Function = Activations.Parse(activation, name ?? "activation");
+    /// <summary>The activation function applied.</summary>
+    public required ActivationFunction Activation { get; init; }
+}
 
-    /// <inheritdoc/>
-    public override string ClassName => "Activation";
+/// <summary>Applies an activation function element-wise (softmax over the last axis).</summary>
+public sealed class Activation : Layer<ActivationConfig>, IActivated
+{
+    /// <summary>An Activation layer with every argument given by <paramref name="config"/>.</summary>
+    public Activation(ActivationConfig config) : base(config) { }
+
+    /// <summary>An Activation layer applying the Keras activation named <paramref name="activation"/> (relu, sigmoid, softmax, ...).</summary>
+    public Activation(string activation, string? name = null)
+        : this(new ActivationConfig { Activation = Activations.Parse(activation, name ?? "activation"), Name = name }) { }
 
     /// <summary>The activation function applied.</summary>
-    public ActivationFunction Function { get; }
+    public ActivationFunction Function => Config.Activation;
 
     ActivationFunction IActivated.Activation => Function;
 
@@ -24,16 +30,4 @@ public sealed class Activation : Layer, IActivated
 
     /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode) => Ops.Activation(input, Function);
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["activation"] = Activations.Name(Function);
-        return config;
-    }
-
-    /// <summary>Reads an Activation layer from its Keras config; activation is required.</summary>
-    public static Activation FromConfig(ConfigReader c) =>
-        new(c.String("activation", null) ?? throw new StrataException($"Activation layer '{c.Name}' needs 'activation'."), c.Name);
 }

@@ -1,17 +1,26 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Core;
 
-/// <summary>Flattens every axis but the batch axis (channels-last order, as Keras).</summary>
-public sealed class Flatten : Layer
+/// <summary>The arguments of <see cref="Flatten"/>.</summary>
+public sealed record FlattenConfig : LayerConfig
 {
-    /// <summary>A Flatten layer.</summary>
-    public Flatten(string? name = null) : base(name) { }
+    /// <summary>The order in which the axes are flattened; only channels_last (Keras's default) is implemented.</summary>
+    public DataFormat DataFormat { get; init; } = DataFormat.ChannelsLast;
 
     /// <inheritdoc/>
-    public override string ClassName => "Flatten";
+    public override void Validate() => RequireChannelsLast(DataFormat);
+}
+
+/// <summary>Flattens every axis but the batch axis (channels-last order, as Keras).</summary>
+public sealed class Flatten : Layer<FlattenConfig>
+{
+    /// <summary>A Flatten layer with every argument given by <paramref name="config"/>.</summary>
+    public Flatten(FlattenConfig config) : base(config) { }
+
+    /// <summary>A Flatten layer.</summary>
+    public Flatten(string? name = null) : this(new FlattenConfig { Name = name }) { }
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
@@ -29,20 +38,4 @@ public sealed class Flatten : Layer
     /// <inheritdoc/>
     public override Node Call(Node input, CallMode mode) =>
         Ops.Reshape(input, input.Shape[0], input.Value.Size / Math.Max(1, input.Shape[0]));
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["data_format"] = "channels_last";
-        return config;
-    }
-
-    /// <summary>Reads a Flatten layer from its Keras config; data_format must be channels_last.</summary>
-    public static Flatten FromConfig(ConfigReader c)
-    {
-        if (c.String("data_format", "channels_last") != "channels_last")
-            throw new StrataException($"Flatten layer '{c.Name}': only data_format 'channels_last' is supported.");
-        return new Flatten(c.Name);
-    }
 }

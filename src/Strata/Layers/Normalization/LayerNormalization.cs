@@ -1,10 +1,30 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
-using Strata.Layers.Constraints;
-using Strata.Layers.Regularizers;
 using Strata.Tensors;
 
 namespace Strata.Layers.Normalization;
+
+/// <summary>The arguments of <see cref="LayerNormalization"/>, with Keras's defaults.</summary>
+public sealed record LayerNormalizationConfig : LayerConfig
+{
+    /// <summary>The axis or axes each sample is normalized over (negative counts from the end).</summary>
+    [KerasIntOrList] public IReadOnlyList<int> Axis { get; init => field = ReadOnlyInts.Copy(value); } = [-1];
+
+    /// <summary>Added to the variance before its square root.</summary>
+    public double Epsilon { get; init; } = 1e-3;
+
+    /// <summary>Divide by the root mean square instead of standardizing: no centring, no beta.</summary>
+    public bool RmsScaling { get; init; }
+
+    /// <summary>gamma and beta.</summary>
+    public ScaleAndCenter ScaleAndCenter { get; init; } = new();
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        Require(Axis is { Count: > 0 }, "axis", "Expected at least one axis for argument 'axis'. Received: []");
+        Require(Epsilon > 0, "epsilon", $"Expected a positive epsilon. Received: epsilon={Epsilon}");
+    }
+}
 
 /// <summary>
 /// Layer normalization (Ba et al. 2016): each sample is normalized over <c>axis</c> by its own mean
@@ -14,69 +34,30 @@ namespace Strata.Layers.Normalization;
 /// PyTorch: nn.LayerNorm(normalized_shape, eps = 1e-5) normalizes the trailing axes; its weight and
 /// bias are gamma and beta. nn.RMSNorm matches rms_scaling.
 /// </summary>
-public sealed class LayerNormalization : Layer, INormalizer
+public sealed class LayerNormalization : Layer<LayerNormalizationConfig>, INormalizer
 {
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
-    private readonly int[] _axis;
+    /// <summary>A LayerNormalization layer with every argument given by <paramref name="config"/>.</summary>
+    public LayerNormalization(LayerNormalizationConfig config) : base(config) { }
 
     /// <summary>A LayerNormalization layer with Keras's arguments: axis -1 (null or empty: -1), epsilon 1e-3, center and scale on, rms_scaling off, zero beta and unit gamma by default.</summary>
-    public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
-        Constraint? betaConstraint = null, Constraint? gammaConstraint = null, string? name = null) : base(name)
-    {
-        if (!(epsilon > 0)) throw new StrataException($"Expected a positive epsilon. Received: epsilon={epsilon}");
-        _axis = axis is { Length: > 0 } ? (int[])axis.Clone() : [-1];
-        Axis = ReadOnlyInts.View(_axis);
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
-        RmsScaling = rmsScaling;
-        BetaInitializer = betaInitializer ?? Initializer.Zeros();
-        GammaInitializer = gammaInitializer ?? Initializer.Ones();
-        BetaRegularizer = betaRegularizer;
-        GammaRegularizer = gammaRegularizer;
-        BetaConstraint = betaConstraint;
-        GammaConstraint = gammaConstraint;
-    }
-
-    /// <inheritdoc/>
-    public override string ClassName => "LayerNormalization";
+    public LayerNormalization(int[]? axis = null, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false, string? name = null)
+        : this(new LayerNormalizationConfig
+        {
+            Axis = axis is { Length: > 0 } ? axis : [-1], Epsilon = epsilon, RmsScaling = rmsScaling,
+            ScaleAndCenter = new() { Center = center, Scale = scale }, Name = name,
+        }) { }
 
     /// <summary>The axis or axes each sample is normalized over (negative counts from the end); -1 by default.</summary>
-    public IReadOnlyList<int> Axis { get; }
+    public IReadOnlyList<int> Axis => Config.Axis;
 
     /// <summary>Added to the variance before its square root; 1e-3 by default.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>Whether beta is added; true by default.</summary>
-    public bool Center { get; }
-
-    /// <summary>Whether the output is multiplied by gamma; true by default.</summary>
-    public bool Scale { get; }
+    public double Epsilon => Config.Epsilon;
 
     /// <summary>Whether to divide by the root mean square instead of standardizing (no centring, no beta); false by default.</summary>
-    public bool RmsScaling { get; }
-
-    /// <summary>beta's initializer; zeros by default.</summary>
-    public Initializer BetaInitializer { get; }
-
-    /// <summary>gamma's initializer; ones by default.</summary>
-    public Initializer GammaInitializer { get; }
-
-    /// <summary>A penalty on beta added to the loss; none by default.</summary>
-    public Regularizer? BetaRegularizer { get; }
-
-    /// <summary>A penalty on gamma added to the loss; none by default.</summary>
-    public Regularizer? GammaRegularizer { get; }
-
-    /// <summary>A projection applied to beta after each optimizer step; none by default.</summary>
-    public Constraint? BetaConstraint { get; }
-
-    /// <summary>A projection applied to gamma after each optimizer step; none by default.</summary>
-    public Constraint? GammaConstraint { get; }
+    public bool RmsScaling => Config.RmsScaling;
 
     /// <summary>The learned scale, shaped like the normalized axes, once built (null with neither scale nor rms_scaling).</summary>
     public Variable? Gamma { get; private set; }
@@ -86,7 +67,7 @@ public sealed class LayerNormalization : Layer, INormalizer
 
     private int[] NormalizedAxes(int rank)
     {
-        var axes = _axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
+        var axes = Config.Axis.Select(a => a < 0 ? a + rank : a).Distinct().ToArray();
         Array.Sort(axes);
         return axes;
     }
@@ -104,8 +85,9 @@ public sealed class LayerNormalization : Layer, INormalizer
     protected override void BuildWeights(int[] inputShape, RandomGenerator random)
     {
         int[] shape = NormalizedAxes(inputShape.Length).Select(a => inputShape[a]).ToArray();
-        if (Scale || RmsScaling) Gamma = AddVariable("gamma", shape, GammaInitializer, true, random, GammaRegularizer, GammaConstraint);
-        if (Center && !RmsScaling) Beta = AddVariable("beta", shape, BetaInitializer, true, random, BetaRegularizer, BetaConstraint);
+        // rms_scaling keeps gamma even without scale and drops beta, as Keras.
+        var parts = Config.ScaleAndCenter;
+        (Gamma, Beta) = AddScaleAndCenter(parts with { Scale = parts.Scale || RmsScaling, Center = parts.Center && !RmsScaling }, shape, random);
     }
 
     /// <inheritdoc/>
@@ -117,33 +99,5 @@ public sealed class LayerNormalization : Layer, INormalizer
         if (Gamma is not null) normalized = Ops.Multiply(normalized, Ops.Reshape(Parameter(input, Gamma), broadcast));
         if (Beta is not null) normalized = Ops.Add(normalized, Ops.Reshape(Parameter(input, Beta), broadcast));
         return normalized;
-    }
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["axis"] = _axis.Length == 1 ? JsonValue.Create(_axis[0]) : new JsonArray(_axis.Select(a => (JsonNode)a).ToArray());
-        config["epsilon"] = Epsilon;
-        config["center"] = Center;
-        config["scale"] = Scale;
-        config["rms_scaling"] = RmsScaling;
-        config["beta_initializer"] = BetaInitializer.ToConfig();
-        config["gamma_initializer"] = GammaInitializer.ToConfig();
-        config["beta_regularizer"] = BetaRegularizer?.ToConfig();
-        config["gamma_regularizer"] = GammaRegularizer?.ToConfig();
-        config["beta_constraint"] = BetaConstraint?.ToConfig();
-        config["gamma_constraint"] = GammaConstraint?.ToConfig();
-        return config;
-    }
-
-    /// <summary>Reads a LayerNormalization layer from its Keras config; axis may be one integer or a list.</summary>
-    public static LayerNormalization FromConfig(ConfigReader c)
-    {
-        int[] axes = c.Raw("axis") is JsonArray ? c.Shape("axis")! : [c.Int("axis", -1)];
-        return new LayerNormalization(axes, c.Double("epsilon", 1e-3), c.Bool("center", true), c.Bool("scale", true), c.Bool("rms_scaling", false),
-            c.Initializer("beta_initializer", Initializer.Zeros()), c.Initializer("gamma_initializer", Initializer.Ones()),
-            c.Regularizer("beta_regularizer"), c.Regularizer("gamma_regularizer"),
-            c.Constraint("beta_constraint"), c.Constraint("gamma_constraint"), c.Name);
     }
 }

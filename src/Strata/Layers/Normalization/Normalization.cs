@@ -4,38 +4,53 @@ using Strata.Tensors;
 
 namespace Strata.Layers.Normalization;
 
+/// <summary>The arguments of <see cref="Normalization"/>, with Keras's defaults.</summary>
+public sealed record NormalizationConfig : LayerConfig
+{
+    /// <summary>The feature axis, one mean and variance per position along it (negative counts from the end).</summary>
+    [KerasIntOrList] public IReadOnlyList<int> Axis { get; init => field = ReadOnlyInts.Copy(value); } = [-1];
+
+    /// <summary>When true the layer maps standardized values back: x·√variance + mean.</summary>
+    public bool Invert { get; init; }
+
+    /// <summary>Fixed per-feature means (given with <see cref="Variance"/>); null leaves the statistics to Adapt or the weights file.</summary>
+    public IReadOnlyList<float>? Mean { get; init => field = value is null ? null : Array.AsReadOnly(value.ToArray()); }
+
+    /// <summary>Fixed per-feature variances (given with <see cref="Mean"/>).</summary>
+    public IReadOnlyList<float>? Variance { get; init => field = value is null ? null : Array.AsReadOnly(value.ToArray()); }
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        Require(Axis is { Count: 1 }, "axis", $"Expected one feature axis; a list of several axes is not supported. Received: axis=[{string.Join(", ", Axis ?? [])}]");
+        Require((Mean is null) == (Variance is null), "mean", "Give both mean and variance, or neither.");
+    }
+}
+
 /// <summary>
 /// Keras's preprocessing layer: (x − mean) / max(√variance, 1e-7) per feature along <c>axis</c>.
 /// <see cref="Adapt"/> computes mean and (population) variance from data; both are stored as
 /// non-trainable weights, so a model that standardizes its input is self-contained.
 /// </summary>
-public sealed class Normalization : Layer, INormalizer
+public sealed class Normalization : Layer<NormalizationConfig>, INormalizer
 {
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
 
     private const float Floor = 1e-7f;
-    private float[]? _pendingMean, _pendingVariance;
+
+    /// <summary>A Normalization layer with every argument given by <paramref name="config"/>.</summary>
+    public Normalization(NormalizationConfig config) : base(config) { }
 
     /// <summary>A Normalization layer over the feature <paramref name="axis"/> (-1 by default). <paramref name="mean"/> and <paramref name="variance"/> fix the statistics (both or neither; without them call <see cref="Adapt"/>); <paramref name="invert"/> maps standardized values back.</summary>
-    public Normalization(int axis = -1, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null) : base(name)
-    {
-        if ((mean is null) != (variance is null))
-            throw new StrataException($"Normalization layer '{name}': give both mean and variance, or neither.");
-        Axis = axis;
-        Invert = invert;
-        _pendingMean = mean;
-        _pendingVariance = variance;
-    }
-
-    /// <inheritdoc/>
-    public override string ClassName => "Normalization";
+    public Normalization(int axis = -1, float[]? mean = null, float[]? variance = null, bool invert = false, string? name = null)
+        : this(new NormalizationConfig { Axis = [axis], Mean = mean, Variance = variance, Invert = invert, Name = name }) { }
 
     /// <summary>The feature axis, one mean and variance per position along it (negative counts from the end); -1 by default.</summary>
-    public int Axis { get; }
+    public int Axis => Config.Axis[0];
 
     /// <summary>When true the layer maps standardized values back: x·√variance + mean.</summary>
-    public bool Invert { get; }
+    public bool Invert => Config.Invert;
 
     /// <summary>The per-feature mean, a non-trainable weight, once built.</summary>
     public Variable? Mean { get; private set; }
@@ -58,11 +73,7 @@ public sealed class Normalization : Layer, INormalizer
         int features = inputShape[Axis < 0 ? Axis + inputShape.Length : Axis];
         Mean = AddVariable("mean", [features], Initializer.Zeros(), false, random);
         Variance = AddVariable("variance", [features], Initializer.Ones(), false, random);
-        if (_pendingMean is not null)
-        {
-            SetStatistics(_pendingMean, _pendingVariance!);
-            _pendingMean = _pendingVariance = null;
-        }
+        if (Config.Mean is { } mean) SetStatistics([.. mean], [.. Config.Variance!]);
     }
 
     /// <summary>Computes each feature's mean and variance over all other axes of <paramref name="data"/>.</summary>
@@ -129,25 +140,10 @@ public sealed class Normalization : Layer, INormalizer
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
+        // The statistics live in the weights, adapted or given, so the config names none (as an adapted Keras layer's).
         var config = base.GetConfig();
-        config["axis"] = Axis;
-        config["invert"] = Invert;
         config["mean"] = null;
         config["variance"] = null;
         return config;
-    }
-
-    /// <summary>Reads a Normalization layer from its Keras config; mean and variance may be numbers or lists.</summary>
-    public static Normalization FromConfig(ConfigReader c)
-    {
-        int axis = c.Axis("axis", -1);
-        float[]? Values(string key) => c.Raw(key) switch
-        {
-            null => null,
-            JsonArray arr => arr.Select(v => (float)(ConfigReader.Number(v) ?? throw new StrataException($"Normalization layer '{c.Name}': '{key}' must hold numbers."))).ToArray(),
-            JsonValue v when ConfigReader.Number(v) is double d => [(float)d],
-            var other => throw new StrataException($"Normalization layer '{c.Name}': '{key}' must be a number or a list. Received: {other.ToJsonString()}"),
-        };
-        return new Normalization(axis, Values("mean"), Values("variance"), c.Bool("invert", false), c.Name);
     }
 }

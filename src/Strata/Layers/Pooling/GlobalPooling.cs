@@ -1,24 +1,29 @@
-using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Tensors;
 
 namespace Strata.Layers.Pooling;
+
+/// <summary>The arguments of the global pooling layers, with Keras's defaults: channels-last data, pooled axes dropped.</summary>
+public sealed record GlobalPoolingConfig : LayerConfig
+{
+    /// <summary>Where the channels are; only channels_last is implemented.</summary>
+    public DataFormat DataFormat { get; init; } = DataFormat.ChannelsLast;
+
+    /// <summary>Whether the pooled spatial axes stay, with size 1.</summary>
+    [KerasName("keepdims")] public bool KeepDims { get; init; }
+
+    /// <inheritdoc/>
+    public override void Validate() => RequireChannelsLast(DataFormat);
+}
 
 /// <summary>
 /// Max or average over all spatial axes of channels-last inputs: [batch, ..., channels] to
 /// [batch, channels] (or [batch, 1, ..., channels] with keepdims), as Keras's global pooling layers.
 /// PyTorch: nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1) then flatten.
 /// </summary>
-public abstract class GlobalPooling : Layer, IPooling
+public abstract class GlobalPooling : Layer<GlobalPoolingConfig>, IPooling
 {
-    private protected GlobalPooling(int rank, bool max, bool keepDims, string dataFormat, string? name) : base(name)
-    {
-        if (dataFormat != "channels_last")
-            throw new StrataException($"Only data_format=\"channels_last\" is supported. Received: data_format={dataFormat}");
-        Rank = rank;
-        IsMax = max;
-        KeepDims = keepDims;
-    }
+    private protected GlobalPooling(GlobalPoolingConfig config, int rank, bool max) : base(config) => (Rank, IsMax) = (rank, max);
 
     /// <summary>The number of spatial axes (1 or 2).</summary>
     public int Rank { get; }
@@ -30,7 +35,7 @@ public abstract class GlobalPooling : Layer, IPooling
     public bool IsMax { get; }
 
     /// <summary>Whether the pooled spatial axes stay, with size 1 (Keras's keepdims); false by default.</summary>
-    public bool KeepDims { get; }
+    public bool KeepDims => Config.KeepDims;
 
     /// <inheritdoc/>
     public override int[] ComputeOutputShape(int[] inputShape)
@@ -50,14 +55,5 @@ public abstract class GlobalPooling : Layer, IPooling
         var output = ComputeOutputShape(shape);
         output[0] = shape[0];
         return Ops.Reshape(y, output);
-    }
-
-    /// <inheritdoc/>
-    public override JsonObject GetConfig()
-    {
-        var config = base.GetConfig();
-        config["data_format"] = "channels_last";
-        config["keepdims"] = KeepDims;
-        return config;
     }
 }

@@ -9,7 +9,7 @@ public sealed record AlphaDropoutConfig : NoiseConfig
     public required double Rate { get; init; }
 
     /// <summary>The mask's shape, as Dropout's.</summary>
-    public IReadOnlyList<int>? NoiseShape { get; init => field = ReadOnlyInts.Copy(value); }
+    [KerasShape] public IReadOnlyList<int>? NoiseShape { get; init => field = ReadOnlyInts.Copy(value); }
 
     /// <inheritdoc/>
     public override void Validate() => RequireRate(Rate, allowOne: false);

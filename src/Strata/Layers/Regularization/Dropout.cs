@@ -9,7 +9,7 @@ public sealed record DropoutConfig : NoiseConfig
     public required double Rate { get; init; }
 
     /// <summary>The mask's shape: 1 shares one mask value along that axis, null (-1) takes the input's size.</summary>
-    public IReadOnlyList<int>? NoiseShape { get; init => field = ReadOnlyInts.Copy(value); }
+    [KerasShape] public IReadOnlyList<int>? NoiseShape { get; init => field = ReadOnlyInts.Copy(value); }
 
     /// <inheritdoc/>
     public override void Validate() => RequireRate(Rate);

@@ -110,8 +110,9 @@ public class ConvolutionReferenceTests
         Assert.Contains("larger than the input", e.Message);
         e = Assert.Throws<StrataException>(() => new Conv2D(4, 3, name: "c").Build([-1, 16], new RandomGenerator(0)));
         Assert.Contains("expects inputs of rank 4", e.Message);
-        Assert.Contains("dilation_rate > 1", Assert.Throws<StrataException>(() => new Conv2D(4, [3, 3], [2, 2], dilationRate: [2, 2])).Message);
-        Assert.Contains("evenly divisible", Assert.Throws<StrataException>(() => new Conv2D(5, [3, 3], groups: 2)).Message);
-        Assert.Contains("channels_last", Assert.Throws<StrataException>(() => new Conv2D(4, [3, 3], dataFormat: "channels_first")).Message);
+        Assert.Contains("dilation_rate > 1", Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2D(4, [3, 3], [2, 2], dilationRate: [2, 2])).Message);
+        Assert.Contains("evenly divisible", Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2D(5, [3, 3], groups: 2)).Message);
+        Assert.Contains("channels_last", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new Conv2D(new Conv2DConfig { Filters = 4, KernelSize = [3], DataFormat = DataFormat.ChannelsFirst })).Message);
     }
 }
