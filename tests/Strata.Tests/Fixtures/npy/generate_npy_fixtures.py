@@ -85,8 +85,8 @@ damaged = {
     "truncated.npy": good[:-5],
     "bad-magic.npy": b"\x93NUMPX" + good[6:],
     "not-a-dict.npy": header("['descr', '<f4']"),
-    "shape-overflow.npy": header("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"),
-    "huge-declared.npy": header("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", b"\0" * 64),
+    "shape-overflow.npy": header("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }"),
+    "huge-declared.npy": header("{'descr': '<f8', 'fortran_order': False, 'shape': (40000, 40000), }", b"\0" * 64),
     "complex.npy": npy_bytes(np.zeros(3, dtype=np.complex64)),
     "structured.npy": npy_bytes(np.zeros(3, dtype=[("a", "<f4"), ("b", "<i4")])),
     "trailing.npy": good + b"\0\0\0\0",
@@ -96,10 +96,11 @@ for name, data in damaged.items():
     with open(name, "wb") as f:
         f.write(data)
 
+# Fixed timestamps, so running the script again writes the same bytes.
 with zipfile.ZipFile("traversal.npz", "w") as z:
-    z.writestr("../../escaped.npy", good)
+    z.writestr(zipfile.ZipInfo("../../escaped.npy", (2000, 1, 1, 0, 0, 0)), good)
 with zipfile.ZipFile("truncated.npz", "w") as z:
-    z.writestr("x.npy", good)
+    z.writestr(zipfile.ZipInfo("x.npy", (2000, 1, 1, 0, 0, 0)), good)
 with open("truncated.npz", "rb") as f:
     whole = f.read()
 with open("truncated.npz", "wb") as f:
