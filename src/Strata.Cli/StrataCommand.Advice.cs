@@ -104,7 +104,8 @@ internal sealed partial class StrataCommand
     private Command DiagnoseCommand()
     {
         var path = new Argument<string>("SPEC.json|MODEL.strata") { Description = "A spec (trained first) or a trained model file." };
-        var data = Text("--data", "X.csv", "Measure on the rows of this CSV (scored when it holds the model's target).", "the spec's training rows");
+        var data = Text("--data", DataForms, "Measure on these rows: a CSV (scored when it holds the model's target), an .npy or .npz array of inputs (scored with targets), or a Fashion-MNIST directory (its training images, scored on its test images).", "the spec's training rows");
+        var targets = TargetsOption();
         var specOption = Text("--spec", "SPEC.json", "Measure a model file on the training rows of this spec.", "the spec the model file records");
         var rows = Positive("--rows", "N", "Measure on at most the first N rows.", 10000);
         var batchSize = Positive("--batch-size", "B", "Rows per forward pass.", 256);
@@ -114,7 +115,7 @@ internal sealed partial class StrataCommand
         var json = Flag("--json", "Print the report as JSON.");
         var command = With(NewCommand("diagnose", "Measure the variance shift, moving statistics and dead units of a model.",
             "Measure a model on data: per BatchNormalization layer the variance of its input in training with and without the dropout family (variance shift) and the gap between its moving and true statistics; the effect of recalibrating them on predictions; dead ReLU and saturated sigmoid/tanh units. A spec is trained first."),
-            path, data, specOption, rows, batchSize, seed, epochs, outDir, json);
+            path, data, targets, specOption, rows, batchSize, seed, epochs, outDir, json);
         command.SetAction(parsed =>
         {
             string source = parsed.GetValue(path)!;
@@ -126,7 +127,7 @@ internal sealed partial class StrataCommand
                 var spec = TrainingSpec.Load(source);
                 if (parsed.GetValue(epochs) is int e) spec.Epochs = e;
                 result = ModelDiagnosis.TrainAndRun(spec, parsed.GetValue(outDir), dataPath, parsed.GetValue(rows), parsed.GetValue(batchSize), parsed.GetValue(seed),
-                    asJson ? null : _output);
+                    asJson ? null : _output, parsed.GetValue(targets));
             }
             else
             {
@@ -135,7 +136,7 @@ internal sealed partial class StrataCommand
                 var spec = specPath is not null ? TrainingSpec.Load(specPath) : null;
                 if (dataPath is null && spec is null && TrainingMetadata.Of(model) is null)
                     throw new StrataException($"{source}: the model does not say where its data is; give --data X.csv or --spec SPEC.json.");
-                result = ModelDiagnosis.Run(model, dataPath, spec, rows: parsed.GetValue(rows), batchSize: parsed.GetValue(batchSize), seed: parsed.GetValue(seed), modelName: source);
+                result = ModelDiagnosis.Run(model, dataPath, spec, rows: parsed.GetValue(rows), batchSize: parsed.GetValue(batchSize), seed: parsed.GetValue(seed), modelName: source, targetsPath: parsed.GetValue(targets));
             }
             _output.Write(asJson ? result.ToJson().ToJsonString(Indented) + "\n" : result.ToText());
             return CommandLine.Success;

@@ -75,29 +75,36 @@ internal sealed partial class StrataCommand
     private Command EvaluateCommand()
     {
         var model = ModelArgument();
-        var data = RequiredText("--data", "X.csv|IDX-DIRECTORY", "A CSV holding the model's target column, or a Fashion-MNIST directory (its test images).");
-        var command = With(NewCommand("evaluate", "The loss and metrics on a CSV or an image set's test images.",
-            "The loss and metrics on a CSV holding the model's target column (read as the model reads it: its columns by name, its categories encoded as in training), or on the test images of a Fashion-MNIST directory."),
-            model, data);
+        var data = RequiredText("--data", DataForms, "A CSV holding the model's target column, an .npy or .npz array of inputs (with targets as the array 'y' of the .npz, or in --targets), or a Fashion-MNIST directory (its test images).");
+        var targets = TargetsOption();
+        var command = With(NewCommand("evaluate", "The loss and metrics on a CSV, NumPy arrays or an image set's test images.",
+            "The loss and metrics on a CSV holding the model's target column (read as the model reads it: its columns by name, its categories encoded as in training), on NumPy arrays of the model's input shape, or on the test images of a Fashion-MNIST directory."),
+            model, data, targets);
         command.SetAction(parsed =>
         {
             string modelPath = parsed.GetValue(model)!;
-            _output.Write(ModelEvaluation.Run(Sequential.Load(modelPath), parsed.GetValue(data)!, modelPath).ToText());
+            _output.Write(ModelEvaluation.Run(Sequential.Load(modelPath), parsed.GetValue(data)!, modelPath, targetsPath: parsed.GetValue(targets)).ToText());
             return CommandLine.Success;
         });
         return command;
     }
 
+    /// <summary>The forms of data the model commands take, as their help names them.</summary>
+    private const string DataForms = "X.csv|X.npy|X.npz|IDX-DIRECTORY";
+
+    private Option<string?> TargetsOption() =>
+        Text("--targets", "Y.npy|Y.npz", "The targets of array inputs that lack them (the array 'y' of an .npz, or its first).", "the array 'y' of the --data .npz, or a CSV's target column");
+
     private Command PredictCommand()
     {
         var model = ModelArgument();
-        var input = RequiredText("--input", "X.csv", "The rows to predict (the model's feature columns, picked by name).");
-        var output = Text("--output", "Y.csv", "The file to write.", "standard output");
+        var input = RequiredText("--input", "X.csv|X.npy|X.npz", "The rows to predict: a CSV (the model's feature columns, picked by name) or an .npy or .npz array of the model's input shape (the array 'x' of an .npz, or its first).");
+        var output = Text("--output", "Y.csv|Y.npy|Y.npz", "The file to write: a CSV, an .npy array of the model's output shape, or an .npz (arrays 'y' and, with --mc-samples, 'y_std').", "CSV on standard output");
         var overwrite = Flag("--overwrite", "Replace an existing output file.");
         var samples = Positive("--mc-samples", "N", "Monte-Carlo dropout: N passes with dropout active, writing each output's mean and standard deviation (output_0, output_0_std, ...).", "none (one pass, dropout off)");
         var seed = Int("--seed", "S", "The seed of the Monte-Carlo passes' dropout masks (only with --mc-samples).", "0");
-        var command = With(NewCommand("predict", "Write a model's outputs for every row of a CSV.",
-            "Write the model's outputs for every row of X.csv (columns chosen by name when the model knows its feature names, categories encoded as in training), output_0, output_1, ... with round-trip precision; the same values as Sequential.Predict."),
+        var command = With(NewCommand("predict", "Write a model's outputs for every row of a CSV or NumPy array.",
+            "Write the model's outputs for every row of X.csv (columns chosen by name when the model knows its feature names, categories encoded as in training) or of an .npy/.npz array, as CSV (output_0, output_1, ... with round-trip precision) or as an .npy/.npz array of the model's output shape; the same values as Sequential.Predict."),
             model, input, output, overwrite, samples, seed);
         command.SetAction(parsed =>
         {
@@ -105,13 +112,15 @@ internal sealed partial class StrataCommand
             string? outputPath = parsed.GetValue(output);
             int? mcSamples = parsed.GetValue(samples), mcSeed = parsed.GetValue(seed);
             if (mcSeed is not null && mcSamples is null) throw new UsageException("Option --seed of 'strata predict' only applies with --mc-samples.");
+            if (mcSamples is not null && outputPath?.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) == true)
+                throw new UsageException("An .npy file holds one array; with --mc-samples, write the mean and standard deviation to an .npz or a CSV.");
             if (outputPath is not null) OutputFile.Check(outputPath, parsed.GetValue(overwrite), "give --overwrite", inputPath, modelPath);
             var loaded = Sequential.Load(modelPath);
-            var predictions = Predictions.Of(loaded, ModelRows.ReadCsv(loaded, inputPath).X, mcSamples, mcSeed ?? 0);
+            var predictions = Predictions.Of(loaded, ModelRows.Read(loaded, inputPath).X, mcSamples, mcSeed ?? 0);
             if (outputPath is null) _output.Write(predictions.ToCsv());
             else
             {
-                AtomicFile.WriteAllText(outputPath, predictions.ToCsv());
+                predictions.Save(outputPath);
                 _output.WriteLine($"Wrote {predictions.Count} predictions to {outputPath}");
             }
             return CommandLine.Success;
@@ -122,24 +131,25 @@ internal sealed partial class StrataCommand
     private Command RecalibrateCommand()
     {
         var model = ModelArgument();
-        var data = RequiredText("--data", "X.csv", "The rows whose statistics the BatchNormalization layers take.");
+        var data = RequiredText("--data", DataForms, "The rows whose statistics the BatchNormalization layers take: a CSV, an .npy or .npz array of inputs, or a Fashion-MNIST directory (its training images, scored on its test images).");
+        var targets = TargetsOption();
         var batches = Int("--batches", "N", "Use only the first N batches.", "every row");
         var batchSize = Int("--batch-size", "B", "Rows per batch.", 256);
         var output = Text("--output", "F.strata", "The model file to write.", "MODEL.recalibrated.strata beside MODEL.strata");
         var overwrite = Flag("--overwrite", "Replace an existing output file.");
-        var allRows = Flag("--all-rows", "Use every row, even when the model's spec held some out for validation.");
+        var allRows = Flag("--all-rows", "Use every row (every training image), even when the model's spec held some out for validation.");
         var command = With(NewCommand("recalibrate", "Recompute the BatchNormalization statistics from data (precise BN).",
             "Recompute every BatchNormalization layer's moving statistics from the data with the final weights (precise BN), into a new model file; MODEL stays as it was. When the data holds the training target and the model's spec split off validation rows, recalibrates on the training rows of that split and reports the validation loss before and after."),
-            model, data, batches, batchSize, output, overwrite, allRows);
+            model, data, targets, batches, batchSize, output, overwrite, allRows);
         command.SetAction(parsed =>
         {
             string modelPath = parsed.GetValue(model)!, dataPath = parsed.GetValue(data)!;
             // The recalibrated model goes beside the original, which stays as it was.
             string destination = parsed.GetValue(output) ?? RecalibratedPath(modelPath);
-            OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath, dataPath);
+            OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", modelPath, dataPath, parsed.GetValue(targets));
             var loaded = Sequential.Load(modelPath);
             var report = ModelRecalibration.Run(loaded, dataPath,
-                new RecalibrationOptions(parsed.GetValue(batches), parsed.GetValue(batchSize), parsed.GetValue(allRows)), modelPath);
+                new RecalibrationOptions(parsed.GetValue(batches), parsed.GetValue(batchSize), parsed.GetValue(allRows), parsed.GetValue(targets)), modelPath);
             _output.Write(report.ToText(allRowsHint: "--all-rows uses every row"));
             loaded.Save(destination, loaded.Metadata);
             _output.WriteLine($"Wrote {destination}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Strata.Formats;
 using Strata.Models;
 using Strata.Tensors;
 
@@ -24,6 +25,25 @@ public sealed record Predictions(Tensor Outputs, Tensor? StandardDeviation = nul
         if (mcSamples is not int samples) return new Predictions(model.Predict(x, batchSize: batchSize));
         var prediction = model.Predict(x, samples, seed, batchSize: batchSize);
         return new Predictions(prediction.Mean, prediction.StandardDeviation);
+    }
+
+    /// <summary>
+    /// Writes the predictions to <paramref name="path"/>, atomically, in the form its extension names:
+    /// <c>.npy</c>, the outputs as a float32 array of the model's output shape; <c>.npz</c>, the arrays "y"
+    /// and, after Monte-Carlo passes, "y_std"; anything else, the CSV of <see cref="ToCsv"/>.
+    /// </summary>
+    public void Save(string path)
+    {
+        string extension = Path.GetExtension(path);
+        if (extension.Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            if (StandardDeviation is not null)
+                throw new ArgumentException($"An .npy file holds one array, not the Monte-Carlo mean and standard deviation; write '{path}' as an .npz.", nameof(path));
+            NumpyFile.Write(path, Outputs);
+        }
+        else if (extension.Equals(".npz", StringComparison.OrdinalIgnoreCase))
+            NumpyFile.WriteArchive(path, StandardDeviation is { } std ? [new("y", Outputs), new("y_std", std)] : [new("y", Outputs)]);
+        else AtomicFile.WriteAllText(path, ToCsv());
     }
 
     /// <summary>

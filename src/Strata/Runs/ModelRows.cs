@@ -43,31 +43,53 @@ public sealed record ModelRows(Tensor X, Tensor? Y, string Description)
             var table = CsvTable.Load(path, null, target is null ? names.ToArray() : names.Append(target).ToArray(), header: hasHeader);
             return new ModelRows(table.Select(names), target is null ? null : table.Select([target]), Describe(table.Rows, path));
         }
+        var shape = model.InputShape!;
+        // A CSV row is flat: it can hold an input of shape (n,) only; an image model's inputs come as arrays.
+        if (shape.Count != 2)
+            throw new StrataException($"{path}: the model expects inputs of shape {ShapeOps.Format([.. shape.Skip(1)])}, which the flat rows of a CSV cannot hold; give them as a .npy or .npz array.");
         var all = CsvTable.Load(path, header: hasHeader);
         var features = all.Columns.Where(c => c != target).ToArray();
-        int expected = model.InputShape![^1];
-        if (features.Length != expected)
-            throw new StrataException($"{path}: the model expects {expected} columns; the file has {features.Length}.");
+        if (features.Length != shape[1])
+            throw new StrataException($"{path}: the model expects inputs of shape ({shape[1]},), {shape[1]} columns; the file has {features.Length}.");
         return new ModelRows(all.Select(features), target is null ? null : all.Select([target]), Describe(all.Rows, path));
     }
 
     /// <summary>
-    /// Labelled rows to score <paramref name="model"/> on: the test images of a Fashion-MNIST IDX
-    /// directory, or a CSV holding the model's target column (an error when it lacks that column or
-    /// the model does not record which column that is).
+    /// A model's inputs, and its targets when the data holds them, from any form the commands take: an
+    /// <c>.npy</c> or <c>.npz</c> array (told by its first bytes; see <see cref="ModelArrays"/>), a CSV (read
+    /// with <see cref="ReadCsv"/>), or a Fashion-MNIST IDX directory (its test images and labels).
     /// </summary>
-    public static ModelRows ReadLabeled(Sequential model, string path, string modelName = "the model")
+    /// <param name="model">The model whose inputs these are.</param>
+    /// <param name="path">The array file, CSV or IDX directory.</param>
+    /// <param name="targetsPath">An <c>.npy</c> or <c>.npz</c> holding the targets (its array "y", or its first), for inputs that lack them; null: the targets the data holds, if any.</param>
+    public static ModelRows Read(Sequential model, string path, string? targetsPath = null)
     {
         if (Directory.Exists(path))
         {
+            if (targetsPath is not null) throw new StrataException($"{path}: an IDX directory holds its own labels; it takes no separate targets file.");
             var set = Datasets.FashionMnist(path);
             return new ModelRows(set.TestImages, set.TestLabels, $"the {set.TestImages.Dim(0)} test images in {path}");
         }
-        if (TrainingMetadata.Of(model)?.Spec.Target is not string recorded)
-            throw new StrataException($"{modelName}: the model does not record its target column, so '{path}' cannot be split into inputs and targets.");
+        if (NumpyFile.IsNumpy(path)) return ModelArrays.Read(model, path, targetsPath);
         var rows = ReadCsv(model, path);
-        if (rows.Y is null) throw new StrataException($"{path}: there is no column '{recorded}' (the model's target).");
-        return rows;
+        return targetsPath is null ? rows : rows with { Y = ModelArrays.Targets(targetsPath, rows.Count, path) };
+    }
+
+    /// <summary>
+    /// Labelled rows to score <paramref name="model"/> on, read as <see cref="Read"/> does: an error when
+    /// there are no targets (a CSV without the model's target column, or a model that does not record which
+    /// column that is; arrays without "y" and without <paramref name="targetsPath"/>).
+    /// </summary>
+    public static ModelRows ReadLabeled(Sequential model, string path, string modelName = "the model", string? targetsPath = null)
+    {
+        bool table = !Directory.Exists(path) && !NumpyFile.IsNumpy(path);
+        if (table && targetsPath is null && TrainingMetadata.Of(model)?.Spec.Target is not string)
+            throw new StrataException($"{modelName}: the model does not record its target column, so '{path}' cannot be split into inputs and targets.");
+        var rows = Read(model, path, targetsPath);
+        if (rows.Y is not null) return rows;
+        throw new StrataException(table
+            ? $"{path}: there is no column '{TrainingMetadata.Of(model)!.Spec.Target}' (the model's target)."
+            : $"{path}: the arrays hold no targets; give them in a separate file, or as the array 'y' of an .npz.");
     }
 
     private static string Describe(int rows, string path) => $"the {rows} rows of {path}";

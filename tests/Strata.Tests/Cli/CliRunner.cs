@@ -23,6 +23,24 @@ internal static class CliRunner
         return spec;
     }
 
+    /// <summary>The Fashion-MNIST example with 4 filters and 16 units, reading the sample in data/, so it trains in a moment.</summary>
+    public static JsonObject SmallFashionSpec()
+    {
+        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "fashion-cnn-spatial.json")))!.AsObject();
+        spec["data"]!["path"] = FashionSample;
+        // A narrower network keeps the tests quick; the layer sequence is the example's.
+        foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
+        {
+            var config = layer!["config"]!;
+            if (config["filters"] is not null) config["filters"] = 4;
+            if (layer["class_name"]!.GetValue<string>() == "Dense" && config["units"]!.GetValue<int>() == 512) config["units"] = 16;
+        }
+        return spec;
+    }
+
+    /// <summary>The Fashion-MNIST sample shipped in data/: 500 or more training and 200 test images.</summary>
+    public static string FashionSample => Path.Combine(TestSupport.RepositoryRoot, "data", "fashion-mnist-sample");
+
     /// <summary>The Red Wine example as shipped, with an absolute data path.</summary>
     public static JsonObject RedWineSpec(int? epochs = null)
     {

@@ -200,16 +200,8 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void TrainsOnAnImageSetWithALimitAndEvaluatesOnItsTestImages()
     {
-        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(TestSupport.RepositoryRoot, "examples", "fashion-cnn-spatial.json")))!.AsObject();
-        string sample = Path.Combine(TestSupport.RepositoryRoot, "data", "fashion-mnist-sample");
-        spec["data"]!["path"] = sample;
-        // A narrower network keeps the test quick; the layer sequence is the example's.
-        foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
-        {
-            var config = layer!["config"]!;
-            if (config["filters"] is not null) config["filters"] = 4;
-            if (layer["class_name"]!.GetValue<string>() == "Dense" && config["units"]!.GetValue<int>() == 512) config["units"] = 16;
-        }
+        var spec = CliRunner.SmallFashionSpec();
+        string sample = CliRunner.FashionSample;
         string specPath = Path.Combine(_dir, "fashion.json"), outDir = Path.Combine(_dir, "fashion");
         File.WriteAllText(specPath, spec.ToJsonString());
         var (code, stdout, stderr) = Run("train", specPath, "--out", outDir, "--epochs", "1", "--limit", "256");

@@ -82,7 +82,7 @@ public sealed class HelpAndUsageTests
     [InlineData("Option --seeds expects a positive integer. Received: 0", "compare", "a.json", "--seeds", "0")]
     [InlineData("Option --epochs needs a value.", "train", "s.json", "--epochs")]
     [InlineData("'strata train' expects 1 argument (SPEC.json); received 2", "train", "a.json", "b.json")]
-    [InlineData("'strata evaluate' needs --data X.csv|IDX-DIRECTORY.", "evaluate", "m.strata")]
+    [InlineData("'strata evaluate' needs --data X.csv|X.npy|X.npz|IDX-DIRECTORY.", "evaluate", "m.strata")]
     [InlineData("Options --overwrite and --resume contradict each other", "train", "s.json", "--overwrite", "--resume", "runs/x")]
     [InlineData("Unknown workload 'gemv' (did you mean 'gemm'?)", "bench", "gemv")]
     public void UsageErrorsSuggestTheClosestNameAndExitWithTwo(string message, params string[] args)

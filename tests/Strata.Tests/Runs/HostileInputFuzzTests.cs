@@ -205,7 +205,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IDisposabl
         "has the non-finite value", "of the header has no name", "the header names column", "the file is empty", "header but no data rows",
     ];
 
-    private static byte[] MutateBytes(byte[] original, Random random)
+    /// <summary>Flips a few bytes, truncates, or inserts random bytes somewhere.</summary>
+    internal static byte[] MutateBytes(byte[] original, Random random)
     {
         var bytes = (byte[])original.Clone();
         switch (random.Next(3))
