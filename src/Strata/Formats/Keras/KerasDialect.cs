@@ -103,6 +103,17 @@ internal static class KerasDialect
                     break;
                 case "weights" when value is null:
                     break;
+                case "noise_shape" when value is null && className.StartsWith("SpatialDropout", StringComparison.Ordinal):
+                    // tf.keras wrote Dropout's noise_shape into SpatialDropout configs, always null there.
+                    break;
+                case "ragged" when className == "InputLayer":
+                    // tf.keras's ragged inputs have no counterpart; false is the neutral value.
+                    if (value is not JsonValue r || !r.TryGetValue(out bool ragged) || ragged)
+                        throw new StrataException($"{where}: InputLayer '{Text(config["name"])}' takes ragged tensors, which Strata does not have.");
+                    break;
+                case "batch_input_shape" when className == "InputLayer":
+                    result["batch_shape"] = value?.DeepClone();
+                    break;
                 case "init" when className == "PReLU":
                     result["alpha_initializer"] = value?.DeepClone();
                     break;

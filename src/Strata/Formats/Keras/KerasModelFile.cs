@@ -28,9 +28,13 @@ public static class KerasModelFile
         try
         {
             using var zip = System.IO.Compression.ZipFile.OpenRead(path);
-            return zip.GetEntry("model.weights.h5") is not null && zip.GetEntry("model.safetensors") is null;
+            if (zip.GetEntry("model.safetensors") is not null) return false;
+            if (zip.GetEntry("model.weights.h5") is not null) return true;
+            // Without either weights entry, the metadata tells whose file it was meant to be.
+            return zip.GetEntry("metadata.json") is { Length: < 1 << 16 } metadata
+                && new StreamReader(metadata.Open()).ReadToEnd().Contains("\"keras_version\"", StringComparison.Ordinal);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return false;
         }
@@ -53,8 +57,8 @@ public static class KerasModelFile
 
         try
         {
-            long values = parts.Weights.Values.SelectMany(w => w).Sum(w => (long)w.Data.Length);
-            var model = ModelFile.FromConfigWithin(parts.Config, values, seed: 0);
+            // The file's size bounds what its config may allocate, yet leaves room for a weight the file lacks to be named as missing.
+            var model = ModelFile.FromConfigWithin(parts.Config, bytes.LongLength, seed: 0);
             if (!model.IsBuilt) throw new StrataException("the config does not give the input shape (no InputLayer, no batch_input_shape on the first layer).");
             KerasWeightLoader.Assign(model, parts);
             model.Origin = parts.Origin;
