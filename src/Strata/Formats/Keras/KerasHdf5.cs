@@ -24,8 +24,13 @@ internal static class KerasHdf5
         }
     }
 
-    /// <summary>Whether an exception from PureHDF means a damaged file (anything but our own errors and a runaway process).</summary>
-    public static bool IsReadFailure(Exception e) => e is not (StrataException or OutOfMemoryException or StackOverflowException);
+    /// <summary>
+    /// Whether an exception from PureHDF means a damaged file: anything but our own errors. That includes an
+    /// OutOfMemoryException, since PureHDF allocates a buffer of whatever length a damaged header states
+    /// ("Array dimensions exceeded supported range") before finding the bytes are not there; the datasets'
+    /// sizes are checked against the file before they are read.
+    /// </summary>
+    public static bool IsReadFailure(Exception e) => e is not StrataException;
 
     /// <summary>The one-line error for HDF5 structures PureHDF could not read.</summary>
     public static StrataException Damaged(string where, Exception e) =>

@@ -50,13 +50,12 @@ public static class KerasModelFile
         InputFile.Require(path, "Model file");
         if (new FileInfo(path).Length > MaxFileBytes) throw new StrataException($"{path}: the model file is implausibly large.");
         byte[] bytes = File.ReadAllBytes(path);
-        KerasModelParts parts;
-        if (bytes.AsSpan().StartsWith(Hdf5Signature)) parts = KerasH5Reader.Read(bytes, path);
-        else if (bytes.AsSpan().StartsWith(ZipSignature)) parts = KerasZipReader.Read(bytes, path);
-        else throw new StrataException($"{path}: not a Keras model file (it starts neither like HDF5 nor like a zip).");
-
         try
         {
+            KerasModelParts parts;
+            if (bytes.AsSpan().StartsWith(Hdf5Signature)) parts = KerasH5Reader.Read(bytes, path);
+            else if (bytes.AsSpan().StartsWith(ZipSignature)) parts = KerasZipReader.Read(bytes, path);
+            else throw new StrataException($"{path}: not a Keras model file (it starts neither like HDF5 nor like a zip).");
             // The file's size bounds what its config may allocate, yet leaves room for a weight the file lacks to be named as missing.
             var model = ModelFile.FromConfigWithin(parts.Config, bytes.LongLength, seed: 0);
             if (!model.IsBuilt) throw new StrataException("the config does not give the input shape (no InputLayer, no batch_input_shape on the first layer).");
