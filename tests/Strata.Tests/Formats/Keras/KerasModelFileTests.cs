@@ -54,6 +54,15 @@ public sealed class KerasModelFileTests : IDisposable
     }
 
     [Fact]
+    public void SummarySaysWhichFormatAndKerasVersionTheFileCameFrom()
+    {
+        var (code, stdout, _) = Cli.CliRunner.Run("summary", Path.Combine(Folder, "keras2.h5"));
+        Assert.Equal(0, code);
+        Assert.Contains("p_re_lu_1 (PReLU)", stdout);
+        Assert.Contains(" Loaded from: Keras legacy HDF5 file (Keras 2.1.3, tensorflow backend); not loaded: training_config (the compile settings), optimizer_weights (the optimizer's state)", stdout);
+    }
+
+    [Fact]
     public void TheFormatIsDecidedByTheFirstBytesNotTheName()
     {
         string copy = Path.Combine(_dir, "model.strata");
