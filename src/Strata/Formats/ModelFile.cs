@@ -160,9 +160,10 @@ public static class ModelFile
 
     /// <summary>
     /// The named entries of a zip held in <paramref name="stream"/>, as <see cref="ReadEntries(string, IReadOnlySet{string}, string)"/>;
-    /// an entry whose name climbs out of the archive (.., a rooted path) makes the whole file suspect.
+    /// with <paramref name="refuseTraversal"/>, an entry whose name climbs out of the archive (.., a rooted path)
+    /// makes the whole file suspect (a .strata file ignores entries it does not know, whatever their names).
     /// </summary>
-    internal static Dictionary<string, byte[]> ReadEntries(Stream stream, string path, IReadOnlySet<string> names, string what)
+    internal static Dictionary<string, byte[]> ReadEntries(Stream stream, string path, IReadOnlySet<string> names, string what, bool refuseTraversal = false)
     {
         try
         {
@@ -170,7 +171,7 @@ public static class ModelFile
             var entries = new Dictionary<string, byte[]>();
             foreach (var entry in zip.Entries)
             {
-                if (IsTraversal(entry.FullName))
+                if (refuseTraversal && IsTraversal(entry.FullName))
                     throw new StrataException($"{path}: entry '{entry.FullName}' points outside the archive; the file is damaged or hostile.");
                 if (!names.Contains(entry.FullName)) continue;
                 if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))

@@ -18,7 +18,7 @@ internal static class KerasZipReader
     /// <summary>The model config and the weights of every layer, by layer name.</summary>
     public static KerasModelParts Read(byte[] bytes, string path)
     {
-        var entries = ModelFile.ReadEntries(new MemoryStream(bytes, writable: false), path, Entries, "Keras model file");
+        var entries = ModelFile.ReadEntries(new MemoryStream(bytes, writable: false), path, Entries, "Keras model file", refuseTraversal: true);
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the .keras file has no {name}.");
 
         var config = ModelFile.ParseJson(Entry("config.json"), path, "config.json");

@@ -19,12 +19,9 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
     [Fact]
     public void TheKeras2CnnReproducesKerassOwnPredictions()
     {
-        string dir = Path.Combine(Folder, "keras2.1.3-cnn-batchnorm");
-        if (!Directory.Exists(dir)) { output.WriteLine($"{dir} is absent; nothing checked."); return; }
-        var model = Sequential.Load(Path.Combine(dir, "cnn_batch_norm.h5"));
-        var (shape, x) = Npy.Read(Path.Combine(dir, "input.npy"));
+        if (Open("keras2.1.3-cnn-batchnorm", "cnn_batch_norm.h5", "input.npy") is not (string dir, Sequential model, Tensor x)) return;
         var (_, want) = Npy.Read(Path.Combine(dir, "expected_keras.npy"));
-        var y = model.Predict(new Tensor(shape, x.Select(v => (float)v).ToArray()));
+        var y = model.Predict(x);
         double maxDiff = want.Select((w, i) => Math.Abs(y.Data[i] - w)).Max(), scale = want.Max(Math.Abs);
         output.WriteLine($"Keras 2.1.3 CNN: {want.Length} predictions, max |Strata - Keras| = {maxDiff:g3}, relative {maxDiff / scale:g3}; origin: {model.Origin!.Describe()}");
         Assert.True(maxDiff / scale <= 1e-5, $"relative difference {maxDiff / scale}");
@@ -33,12 +30,9 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
     [Fact]
     public void TheKeras3ModelGivesKerassTestAccuracy()
     {
-        string dir = Path.Combine(Folder, "keras3.6-dense-batchnorm-dropout");
-        if (!Directory.Exists(dir)) { output.WriteLine($"{dir} is absent; nothing checked."); return; }
-        var model = Sequential.Load(Path.Combine(dir, "best_model.keras"));
-        var (shape, x) = Npy.Read(Path.Combine(dir, "X_test.npy"));
+        if (Open("keras3.6-dense-batchnorm-dropout", "best_model.keras", "X_test.npy") is not (string dir, Sequential model, Tensor x)) return;
         var (_, labels) = Npy.Read(Path.Combine(dir, "y_test.npy"));
-        var y = model.Predict(new Tensor(shape, x.Select(v => (float)v).ToArray()), batchSize: 256);
+        var y = model.Predict(x, batchSize: 256);
         int correct = 0;
         for (int i = 0; i < labels.Length; i++)
         {
@@ -48,6 +42,19 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
         output.WriteLine($"Keras 3.6 model: accuracy {correct / (double)labels.Length:F6} ({correct} of {labels.Length}); Keras printed 0.3741; origin: {model.Origin!.Describe()}");
         // The file's reference records 753 correct: Keras's argmax on these rows.
         Assert.Equal(753, correct);
+    }
+
+    /// <summary>The folder, its model loaded and its input array; null (and a note) where the folder is absent.</summary>
+    private (string Dir, Sequential Model, Tensor X)? Open(string folder, string modelFile, string inputFile)
+    {
+        string dir = Path.Combine(Folder, folder);
+        if (!Directory.Exists(dir))
+        {
+            output.WriteLine($"{dir} is absent; nothing checked.");
+            return null;
+        }
+        var (shape, x) = Npy.Read(Path.Combine(dir, inputFile));
+        return (dir, Sequential.Load(Path.Combine(dir, modelFile)), new Tensor(shape, x.Select(v => (float)v).ToArray()));
     }
 
     private static float MaxOf(Span<float> row)
