@@ -11,11 +11,11 @@ namespace Strata.Cli;
 /// <summary>The commands that use a model: summary, export, evaluate, predict and recalibrate.</summary>
 internal sealed partial class StrataCommand
 {
-    private static Argument<string> ModelArgument() => new("MODEL.strata") { Description = "A model file written by train (or Sequential.Save)." };
+    private static Argument<string> ModelArgument() => new("MODEL.strata") { Description = "A model file written by train (or Sequential.Save), or a Keras .h5 or .keras file." };
 
     private Command SummaryCommand()
     {
-        var path = new Argument<string>("SPEC.json|MODEL.strata") { Description = "A spec (its model is built for its data) or a model file." };
+        var path = new Argument<string>("SPEC.json|MODEL.strata") { Description = "A spec (its model is built for its data) or a model file (.strata, Keras .h5 or .keras)." };
         var command = With(NewCommand("summary", "Print a model's layers, output shapes and parameter counts.",
             "Print the model's layers, output shapes and parameter counts, as Keras's model.summary()."), path);
         command.SetAction(parsed =>
@@ -23,6 +23,7 @@ internal sealed partial class StrataCommand
             string source = parsed.GetValue(path)!;
             var model = IsSpec(source) ? TrainingSpec.Load(source).BuildModel() : Sequential.Load(source);
             _output.Write(model.Summary());
+            if (model.Origin is { Format: not "strata" } origin) _output.WriteLine($" Loaded from: {origin.Describe()}");
             return CommandLine.Success;
         });
         return command;

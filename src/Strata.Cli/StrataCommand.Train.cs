@@ -22,11 +22,12 @@ internal sealed partial class StrataCommand
         var every = Int("--checkpoint-every", "N", "Write the whole training state to DIR/checkpoint.strata-state every N epochs (0: never).", 1,
             minimum: 0, expects: "0 (no checkpoints) or a positive number of epochs");
         var dropInvalid = Flag("--drop-invalid-rows", "Skip CSV rows with empty, non-numeric, NaN or infinite values, and count them.");
+        var initial = Text("--initial-weights", "FILE", "Start from the weights of a model file (.strata, Keras .h5 or .keras) with the spec's layers, to fine-tune it; a layer it marks trainable: false stays frozen.", "the initializers");
         var command = With(NewCommand("train", "Train the model a spec describes into runs/<name>.",
             """
             Train the model a spec describes; writes history.csv, learning-curves.svg, model.strata and checkpoint.strata-state to DIR. Without --out, DIR is runs/<spec name>, or the first free runs/<spec name>-2, -3, ... when that holds a run. A DIR that already holds a run is refused unless --resume DIR continues it or --overwrite replaces it (its old files are removed first); a DIR that another train is writing is refused at once. An image set's test accuracy is printed at the end. The lint findings are printed first.
             Ctrl-C stops after the current batch, writes what the run has and prints the command that continues it; a second Ctrl-C ends it at once.
-            """), spec, epochs, seed, outDir, resume, overwrite, limit, noLint, every, dropInvalid);
+            """), spec, epochs, seed, outDir, resume, overwrite, limit, noLint, every, dropInvalid, initial);
         command.SetAction(parsed =>
         {
             Exclusive(parsed, overwrite, resume, "one replaces the run, the other continues it.");
@@ -39,6 +40,7 @@ internal sealed partial class StrataCommand
             if (parsed.GetValue(seed) is int s) training.Seed = s;
             if (parsed.GetValue(limit) is int l) training.Limit = l;
             if (parsed.GetValue(dropInvalid)) training.DropInvalidRows = true;
+            training.InitialWeights = parsed.GetValue(initial);
             return Train(training, specPath, outPath, resumePath, parsed.GetValue(overwrite), !parsed.GetValue(noLint), parsed.GetValue(every));
         });
         return command;

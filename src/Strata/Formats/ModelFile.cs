@@ -6,6 +6,7 @@ using Strata.Tensors;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Strata.Models;
+using Strata.Formats.Keras;
 
 namespace Strata.Formats;
 
@@ -52,10 +53,14 @@ public static class ModelFile
         });
     }
 
-    /// <summary>Loads a model, compiled again when the file records its compile settings.</summary>
+    /// <summary>
+    /// Loads a model, compiled again when the file records its compile settings. A Keras model file
+    /// (.h5 or .keras, told apart by its first bytes) loads through <see cref="KerasModelFile"/>, uncompiled.
+    /// </summary>
     public static Sequential Load(string path)
     {
         InputFile.Require(path, "Model file");
+        if (KerasModelFile.IsHdf5(path) || KerasModelFile.IsKerasZip(path)) return KerasModelFile.Load(path);
         var entries = ReadEntries(path, new HashSet<string> { "config.json", "model.safetensors", "metadata.json" }, "Strata model file");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
 
@@ -64,18 +69,7 @@ public static class ModelFile
             var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
             int seed = metadata["seed"] is JsonValue sv && sv.TryGetValue(out int si) ? si : 0;
             var tensors = SafeTensors.Deserialize(Entry("model.safetensors"), $"{path} (model.safetensors)");
-            // The config may not declare more weights than the file holds: checked before each allocation.
-            var previous = Layers.Layer.WeightBudget.Value;
-            Layers.Layer.WeightBudget.Value = new System.Runtime.CompilerServices.StrongBox<long>(tensors.Values.Sum(t => (long)t.Size));
-            Sequential model;
-            try
-            {
-                model = Sequential.FromConfig(ParseJson(Entry("config.json"), path, "config.json"), seed);
-            }
-            finally
-            {
-                Layers.Layer.WeightBudget.Value = previous;
-            }
+            var model = FromConfigWithin(ParseJson(Entry("config.json"), path, "config.json"), tensors.Values.Sum(t => (long)t.Size), seed);
             if (!model.IsBuilt) throw new StrataException($"{path}: the config does not give the input shape (no InputLayer).");
             AssignWeights(model, tensors, path);
 
@@ -86,6 +80,7 @@ public static class ModelFile
                 model.Compile(OptimizerRegistry.FromConfig(compile["optimizer"]), LossRegistry.FromConfig(compile["loss"]), metrics);
             }
             model.Metadata = metadata;
+            model.Origin = new ModelOrigin("strata", null, null, []);
             return model;
         }
         catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
@@ -96,6 +91,24 @@ public static class ModelFile
         {
             // A value of the wrong JSON type (a number where a name belongs, ...) in a damaged or hostile file.
             throw new StrataException($"{path}: the model file is damaged: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// A model from its config that may not declare more weight values than <paramref name="values"/>
+    /// (what the file holds): checked before each allocation, so a hostile config cannot claim gigabytes.
+    /// </summary>
+    internal static Sequential FromConfigWithin(JsonNode? config, long values, int seed)
+    {
+        var previous = Layers.Layer.WeightBudget.Value;
+        Layers.Layer.WeightBudget.Value = new System.Runtime.CompilerServices.StrongBox<long>(values);
+        try
+        {
+            return Sequential.FromConfig(config, seed);
+        }
+        finally
+        {
+            Layers.Layer.WeightBudget.Value = previous;
         }
     }
 
@@ -141,12 +154,25 @@ public static class ModelFile
     /// </summary>
     internal static Dictionary<string, byte[]> ReadEntries(string path, IReadOnlySet<string> names, string what)
     {
+        using var stream = File.OpenRead(path);
+        return ReadEntries(stream, path, names, what);
+    }
+
+    /// <summary>
+    /// The named entries of a zip held in <paramref name="stream"/>, as <see cref="ReadEntries(string, IReadOnlySet{string}, string)"/>;
+    /// with <paramref name="refuseTraversal"/>, an entry whose name climbs out of the archive (.., a rooted path)
+    /// makes the whole file suspect (a .strata file ignores entries it does not know, whatever their names).
+    /// </summary>
+    internal static Dictionary<string, byte[]> ReadEntries(Stream stream, string path, IReadOnlySet<string> names, string what, bool refuseTraversal = false)
+    {
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             var entries = new Dictionary<string, byte[]>();
             foreach (var entry in zip.Entries)
             {
+                if (refuseTraversal && IsTraversal(entry.FullName))
+                    throw new StrataException($"{path}: entry '{entry.FullName}' points outside the archive; the file is damaged or hostile.");
                 if (!names.Contains(entry.FullName)) continue;
                 if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))
                     throw new StrataException($"{path}: entry '{entry.FullName}' declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
@@ -162,6 +188,10 @@ public static class ModelFile
             throw new StrataException($"{path}: not a {what} (not a valid zip archive: {e.Message}).", e);
         }
     }
+
+    private static bool IsTraversal(string name) =>
+        name.StartsWith('/') || name.StartsWith('\\') || (name.Length > 1 && name[1] == ':')
+        || name.Split('/', '\\').Any(part => part == "..");
 
     internal static JsonNode? ParseJson(byte[] bytes, string path, string entry)
     {

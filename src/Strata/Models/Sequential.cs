@@ -228,6 +228,9 @@ public sealed partial class Sequential
     /// <summary>What the model file's metadata.json held when the model was loaded.</summary>
     public System.Text.Json.Nodes.JsonObject? Metadata { get; internal set; }
 
+    /// <summary>The format and Keras version of the file the model was loaded from; null for a model built in code.</summary>
+    public ModelOrigin? Origin { get; internal set; }
+
     /// <summary>The Keras summary table; see <see cref="ModelSummary"/>.</summary>
     public string Summary() => ModelSummary.Format(this);
 

@@ -46,6 +46,7 @@ public static class TrainingRun
 
         var model = spec.CreateModel(x.ShapeArray());
         model.FeatureNames = featureNames;
+        if (spec.InitialWeights is { } initial) InitialWeights.Apply(model, initial);
         model.Compile(OptimizerRegistry.FromConfig(spec.Optimizer), LossRegistry.FromConfig(spec.Loss), spec.Metrics);
 
         using var directory = RunDirectory.Open(outputDirectory, checkpoints.Resume, overwrite);
@@ -60,6 +61,7 @@ public static class TrainingRun
             ["model"] = spec.Model.DeepClone(), ["data"] = spec.Source["data"]?.DeepClone(),
             ["seed"] = spec.Seed, ["limit"] = spec.Limit, ["batch_size"] = spec.BatchSize,
         };
+        if (spec.InitialWeights is not null) info["initial_weights"] = Path.GetFullPath(spec.InitialWeights);
         TrainingState? resume = null;
         if (checkpoints.Resume)
         {

@@ -49,6 +49,12 @@ public sealed class TrainingSpec
     /// <summary>Skip CSV rows with empty, non-numeric or non-finite values (counted) instead of failing.</summary>
     public bool DropInvalidRows { get; set; }
 
+    /// <summary>
+    /// A model file (.strata, .h5 or .keras) whose weights the model starts from instead of its
+    /// initializers, to fine-tune it; null to start from the initializers. Set by train --initial-weights.
+    /// </summary>
+    public string? InitialWeights { get; set; }
+
     /// <summary>A text column whose rows stay together on one side of the validation split (e.g. the artist).</summary>
     public string? GroupBy { get; init; }
 
