@@ -111,9 +111,6 @@ internal static class KerasDialect
                     if (value is not JsonValue r || !r.TryGetValue(out bool ragged) || ragged)
                         throw new StrataException($"{where}: InputLayer '{Text(config["name"])}' takes ragged tensors, which Strata does not have.");
                     break;
-                case "batch_input_shape" when className == "InputLayer":
-                    result["batch_shape"] = value?.DeepClone();
-                    break;
                 case "init" when className == "PReLU":
                     result["alpha_initializer"] = value?.DeepClone();
                     break;

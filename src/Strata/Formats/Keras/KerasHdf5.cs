@@ -63,22 +63,24 @@ internal static class KerasHdf5
     }
 
     /// <summary>
-    /// A float dataset as float32 (float64 narrowed, as Keras loads it into float32 variables), after
+    /// A float or int64 dataset as float32 (float64 narrowed, as Keras loads it into float32 variables), after
     /// checking that its declared size fits in the file, so a damaged header cannot make us allocate gigabytes.
     /// </summary>
     public static KerasWeight Dataset(IH5Dataset dataset, string name, long fileBytes, string where)
     {
         var type = dataset.Type;
-        if (type.Class != H5DataTypeClass.FloatingPoint || type.Size is not (4 or 8))
-            throw new StrataException($"{where}: weight '{name}' is not a float32 or float64 array ({type.Class}, {type.Size} bytes).");
+        // Keras keeps some bookkeeping variables as int64 (Normalization's count), which read as floats here.
+        bool int64 = type.Class == H5DataTypeClass.FixedPoint && type.Size == 8;
+        if (!int64 && (type.Class != H5DataTypeClass.FloatingPoint || type.Size is not (4 or 8)))
+            throw new StrataException($"{where}: weight '{name}' is not a float32, float64 or int64 array ({type.Class}, {type.Size} bytes).");
         ulong[] dims = dataset.Space.Dimensions;
         if (dims.Length > 8) throw new StrataException($"{where}: weight '{name}' has rank {dims.Length}.");
         double count = dims.Aggregate(1.0, (a, d) => a * d);
         if (count * type.Size > fileBytes)
             throw new StrataException($"{where}: weight '{name}' declares {count:0} values, more than the {fileBytes}-byte file holds.");
         int[] shape = dims.Select(d => (int)d).ToArray();
-        float[] data = type.Size == 4
-            ? dataset.Read<float[]>()
+        float[] data = int64 ? Array.ConvertAll(dataset.Read<long[]>(), v => (float)v)
+            : type.Size == 4 ? dataset.Read<float[]>()
             : Array.ConvertAll(dataset.Read<double[]>(), d => (float)d);
         if (data.Length != (long)count) throw new StrataException($"{where}: weight '{name}' holds {data.Length} values for shape ({string.Join(", ", shape)}).");
         return new KerasWeight(name, shape, data);

@@ -34,7 +34,7 @@ internal static class KerasWeightLoader
                 if (variables.Count == 0) continue;
                 throw new StrataException($"the file holds no weights for layer '{layer.Name}' ({layer.ClassName}, needs {string.Join(", ", variables.Select(v => v.Name))}).");
             }
-            plan.AddRange(Match(layer, variables, weights, parts.NamedWeights));
+            plan.AddRange(Match(layer, variables, WithoutVestigial(layer, variables.Count, weights, parts.NamedWeights), parts.NamedWeights));
         }
         foreach (var (variable, weight) in plan)
             if (!weight.Shape.SequenceEqual(variable.Value.Shape))
@@ -48,7 +48,7 @@ internal static class KerasWeightLoader
         if (named)
         {
             var byName = new Dictionary<string, KerasWeight>(StringComparer.Ordinal);
-            foreach (var w in weights) byName.TryAdd(CanonicalName(w.Name, layer.Name), w);
+            foreach (var w in weights) byName.TryAdd(KerasWeights.StrataName(layer.ClassName, CanonicalName(w.Name, layer.Name)), w);
             // Names decide when every variable finds its own; otherwise the file's order does, as Keras loads.
             if (weights.Count == variables.Count && byName.Count == weights.Count && variables.All(v => byName.ContainsKey(v.Name)))
                 return variables.Select(v => (v, byName[v.Name]));
@@ -62,6 +62,17 @@ internal static class KerasWeightLoader
             throw new StrataException($"layer '{layer.Name}' ({layer.ClassName}) needs {variables.Count} weights ({string.Join(", ", variables.Select(v => v.Name))}); the file holds {weights.Count} ({Names(weights)}).");
         if (weights.Count > variables.Count) throw Extra(layer, variables, weights);
         return variables.Zip(weights);
+    }
+
+    /// <summary>
+    /// The file's weights less Keras's bookkeeping ones (Normalization's count): by name where the file
+    /// names them, else the trailing ones when the file holds exactly the layer's own plus those.
+    /// </summary>
+    private static IReadOnlyList<KerasWeight> WithoutVestigial(Layer layer, int own, IReadOnlyList<KerasWeight> weights, bool named)
+    {
+        if (named) return weights.Where(w => !KerasWeights.IsVestigial(layer.ClassName, CanonicalName(w.Name, layer.Name))).ToList();
+        int extra = KerasWeights.VestigialCount(layer.ClassName);
+        return extra > 0 && weights.Count == own + extra ? weights.Take(own).ToList() : weights;
     }
 
     private static StrataException Extra(Layer layer, List<Variable> variables, IReadOnlyList<KerasWeight> weights) =>

@@ -20,9 +20,9 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
     public void TheKeras2CnnReproducesKerassOwnPredictions()
     {
         if (Open("keras2.1.3-cnn-batchnorm", "cnn_batch_norm.h5", "input.npy") is not (string dir, Sequential model, Tensor x)) return;
-        var (_, want) = Npy.Read(Path.Combine(dir, "expected_keras.npy"));
+        var want = NumpyFile.Read(Path.Combine(dir, "expected_keras.npy")).Data;
         var y = model.Predict(x);
-        double maxDiff = want.Select((w, i) => Math.Abs(y.Data[i] - w)).Max(), scale = want.Max(Math.Abs);
+        double maxDiff = want.Select((w, i) => Math.Abs((double)y.Data[i] - w)).Max(), scale = want.Max(w => Math.Abs((double)w));
         output.WriteLine($"Keras 2.1.3 CNN: {want.Length} predictions, max |Strata - Keras| = {maxDiff:g3}, relative {maxDiff / scale:g3}; origin: {model.Origin!.Describe()}");
         Assert.True(maxDiff / scale <= 1e-5, $"relative difference {maxDiff / scale}");
     }
@@ -31,7 +31,7 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
     public void TheKeras3ModelGivesKerassTestAccuracy()
     {
         if (Open("keras3.6-dense-batchnorm-dropout", "best_model.keras", "X_test.npy") is not (string dir, Sequential model, Tensor x)) return;
-        var (_, labels) = Npy.Read(Path.Combine(dir, "y_test.npy"));
+        var labels = NumpyFile.Read(Path.Combine(dir, "y_test.npy")).Data;
         var y = model.Predict(x, batchSize: 256);
         int correct = 0;
         for (int i = 0; i < labels.Length; i++)
@@ -53,8 +53,7 @@ public sealed class RealKerasFileTests(ITestOutputHelper output)
             output.WriteLine($"{dir} is absent; nothing checked.");
             return null;
         }
-        var (shape, x) = Npy.Read(Path.Combine(dir, inputFile));
-        return (dir, Sequential.Load(Path.Combine(dir, modelFile)), new Tensor(shape, x.Select(v => (float)v).ToArray()));
+        return (dir, Sequential.Load(Path.Combine(dir, modelFile)), NumpyFile.Read(Path.Combine(dir, inputFile)));
     }
 
     private static float MaxOf(Span<float> row)

@@ -9,20 +9,17 @@ using Strata.Layers.ActivationLayers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
-using Strata.Layers.Pooling;
 using Strata.Layers.Regularization;
-using Strata.Layers.Reshaping;
 using Strata.Models;
 using Strata.Tensors;
 using Xunit;
 
-namespace Strata.Tests.Formats;
+namespace Strata.Tests.Formats.Keras;
 
 /// <summary>
 /// `strata export --format keras|h5`: the written files read back with PureHDF (structure, attribute
-/// JSON, dataset shapes) and their values compared bit for bit with the model's weights.
-/// Round trips through the Keras reader (file → Strata → file, identical weights and predictions)
-/// are to be added where marked once the reader is merged.
+/// JSON, dataset shapes) and their values compared bit for bit with the model's weights. Reading them
+/// back is <see cref="KerasRoundTripTests"/>.
 /// </summary>
 public sealed class KerasExportTests : IDisposable
 {
@@ -30,42 +27,13 @@ public sealed class KerasExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Models that hold every Keras layer Strata has (SpatialDropout3D aside), with weights away from their initial values.</summary>
-    public static TheoryData<string> ModelNames => ["image", "sequence", "table", "pooled"];
-
-    private static Sequential Model(string name)
-    {
-        var model = name switch
-        {
-            "image" => new Sequential([
-                new InputLayer([-1, 8, 8, 3]), new ZeroPadding2D(1, 1, 1, 1), new Conv2D(4, [3, 3], activation: "relu"),
-                new DepthwiseConv2D([3, 3]), new BatchNormalization(), new PReLU(), new MaxPooling2D([2, 2]), new SpatialDropout2D(0.1),
-                new AveragePooling2D([1, 1]), new GroupNormalization(2), new GaussianNoise(0.1), new ReLU(), new Flatten(),
-                new Dense(6), new LeakyReLU(0.1), new Dropout(0.2), new Dense(2, "softmax"),
-            ], seed: 1),
-            "sequence" => new Sequential([
-                new InputLayer([-1, 6, 3]), new Conv1D(4, 2), new MaxPooling1D([2]), new AveragePooling1D([1]), new SpatialDropout1D(0.1),
-                new LayerNormalization(), new GlobalAveragePooling1D(), new Dense(4),
-            ], seed: 2),
-            "table" => new Sequential([
-                new InputLayer([-1, 4]), new Strata.Layers.Normalization.Normalization(mean: [1, 2, 3, 4], variance: [1, 4, 0.25f, 2]),
-                new Dense(6, "tanh"), new GaussianDropout(0.1), new AlphaDropout(0.1), new ELU(), new Reshape([2, 3]),
-                new GlobalMaxPooling1D(), new Activation("relu"), new Dense(3), new Softmax(),
-            ], seed: 3),
-            _ => new Sequential([new InputLayer([-1, 5, 5, 2]), new Conv2D(3, [2, 2]), new GlobalMaxPooling2D(keepDims: true), new GlobalAveragePooling2D()], seed: 4),
-        };
-        // Distinct values in every variable, so a swapped or transposed weight shows.
-        var random = new RandomGenerator(11);
-        foreach (var v in model.Variables)
-            for (int i = 0; i < v.Value.Size; i++) v.Value.Data[i] = (float)(random.NextDouble() + 0.25);
-        return model;
-    }
+    public static TheoryData<string> ModelNames => KerasTestModels.Names;
 
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void AKerasFileHoldsKeras3sLayoutAndTheModelsWeightsBitForBit(string name)
     {
-        var model = Model(name);
+        var model = KerasTestModels.Model(name);
         string path = Path.Combine(_dir, name + ".keras");
         KerasExport.SaveKeras(model, path);
 
@@ -116,14 +84,13 @@ public sealed class KerasExportTests : IDisposable
             // Keras's Normalization keeps a vestigial int64 count beside its mean and variance.
             if (counted) Assert.Equal(0L, vars.Dataset("2").Read<long>());
         }
-        // Round trip (once the Keras reader is merged): load this file and compare every weight bit for bit and Predict.
     }
 
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void AnH5FileHoldsTfKeras2sLayoutAndTheModelsWeightsBitForBit(string name)
     {
-        var model = Model(name);
+        var model = KerasTestModels.Model(name);
         string path = Path.Combine(_dir, name + ".h5");
         KerasExport.SaveH5(model, path);
         Assert.Equal([0x89, (byte)'H', (byte)'D', (byte)'F'], File.ReadAllBytes(path).Take(4));
@@ -161,7 +128,6 @@ public sealed class KerasExportTests : IDisposable
             Assert.Equal(expected, names);
             for (int k = 0; k < variables.Count; k++) AssertSame(variables[k].Value, group.Dataset(names[k]), names[k]);
         }
-        // Round trip (once the Keras reader is merged): load this file and compare every weight bit for bit and Predict.
     }
 
     [Fact]
@@ -245,7 +211,7 @@ public sealed class KerasExportTests : IDisposable
     [Fact]
     public void TheExportCommandWritesKerasAndH5FilesAndReplacesNothingUnasked()
     {
-        var model = Model("table");
+        var model = KerasTestModels.Model("table");
         string path = Path.Combine(_dir, "m.strata");
         model.Save(path);
         foreach (var format in new[] { "keras", "h5" })
