@@ -134,6 +134,16 @@ public static class Ops
         return new PoolNode(x, geometry, max);
     }
 
+    /// <summary>
+    /// Max-pooling dropout (Wu &amp; Gu 2015): with <paramref name="random"/>, the maximum of each window's
+    /// kept units; without, the probabilistic weighted pooling; see <see cref="MaxPoolingDropoutNode"/>.
+    /// </summary>
+    public static Node MaxPoolingDropout2D(Node x, ConvGeometry geometry, float rate, RandomStream? random)
+    {
+        CheckGeometry(x, geometry);
+        return new MaxPoolingDropoutNode(x, geometry, rate, random);
+    }
+
     /// <summary>Zero padding of the spatial axes of channels-last maps [N, H, W, C].</summary>
     public static Node ZeroPad2D(Node x, int top, int bottom, int left, int right)
     {

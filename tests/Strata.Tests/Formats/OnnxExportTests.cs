@@ -192,6 +192,15 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void MaxPoolingDropoutIsRefusedByNameRatherThanExportedAsPlainMaxPooling()
+    {
+        var model = new Sequential([new InputLayer([-1, 4, 4, 1]), new MaxPoolingDropout2D(0.3, name: "mpd"), new Flatten(), new Dense(1)]);
+        var e = Assert.Throws<StrataException>(() => OnnxExport.Save(model, Path.Combine(_dir, "mpd.onnx")));
+        Assert.Contains("Layer 'mpd' (MaxPoolingDropout2D) cannot be exported to ONNX", e.Message);
+        Assert.Contains("weighted pooling", e.Message);
+    }
+
+    [Fact]
     public void ALayerWithoutAnOnnxFormIsNamed()
     {
         var model = new Sequential([new InputLayer([-1, 4]), new LayerNormalization(rmsScaling: true, name: "rms"), new Dense(1)]);

@@ -74,6 +74,8 @@ public class LayerContractTests
         [(Func<Layer>)(() => new DepthwiseConv2D([2, 3], strides: [2, 2], depthMultiplier: 2)), new[] { 2, 6, 7, 2 }, new[] { -1, 3, 3, 4 }, 2, 0],
         [(Func<Layer>)(() => new MaxPooling2D()), new[] { 2, 6, 5, 3 }, new[] { -1, 3, 2, 3 }, 0, 0],
         [(Func<Layer>)(() => new MaxPooling2D([3, 3], [2, 2], "same")), new[] { 2, 5, 6, 2 }, new[] { -1, 3, 3, 2 }, 0, 0],
+        [(Func<Layer>)(() => new MaxPoolingDropout2D(0.4, seed: 3)), new[] { 2, 6, 5, 3 }, new[] { -1, 3, 2, 3 }, 0, 0],
+        [(Func<Layer>)(() => new MaxPoolingDropout2D(0.3, [3, 3], [2, 2], "same")), new[] { 2, 5, 6, 2 }, new[] { -1, 3, 3, 2 }, 0, 0],
         [(Func<Layer>)(() => new AveragePooling2D([2, 3], [1, 2], "same")), new[] { 2, 5, 6, 2 }, new[] { -1, 5, 3, 2 }, 0, 0],
         [(Func<Layer>)(() => new MaxPooling1D([2])), new[] { 2, 7, 3 }, new[] { -1, 3, 3 }, 0, 0],
         [(Func<Layer>)(() => new AveragePooling1D([3], [2], "same")), new[] { 2, 7, 3 }, new[] { -1, 4, 3 }, 0, 0],

@@ -67,6 +67,8 @@ public static partial class OnnxExport
         [typeof(Conv2D)] = Of<Convolution>(Convolve),
         [typeof(DepthwiseConv2D)] = Of<Convolution>(Convolve),
         [typeof(Pooling)] = Of<Pooling>(Pool),
+        // ONNX's pooling operators have no weighted sum over a window's sorted values; refused rather than exported as plain max pooling.
+        [typeof(MaxPoolingDropout2D)] = (_, _, _) => throw new StrataException("its inference form, the probabilistic weighted pooling, sorts each window's values, which no ONNX pooling operator does."),
         [typeof(GlobalPooling)] = Of<GlobalPooling>((g, gp, x) => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
             ("axes", Enumerable.Range(1, gp.InputShape!.Count - 2).ToArray()), ("keepdims", gp.OutputShape!.Count == gp.InputShape.Count ? 1 : 0))),
         [typeof(ZeroPadding2D)] = Of<ZeroPadding2D>((g, z, x) => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])])),
