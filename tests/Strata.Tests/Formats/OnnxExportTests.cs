@@ -93,6 +93,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             new DropBlock2D(0.2, blockSize: 2),
             new AveragePooling2D([2, 2], [1, 1], padding: "same"),
             new Residual([new Conv2D(4, [3, 3], padding: "same", activation: "leaky_relu")]),
+            new Swapout([new Conv2D(4, [3, 3], padding: "same", activation: "relu")], 0.8, 0.6),
+            new Swapout([new Conv2D(4, [1, 1], activation: "tanh")], 1, 0.3),
             new GlobalMaxPooling2D(),
             new Dense(5, "tanh"),
         ], seed: 3);

@@ -50,6 +50,8 @@ public class LayerContractTests
         [(Func<Layer>)(() => new StochasticDepth(new StochasticDepthConfig { Rate = 0.5, Mode = StochasticDepthMode.Batch })), new[] { 6, 2, 2 }, new[] { -1, 2, 2 }, 0, 0],
         [(Func<Layer>)(() => new Residual([new Dense(4, "tanh"), new BatchNormalization(), new Dense(4), new StochasticDepth(0.3)])),
             new[] { 6, 4 }, new[] { -1, 4 }, 6, 2],
+        [(Func<Layer>)(() => new Swapout([new Dense(4, "tanh"), new BatchNormalization()], 0.6, 0.7, seed: 5)), new[] { 6, 4 }, new[] { -1, 4 }, 4, 2],
+        [(Func<Layer>)(() => new Swapout([new Dense(4), new Dropout(0.3)], 0, 0.5)), new[] { 6, 4 }, new[] { -1, 4 }, 2, 0],
         // r and d are held constant in the backward pass, so finite differences agree only where clipping pins them.
         [(Func<Layer>)(() => new BatchNormalization(new() { Renorm = true, RenormClipping = new RenormClipping(1, 1, 0) })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 4],
         [(Func<Layer>)(() => new BatchNormalization(new() { VirtualBatchSize = 4 })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
