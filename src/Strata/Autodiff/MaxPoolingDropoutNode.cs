@@ -85,20 +85,10 @@ internal sealed class MaxPoolingDropoutNode : Node
     /// <summary>Writes the input indices of output <paramref name="o"/>'s window (in-map positions only, row order); returns their count.</summary>
     private int Window(int o, Span<int> window)
     {
-        var g = _g;
-        int c = g.Channels, ch = o % c, position = o / c;
-        int ow = position % g.OutputWidth, oh = position / g.OutputWidth % g.OutputHeight, image = position / (g.OutputWidth * g.OutputHeight);
-        int n = 0;
-        for (int i = 0; i < g.WindowHeight; i++)
-        {
-            int ih = g.InputRow(oh, i);
-            if (ih < 0 || ih >= g.Height) continue;
-            for (int j = 0; j < g.WindowWidth; j++)
-            {
-                int iw = g.InputColumn(ow, j);
-                if (iw >= 0 && iw < g.Width) window[n++] = ((image * g.Height + ih) * g.Width + iw) * c + ch;
-            }
-        }
+        int c = _g.Channels, ch = o % c, position = o / c;
+        int ow = position % _g.OutputWidth, oh = position / _g.OutputWidth % _g.OutputHeight, image = position / (_g.OutputWidth * _g.OutputHeight);
+        int n = _g.WindowOffsets(image, oh, ow, window);
+        for (int p = 0; p < n; p++) window[p] += ch;
         return n;
     }
 

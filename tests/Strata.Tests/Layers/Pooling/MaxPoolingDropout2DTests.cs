@@ -12,21 +12,6 @@ namespace Strata.Tests.Layers.Pooling;
 /// <summary>Wu &amp; Gu's max-pooling dropout: the weighted pooling worked by hand, its agreement with training's expectation, masks and seeds.</summary>
 public class MaxPoolingDropout2DTests
 {
-    private static float[] Apply(Layer layer, Tensor x, CallMode mode, int calls = 1)
-    {
-        if (!layer.IsBuilt)
-        {
-            layer.Build([-1, .. x.Shape[1..]], new RandomGenerator(1));
-            layer.Reseed(new RandomGenerator(2));
-        }
-        var graph = new Graph();
-        var input = graph.Input(x.ShapeArray());
-        input.Set(x);
-        var y = layer.Call(input, mode);
-        for (int i = 0; i < calls; i++) graph.Forward();
-        return y.Value.Data.ToArray();
-    }
-
     // One 2×2 window holding 1, 4, 2, 3.
     private static Tensor Window(int copies = 1) =>
         new([copies, 2, 2, 1], Enumerable.Repeat(new[] { 1f, 4f, 2f, 3f }, copies).SelectMany(w => w).ToArray());
@@ -39,7 +24,7 @@ public class MaxPoolingDropout2DTests
     [InlineData(1.0, 0.0)]
     public void InferencePoolsByTheProbabilityOfEachUnitBeingTheKeptMaximum(double rate, double expected)
     {
-        var y = Apply(new MaxPoolingDropout2D(rate), Window(), CallMode.Inference);
+        var y = TestSupport.Apply(new MaxPoolingDropout2D(rate), Window(), CallMode.Inference);
         Assert.Equal(expected, Assert.Single(y), 6);
     }
 
@@ -48,14 +33,14 @@ public class MaxPoolingDropout2DTests
     {
         // Sorted −4, −3, −2, −1 at rate 0.5: 0.0625·(−4) + 0.125·(−3) + 0.25·(−2) + 0.5·(−1) = −1.625.
         var x = new Tensor([1, 2, 2, 1], [-1f, -2f, -3f, -4f]);
-        Assert.Equal(-1.625, Assert.Single(Apply(new MaxPoolingDropout2D(0.5), x, CallMode.Inference)), 6);
+        Assert.Equal(-1.625, Assert.Single(TestSupport.Apply(new MaxPoolingDropout2D(0.5), x, CallMode.Inference)), 6);
     }
 
     [Fact]
     public void TrainingOutputsTheKeptMaximumWhoseMeanIsTheInferenceOutput()
     {
         const int copies = 40000;
-        var y = Apply(new MaxPoolingDropout2D(0.5, seed: 11), Window(copies), CallMode.Training);
+        var y = TestSupport.Apply(new MaxPoolingDropout2D(0.5, seed: 11), Window(copies), CallMode.Training);
         // Every output is one of the window's values (never rescaled) or 0 when all four were dropped.
         Assert.All(y, v => Assert.Contains(v, new[] { 0f, 1f, 2f, 3f, 4f }));
         // P(4) = q, P(3) = q·p, P(2) = q·p², P(1) = q·p³, P(0) = p⁴ with p = q = 0.5.
@@ -72,7 +57,7 @@ public class MaxPoolingDropout2DTests
         // A 1×3 row 5, 9, 7 pooled by overlapping 1×2 windows: whenever the middle 9 wins one window
         // it was kept, so it must win the other too.
         var x = new Tensor([2000, 1, 3, 1], Enumerable.Repeat(new[] { 5f, 9f, 7f }, 2000).SelectMany(r => r).ToArray());
-        var y = Apply(new MaxPoolingDropout2D(0.5, poolSize: [1, 2], strides: [1, 1], seed: 3), x, CallMode.Training);
+        var y = TestSupport.Apply(new MaxPoolingDropout2D(0.5, poolSize: [1, 2], strides: [1, 1], seed: 3), x, CallMode.Training);
         int nines = 0;
         for (int n = 0; n < 2000; n++)
         {
@@ -86,19 +71,19 @@ public class MaxPoolingDropout2DTests
     public void RateZeroIsMaxPooling()
     {
         var x = TestSupport.Random(3, 1, 2, 5, 6, 3);
-        var max = Apply(new MaxPooling2D([3, 3], [2, 2], "same"), x, CallMode.Inference);
-        Assert.Equal(max, Apply(new MaxPoolingDropout2D(0, [3, 3], [2, 2], "same"), x, CallMode.Training));
-        Assert.Equal(max, Apply(new MaxPoolingDropout2D(0, [3, 3], [2, 2], "same"), x, CallMode.Inference));
+        var max = TestSupport.Apply(new MaxPooling2D([3, 3], [2, 2], "same"), x, CallMode.Inference);
+        Assert.Equal(max, TestSupport.Apply(new MaxPoolingDropout2D(0, [3, 3], [2, 2], "same"), x, CallMode.Training));
+        Assert.Equal(max, TestSupport.Apply(new MaxPoolingDropout2D(0, [3, 3], [2, 2], "same"), x, CallMode.Inference));
     }
 
     [Fact]
     public void TheSeedReproducesTheMasksAndEachCallDrawsAFreshOne()
     {
         var x = TestSupport.Random(4, 1, 4, 6, 6, 3);
-        var a = Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 2);
-        Assert.Equal(a, Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 2));
-        Assert.NotEqual(a, Apply(new MaxPoolingDropout2D(0.5, seed: 6), x, CallMode.Training, calls: 2));
-        Assert.NotEqual(a, Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 1));
+        var a = TestSupport.Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 2);
+        Assert.Equal(a, TestSupport.Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 2));
+        Assert.NotEqual(a, TestSupport.Apply(new MaxPoolingDropout2D(0.5, seed: 6), x, CallMode.Training, calls: 2));
+        Assert.NotEqual(a, TestSupport.Apply(new MaxPoolingDropout2D(0.5, seed: 5), x, CallMode.Training, calls: 1));
     }
 
     [Fact]

@@ -13,22 +13,7 @@ namespace Strata.Tests.Layers.Regularization;
 /// <summary>Swapout's per-unit ensemble, its expectation at inference, and dropout, Residual and stochastic depth as its special cases.</summary>
 public class SwapoutTests
 {
-    private static float[] Apply(Layer layer, Tensor x, CallMode mode)
-    {
-        if (!layer.IsBuilt)
-        {
-            layer.Build([-1, .. x.Shape[1..]], new RandomGenerator(1));
-            layer.Reseed(new RandomGenerator(2));
-        }
-        var graph = new Graph();
-        var input = graph.Input(x.ShapeArray());
-        input.Set(x);
-        var y = layer.Call(input, mode);
-        graph.Forward();
-        return y.Value.Data.ToArray();
-    }
-
-    // F(x) = relu(x): for x = 1 the four outcomes 0, x, F(x), x + F(x) would collide, so x = 2 and F = sigmoid.
+    // F = sigmoid and x = 2 keep the four outcomes 0, x, F(x), x + F(x) apart.
     private static Swapout Block(double keepIdentity, double keepResidual, int? seed = 4) =>
         new([new Activation("sigmoid")], keepIdentity, keepResidual, seed);
 
@@ -36,7 +21,7 @@ public class SwapoutTests
     public void InferenceUsesTheExpectationOfBothMasks()
     {
         // 0.5·x + 0.8·relu(x) for x = −2 and 3, by hand: −1 and 1.5 + 2.4 = 3.9.
-        var y = Apply(new Swapout([new Activation("relu")], 0.5, 0.8), new Tensor([1, 2], [-2f, 3f]), CallMode.Inference);
+        var y = TestSupport.Apply(new Swapout([new Activation("relu")], 0.5, 0.8), new Tensor([1, 2], [-2f, 3f]), CallMode.Inference);
         Assert.Equal(-1.0, y[0], 6);
         Assert.Equal(3.9, y[1], 5);
     }
@@ -45,7 +30,7 @@ public class SwapoutTests
     public void TrainingDrawsBothMasksIndependentlyForEveryUnit()
     {
         const int units = 40000;
-        var y = Apply(Block(0.7, 0.4), Tensor.Filled(2, 200, units / 200), CallMode.Training);
+        var y = TestSupport.Apply(Block(0.7, 0.4), Tensor.Filled(2, 200, units / 200), CallMode.Training);
         float f = 1f / (1f + MathF.Exp(-2f));
         // Outcomes 0, x, F(x), x + F(x) with probabilities (1−θ₁)(1−θ₂), θ₁(1−θ₂), (1−θ₁)θ₂, θ₁θ₂.
         (float Value, double Share)[] outcomes = [(0f, 0.3 * 0.6), (2f, 0.7 * 0.6), (f, 0.3 * 0.4), (2f + f, 0.7 * 0.4)];
@@ -60,25 +45,25 @@ public class SwapoutTests
     [Fact]
     public void KeepIdentityZeroIsUnscaledDropoutOfTheBranch()
     {
-        var y = Apply(Block(0, 0.75), Tensor.Filled(2, 100, 100), CallMode.Training);
+        var y = TestSupport.Apply(Block(0, 0.75), Tensor.Filled(2, 100, 100), CallMode.Training);
         float f = 1f / (1f + MathF.Exp(-2f));
         Assert.All(y, v => Assert.True(v == 0f || Math.Abs(v - f) < 1e-6));
         Assert.Equal(0.75, y.Count(v => v != 0f) / (double)y.Length, 2);
-        Assert.All(Apply(Block(0, 0.75), Tensor.Filled(2, 1, 3), CallMode.Inference), v => Assert.Equal(0.75 * f, v, 6));
+        Assert.All(TestSupport.Apply(Block(0, 0.75), Tensor.Filled(2, 1, 3), CallMode.Inference), v => Assert.Equal(0.75 * f, v, 6));
     }
 
     [Fact]
     public void BothKeptIsResidualAndKeepIdentityOneIsStochasticDepthPerUnit()
     {
         var x = TestSupport.Random(3, 1, 6, 5);
-        var residual = Apply(new Residual([new Activation("sigmoid")]), x, CallMode.Training);
-        Assert.Equal(residual, Apply(Block(1, 1), x, CallMode.Training));
+        var residual = TestSupport.Apply(new Residual([new Activation("sigmoid")]), x, CallMode.Training);
+        Assert.Equal(residual, TestSupport.Apply(Block(1, 1), x, CallMode.Training));
         // keep_identity 1: every unit is x or x + F(x), chosen per unit where StochasticDepth chooses per sample.
-        var y = Apply(Block(1, 0.5), x, CallMode.Training);
+        var y = TestSupport.Apply(Block(1, 0.5), x, CallMode.Training);
         var kept = y.Select((v, i) => Math.Abs(v - residual[i]) < 1e-6).ToArray();
         Assert.All(y.Select((v, i) => kept[i] || Math.Abs(v - x.Data[i]) < 1e-6), Assert.True);
         Assert.Contains(Enumerable.Range(0, 6), row => kept.Skip(5 * row).Take(5).Distinct().Count() == 2);
-        var depth = Apply(new Residual([new Activation("sigmoid"), new StochasticDepth(0.5, seed: 4)]), x, CallMode.Training);
+        var depth = TestSupport.Apply(new Residual([new Activation("sigmoid"), new StochasticDepth(0.5, seed: 4)]), x, CallMode.Training);
         Assert.All(Enumerable.Range(0, 6), row =>
             Assert.True(depth.Skip(5 * row).Take(5).SequenceEqual(x.Data.Skip(5 * row).Take(5)) || depth.Skip(5 * row).Take(5).Select((v, j) => Math.Abs(v - x.Data[5 * row + j]) > 1e-7).All(c => c)));
     }
@@ -87,8 +72,8 @@ public class SwapoutTests
     public void TheSeedReproducesTheMasks()
     {
         var x = TestSupport.Random(5, 1, 8, 6);
-        Assert.Equal(Apply(Block(0.5, 0.5, 7), x, CallMode.Training), Apply(Block(0.5, 0.5, 7), x, CallMode.Training));
-        Assert.NotEqual(Apply(Block(0.5, 0.5, 7), x, CallMode.Training), Apply(Block(0.5, 0.5, 8), x, CallMode.Training));
+        Assert.Equal(TestSupport.Apply(Block(0.5, 0.5, 7), x, CallMode.Training), TestSupport.Apply(Block(0.5, 0.5, 7), x, CallMode.Training));
+        Assert.NotEqual(TestSupport.Apply(Block(0.5, 0.5, 7), x, CallMode.Training), TestSupport.Apply(Block(0.5, 0.5, 8), x, CallMode.Training));
     }
 
     [Fact]
