@@ -226,6 +226,17 @@ public static class Ops
     public static Node RandomNormal(Graph graph, int[] shape, float mean, float stddev, RandomStream random) =>
         new NoiseNode(graph, shape, NoiseDistribution.Gaussian, mean, stddev, random);
 
+    /// <summary>
+    /// Weighted Channel Dropout (Hou &amp; Wang 2019) of channels-last x: per sample, <paramref name="selected"/>
+    /// channels chosen by weighted random selection on their average activations, each then kept with
+    /// probability 1 − <paramref name="randomRate"/>, rescaled; see <see cref="WeightedChannelDropoutNode"/>.
+    /// </summary>
+    public static Node WeightedChannelDropout(Node x, int selected, float randomRate, RandomStream random)
+    {
+        if (x.Shape.Length < 3) throw new StrataException($"Weighted channel dropout needs [batch, ..., channels] with spatial axes; got {ShapeOps.Format(x.Shape)}.");
+        return new WeightedChannelDropoutNode(x, selected, randomRate, random);
+    }
+
     /// <summary>A DropBlock mask for channels-last feature maps of <paramref name="shape"/>, already scaled by size/kept.</summary>
     public static Node DropBlockMask(Graph graph, int[] shape, float rate, int blockHeight, int blockWidth, RandomStream random) =>
         new DropBlockMaskNode(graph, shape, rate, blockHeight, blockWidth, random);

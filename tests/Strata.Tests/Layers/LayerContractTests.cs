@@ -52,6 +52,8 @@ public class LayerContractTests
             new[] { 6, 4 }, new[] { -1, 4 }, 6, 2],
         [(Func<Layer>)(() => new Swapout([new Dense(4, "tanh"), new BatchNormalization()], 0.6, 0.7, seed: 5)), new[] { 6, 4 }, new[] { -1, 4 }, 4, 2],
         [(Func<Layer>)(() => new Swapout([new Dense(4), new Dropout(0.3)], 0, 0.5)), new[] { 6, 4 }, new[] { -1, 4 }, 2, 0],
+        [(Func<Layer>)(() => new WeightedChannelDropout(0.5, 0.2, seed: 6)), new[] { 3, 4, 3, 5 }, new[] { -1, 4, 3, 5 }, 0, 0],
+        [(Func<Layer>)(() => new WeightedChannelDropout(0.4)), new[] { 2, 6, 4 }, new[] { -1, 6, 4 }, 0, 0],
         // r and d are held constant in the backward pass, so finite differences agree only where clipping pins them.
         [(Func<Layer>)(() => new BatchNormalization(new() { Renorm = true, RenormClipping = new RenormClipping(1, 1, 0) })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 4],
         [(Func<Layer>)(() => new BatchNormalization(new() { VirtualBatchSize = 4 })), new[] { 8, 3 }, new[] { -1, 3 }, 2, 2],
