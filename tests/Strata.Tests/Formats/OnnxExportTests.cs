@@ -95,6 +95,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             new Residual([new Conv2D(4, [3, 3], padding: "same", activation: "leaky_relu")]),
             new Swapout([new Conv2D(4, [3, 3], padding: "same", activation: "relu")], 0.8, 0.6),
             new Swapout([new Conv2D(4, [1, 1], activation: "tanh")], 1, 0.3),
+            new WeightedChannelDropout(0.5, 0.1),
             new GlobalMaxPooling2D(),
             new Dense(5, "tanh"),
         ], seed: 3);
