@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
+using Strata.Layers;
 using Strata.Tensors;
 using Xunit;
 
@@ -95,5 +96,24 @@ internal static class TestSupport
                     Assert.Fail($"Gradient of {name}[{i}]: backward gives {analytic}, finite differences {numeric}.");
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="layer"/> on <paramref name="x"/> in <paramref name="mode"/> (building it for x's
+    /// feature shape and reseeding it first when needed), forwarding <paramref name="calls"/> times; returns the last output.
+    /// </summary>
+    public static float[] Apply(Layer layer, Tensor x, CallMode mode, int calls = 1)
+    {
+        if (!layer.IsBuilt)
+        {
+            layer.Build([-1, .. x.Shape[1..]], new RandomGenerator(1));
+            layer.Reseed(new RandomGenerator(2));
+        }
+        var graph = new Graph();
+        var input = graph.Input(x.ShapeArray());
+        input.Set(x);
+        var y = layer.Call(input, mode);
+        for (int i = 0; i < calls; i++) graph.Forward();
+        return y.Value.Data.ToArray();
     }
 }

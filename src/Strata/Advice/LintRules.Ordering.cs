@@ -90,7 +90,7 @@ internal static partial class LintRules
             yield return new LintFinding(DropoutBeforeMaxPoolingId, LintSeverity.Warning, [d.Ref, pool.Ref],
                 $"Dropout '{d.Layer.Name}' comes right before max pooling '{pool.Layer.Name}'.",
                 "Max pooling keeps the largest unit of each window, so dropping units before it mostly hands the maximum to the next-largest unit: much of the noise is undone, and the pooled values are biased toward smaller units in training only.",
-                $"Move '{d.Layer.Name}' after '{pool.Layer.Name}'; on feature maps, prefer a spatial dropout there.",
+                $"Move '{d.Layer.Name}' after '{pool.Layer.Name}'; on feature maps, prefer a spatial dropout there. Or replace both with MaxPoolingDropout2D(rate={N(DropRate(d.Layer) ?? 0)}) and the pooling's pool_size: it drops units before the maximum on purpose and, at inference, pools each window by the expectation of that maximum (probabilistic weighted pooling).",
                 "Wu and Gu, \"Towards dropout training for convolutional neural networks\", Neural Networks 71, 2015")
             { Fix = draft => draft.MoveAfter(d.Layer.Name, pool.Layer.Name) };
         }

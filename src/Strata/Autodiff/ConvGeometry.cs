@@ -42,4 +42,25 @@ public readonly record struct ConvGeometry(
 
     /// <summary>The number of output positions over the batch, N·outH·outW: one window (one row of the im2col matrix) each.</summary>
     public int Positions => Batch * OutputHeight * OutputWidth;
+
+    /// <summary>
+    /// Writes the input offsets (of channel 0) of output position (<paramref name="oh"/>, <paramref name="ow"/>)
+    /// of image <paramref name="n"/>'s window, in row order, skipping positions in the padding; returns their count.
+    /// </summary>
+    internal int WindowOffsets(int n, int oh, int ow, Span<int> offsets)
+    {
+        int count = 0;
+        for (int i = 0; i < WindowHeight; i++)
+        {
+            int ih = InputRow(oh, i);
+            if (ih < 0 || ih >= Height) continue;
+            for (int j = 0; j < WindowWidth; j++)
+            {
+                int iw = InputColumn(ow, j);
+                if (iw < 0 || iw >= Width) continue;
+                offsets[count++] = ((n * Height + ih) * Width + iw) * Channels;
+            }
+        }
+        return count;
+    }
 }

@@ -134,6 +134,16 @@ public static class Ops
         return new PoolNode(x, geometry, max);
     }
 
+    /// <summary>
+    /// Max-pooling dropout (Wu &amp; Gu 2015): with <paramref name="random"/>, the maximum of each window's
+    /// kept units; without, the probabilistic weighted pooling; see <see cref="MaxPoolingDropoutNode"/>.
+    /// </summary>
+    public static Node MaxPoolingDropout2D(Node x, ConvGeometry geometry, float rate, RandomStream? random)
+    {
+        CheckGeometry(x, geometry);
+        return new MaxPoolingDropoutNode(x, geometry, rate, random);
+    }
+
     /// <summary>Zero padding of the spatial axes of channels-last maps [N, H, W, C].</summary>
     public static Node ZeroPad2D(Node x, int top, int bottom, int left, int right)
     {
@@ -215,6 +225,17 @@ public static class Ops
     /// <summary>Fresh Gaussian noise on every forward pass.</summary>
     public static Node RandomNormal(Graph graph, int[] shape, float mean, float stddev, RandomStream random) =>
         new NoiseNode(graph, shape, NoiseDistribution.Gaussian, mean, stddev, random);
+
+    /// <summary>
+    /// Weighted Channel Dropout (Hou &amp; Wang 2019) of channels-last x: per sample, <paramref name="selected"/>
+    /// channels chosen by weighted random selection on their average activations, each then kept with
+    /// probability 1 − <paramref name="randomRate"/>, rescaled; see <see cref="WeightedChannelDropoutNode"/>.
+    /// </summary>
+    public static Node WeightedChannelDropout(Node x, int selected, float randomRate, RandomStream random)
+    {
+        if (x.Shape.Length < 3) throw new StrataException($"Weighted channel dropout needs [batch, ..., channels] with spatial axes; got {ShapeOps.Format(x.Shape)}.");
+        return new WeightedChannelDropoutNode(x, selected, randomRate, random);
+    }
 
     /// <summary>A DropBlock mask for channels-last feature maps of <paramref name="shape"/>, already scaled by size/kept.</summary>
     public static Node DropBlockMask(Graph graph, int[] shape, float rate, int blockHeight, int blockWidth, RandomStream random) =>

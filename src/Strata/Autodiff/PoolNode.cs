@@ -129,7 +129,7 @@ internal sealed class PoolNode : Node
     {
         var g = _g;
         Span<int> window = stackalloc int[g.WindowHeight * g.WindowWidth];
-        int positions = WindowOffsets(n, oh, ow, window);
+        int positions = _g.WindowOffsets(n, oh, ow, window);
         int c = g.Channels, width = Vector<float>.Count, vectorEnd = c - c % width;
         for (int ch = 0; ch < vectorEnd; ch += width)
         {
@@ -153,24 +153,5 @@ internal sealed class PoolNode : Node
                 dx[s] += dy[o + ch];
                 break;
             }
-    }
-
-    /// <summary>The offsets of the window positions inside the map, in row order; returns how many there are.</summary>
-    private int WindowOffsets(int n, int oh, int ow, Span<int> offsets)
-    {
-        var g = _g;
-        int count = 0;
-        for (int i = 0; i < g.WindowHeight; i++)
-        {
-            int ih = g.InputRow(oh, i);
-            if (ih < 0 || ih >= g.Height) continue;
-            for (int j = 0; j < g.WindowWidth; j++)
-            {
-                int iw = g.InputColumn(ow, j);
-                if (iw < 0 || iw >= g.Width) continue;
-                offsets[count++] = ((n * g.Height + ih) * g.Width + iw) * g.Channels;
-            }
-        }
-        return count;
     }
 }

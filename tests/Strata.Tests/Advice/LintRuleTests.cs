@@ -85,6 +85,8 @@ public sealed class LintRuleTests
     {
         var before = Fired("dropout-before-max-pooling", Lint(Image, null, new Conv2D(4, 3, activation: "relu"), new Dropout(0.2), new MaxPooling2D(), new Flatten(), new Dense(2)));
         Assert.Equal(["dropout", "max_pooling2d"], Assert.Single(before).Layers.Select(l => l.Name));
+        Assert.Contains("MaxPoolingDropout2D(rate=0.2)", before[0].Suggestion);
+        Assert.Empty(Fired("dropout-before-max-pooling", Lint(Image, null, new Conv2D(4, 3, activation: "relu"), new MaxPoolingDropout2D(0.2), new Flatten(), new Dense(2))));
         Assert.Empty(Fired("dropout-before-max-pooling", Lint(Image, null, new Conv2D(4, 3, activation: "relu"), new MaxPooling2D(), new Dropout(0.2), new Flatten(), new Dense(2))));
         Assert.Empty(Fired("dropout-before-max-pooling", Lint(Image, null, new Conv2D(4, 3, activation: "relu"), new SpatialDropout2D(0.2), new MaxPooling2D(), new Flatten(), new Dense(2))));
     }

@@ -93,6 +93,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             new DropBlock2D(0.2, blockSize: 2),
             new AveragePooling2D([2, 2], [1, 1], padding: "same"),
             new Residual([new Conv2D(4, [3, 3], padding: "same", activation: "leaky_relu")]),
+            new Swapout([new Conv2D(4, [3, 3], padding: "same", activation: "relu")], 0.8, 0.6),
+            new Swapout([new Conv2D(4, [1, 1], activation: "tanh")], 1, 0.3),
+            new WeightedChannelDropout(0.5, 0.1),
             new GlobalMaxPooling2D(),
             new Dense(5, "tanh"),
         ], seed: 3);
@@ -189,6 +192,15 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             new Softmax(),
         ], seed: 8);
         Compare("activation layers on units", model, TestSupport.Random(11, 1.5, 5, 8));
+    }
+
+    [Fact]
+    public void MaxPoolingDropoutIsRefusedByNameRatherThanExportedAsPlainMaxPooling()
+    {
+        var model = new Sequential([new InputLayer([-1, 4, 4, 1]), new MaxPoolingDropout2D(0.3, name: "mpd"), new Flatten(), new Dense(1)]);
+        var e = Assert.Throws<StrataException>(() => OnnxExport.Save(model, Path.Combine(_dir, "mpd.onnx")));
+        Assert.Contains("Layer 'mpd' (MaxPoolingDropout2D) cannot be exported to ONNX", e.Message);
+        Assert.Contains("weighted pooling", e.Message);
     }
 
     [Fact]

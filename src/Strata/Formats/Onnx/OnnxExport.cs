@@ -67,10 +67,13 @@ public static partial class OnnxExport
         [typeof(Conv2D)] = Of<Convolution>(Convolve),
         [typeof(DepthwiseConv2D)] = Of<Convolution>(Convolve),
         [typeof(Pooling)] = Of<Pooling>(Pool),
+        // ONNX's pooling operators have no weighted sum over a window's sorted values; refused rather than exported as plain max pooling.
+        [typeof(MaxPoolingDropout2D)] = (_, _, _) => throw new StrataException("its inference form, the probabilistic weighted pooling, sorts each window's values, which no ONNX pooling operator does."),
         [typeof(GlobalPooling)] = Of<GlobalPooling>((g, gp, x) => g.Node(gp.ClassName.StartsWith("GlobalMax", StringComparison.Ordinal) ? "ReduceMax" : "ReduceMean", "pool", [x],
             ("axes", Enumerable.Range(1, gp.InputShape!.Count - 2).ToArray()), ("keepdims", gp.OutputShape!.Count == gp.InputShape.Count ? 1 : 0))),
         [typeof(ZeroPadding2D)] = Of<ZeroPadding2D>((g, z, x) => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])])),
         [typeof(Residual)] = Of<Residual>((g, r, x) => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))])),
+        [typeof(Swapout)] = Of<Swapout>(Swapout),
         [typeof(PReLU)] = Of<PReLU>((g, p, x) => g.Node("PRelu", "prelu", [x, g.Floats($"{p.Name}_alpha", p.Alpha!.Value.ShapeArray(), p.Alpha.Value.Data)])),
     };
 
@@ -94,6 +97,15 @@ public static partial class OnnxExport
         {
             throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) cannot be exported to ONNX: {e.Message}", e);
         }
+    }
+
+    /// <summary>Swapout's inference form, the expectation θ₁·x + θ₂·F(x).</summary>
+    private static string Swapout(OnnxGraph g, Swapout s, string x)
+    {
+        string residual = s.Children.Aggregate(x, (h, child) => Lower(g, child, h));
+        string Scaled(string value, double keep) =>
+            keep >= 1 ? value : g.Node("Mul", "swapout_keep", [value, g.Floats($"{s.Name}_keep", [], [(float)keep])]);
+        return g.Node("Add", "swapout", [Scaled(x, s.KeepIdentity), Scaled(residual, s.KeepResidual)]);
     }
 
     private static string Dense(OnnxGraph g, Dense d, string x)

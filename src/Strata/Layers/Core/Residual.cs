@@ -12,70 +12,34 @@ namespace Strata.Layers.Core;
 /// </summary>
 public sealed class Residual : Layer
 {
-    private readonly List<Layer> _branch = [];
+    private readonly LayerBranch _branch;
 
     /// <summary>A residual block y = x + branch(x), the branch being the layers of <paramref name="branch"/> in order; unnamed layers get Keras-style names.</summary>
-    public Residual(IEnumerable<Layer> branch, string? name = null) : base(name)
-    {
-        foreach (var layer in branch)
-        {
-            if (layer is InputLayer) throw new StrataException("A Residual branch cannot hold an InputLayer.");
-            if (string.IsNullOrEmpty(layer.Name)) layer.Name = UniqueName(layer.ClassName, _branch);
-            else if (_branch.Any(l => l.Name == layer.Name))
-                throw new StrataException($"Layer names in a Residual branch must be unique. Name '{layer.Name}' is already used.");
-            _branch.Add(layer);
-        }
-        if (_branch.Count == 0) throw new StrataException("A Residual block needs at least one layer in its branch.");
-    }
+    public Residual(IEnumerable<Layer> branch, string? name = null) : base(name) => _branch = new LayerBranch(branch, "Residual");
 
     /// <inheritdoc/>
     public override string ClassName => "Residual";
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Layer> Children => _branch;
+    public override IReadOnlyList<Layer> Children => _branch.Layers;
 
     /// <inheritdoc/>
-    public override int[] ComputeOutputShape(int[] inputShape)
-    {
-        var shape = inputShape;
-        foreach (var layer in _branch) shape = layer.ComputeOutputShape(shape);
-        if (!shape.AsSpan(1).SequenceEqual(inputShape.AsSpan(1)))
-            throw new StrataException($"Residual layer '{Name}': the branch maps {ShapeOps.Format(inputShape)} to {ShapeOps.Format(shape)}; it must keep the input's shape to be added to it.");
-        return inputShape;
-    }
+    public override int[] ComputeOutputShape(int[] inputShape) => _branch.ComputeOutputShape(inputShape, Name);
 
     /// <inheritdoc/>
-    protected override void BuildWeights(int[] inputShape, RandomGenerator random)
-    {
-        var shape = inputShape;
-        foreach (var layer in _branch)
-        {
-            layer.Build(shape, random);
-            shape = [.. layer.OutputShape!];
-        }
-    }
+    protected override void BuildWeights(int[] inputShape, RandomGenerator random) => _branch.Build(inputShape, random);
 
     /// <inheritdoc/>
-    public override Node Call(Node input, CallMode mode)
-    {
-        var h = input;
-        foreach (var layer in _branch) h = layer.Call(h, mode);
-        return Ops.Add(input, h);
-    }
+    public override Node Call(Node input, CallMode mode) => Ops.Add(input, _branch.Call(input, mode));
 
     /// <inheritdoc/>
     public override JsonObject GetConfig()
     {
         var config = base.GetConfig();
-        config["layers"] = new JsonArray(_branch.Select(l => (JsonNode)LayerRegistry.ToConfig(l)).ToArray());
+        _branch.WriteConfig(config);
         return config;
     }
 
     /// <summary>Reads a Residual block from its config: the branch's layer configs under "layers".</summary>
-    public static Residual FromConfig(ConfigReader c)
-    {
-        if (c.Raw("layers") is not JsonArray layers)
-            throw new StrataException($"Residual layer '{c.Name}' needs a 'layers' list.");
-        return new Residual(layers.Select((l, i) => LayerRegistry.FromConfig(l, i)).ToList(), c.Name);
-    }
+    public static Residual FromConfig(ConfigReader c) => new(LayerBranch.ReadLayers(c, "Residual"), c.Name);
 }

@@ -31,7 +31,8 @@ public abstract class Pooling : Layer<PoolingConfig>, IPooling
     /// <summary>Valid (windows inside the input, Keras's default) or same (output size ⌈input/stride⌉).</summary>
     public Padding Padding => Config.Padding;
 
-    private ConvGeometry Geometry(int[] shape)
+    /// <summary>The windows' geometry for an input shape, which it checks.</summary>
+    private protected ConvGeometry Geometry(int[] shape)
     {
         if (shape.Length != Rank + 2 || shape.Skip(1).Any(d => d <= 0))
             throw new StrataException($"{ClassName} layer '{Name}' expects inputs of rank {Rank + 2} with known sizes ([batch, {(Rank == 1 ? "steps" : "height, width")}, channels]); received {ShapeOps.Format(shape)}.");

@@ -163,7 +163,7 @@ public sealed class KerasExportTests : IDisposable
         Assert.Equal(dense.Append("activity_regularizer").Order(StringComparer.Ordinal), k2[1]!["config"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
-    public static TheoryData<string> StrataOnlyLayers => ["DropConnect", "Residual", "StochasticDepth", "DropBlock2D"];
+    public static TheoryData<string> StrataOnlyLayers => ["DropConnect", "Residual", "StochasticDepth", "DropBlock2D", "Swapout", "MaxPoolingDropout2D", "WeightedChannelDropout"];
 
     [Theory]
     [MemberData(nameof(StrataOnlyLayers))]
@@ -174,9 +174,12 @@ public sealed class KerasExportTests : IDisposable
             "DropConnect" => new DropConnect(new Dense(3), 0.2, name: "odd"),
             "Residual" => new Residual([new Dense(3)], name: "odd"),
             "StochasticDepth" => new StochasticDepth(0.2, name: "odd"),
+            "Swapout" => new Swapout([new Dense(3)], 0.9, 0.5, name: "odd"),
+            "MaxPoolingDropout2D" => new MaxPoolingDropout2D(0.2, name: "odd"),
+            "WeightedChannelDropout" => new WeightedChannelDropout(0.2, name: "odd"),
             _ => new DropBlock2D(0.2, 1, name: "odd"),
         };
-        var model = className == "DropBlock2D"
+        var model = className is "DropBlock2D" or "MaxPoolingDropout2D" or "WeightedChannelDropout"
             ? new Sequential([new InputLayer([-1, 4, 4, 3]), layer])
             : new Sequential([new InputLayer([-1, 3]), new Dense(3), layer]);
         foreach (var extension in new[] { ".keras", ".h5" })
