@@ -9,6 +9,7 @@ using Strata.Layers.ActivationLayers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
+using Strata.Layers.Pooling;
 using Strata.Layers.Regularization;
 using Strata.Models;
 using Strata.Tensors;
