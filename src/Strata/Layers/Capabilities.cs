@@ -71,6 +71,8 @@ public interface IMaskProducer
 /// </summary>
 public interface IMaskPassing
 {
+    /// <summary>Whether the mask passes with the layer's present settings (normalization only over the last axis); true by default.</summary>
+    bool PassesMask => true;
 }
 
 /// <summary>
