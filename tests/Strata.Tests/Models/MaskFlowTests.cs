@@ -98,4 +98,24 @@ public class MaskFlowTests
         // The padding row is read at every padded step, but the pooling weighs those steps by 0: it never moves.
         Assert.Equal(100f, ((Embedding)model.Layers[0]).Embeddings!.Value.Data[0]);
     }
+
+    [Fact]
+    public void StrataFileKeepsEmbeddingAndMask()
+    {
+        var model = Model(new Dense(3, "tanh"), new GlobalMaxPooling1D());
+        var path = Path.Combine(Path.GetTempPath(), $"embedding-{Guid.NewGuid():N}.strata");
+        try
+        {
+            Strata.Formats.ModelFile.Save(model, path);
+            var loaded = Strata.Formats.ModelFile.Load(path);
+            var embedding = Assert.IsType<Embedding>(loaded.Layers[0]);
+            Assert.True(embedding.MaskZero);
+            Assert.Equal(Table, embedding.Embeddings!.Value.Data);
+            Assert.Equal(model.Predict(Indices).Data, loaded.Predict(Indices).Data);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
