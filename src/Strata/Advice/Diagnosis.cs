@@ -139,10 +139,11 @@ public static class Diagnosis
                 var inputs = new Node[model.Layers.Count];
                 var outputs = new Node[model.Layers.Count];
                 Node h = input;
+                var masks = new MaskFlow();
                 for (int i = 0; i < model.Layers.Count; i++)
                 {
                     inputs[i] = h;
-                    h = outputs[i] = model.Layers[i].Call(h, mode);
+                    h = outputs[i] = masks.Call(model.Layers[i], h, mode);
                 }
                 graphs[count] = g = (graph, input, inputs, outputs);
             }

@@ -209,6 +209,20 @@ public static class Ops
     /// </summary>
     public static Node OneHot(Node labels, int classes) => new OneHotNode(labels, classes);
 
+    /// <summary>
+    /// Rows of <paramref name="embeddings"/> [rows, width] picked by the whole-number <paramref name="indices"/>
+    /// (stored as floats, any shape) into [.., width], as <c>keras.ops.take(embeddings, indices, axis=0)</c> and
+    /// PyTorch's <c>F.embedding</c>. The gradient is added into the rows read (scatter-add); the indices get
+    /// none. An index that is not a whole number in [0, rows) fails the forward pass with a message that
+    /// starts with <paramref name="owner"/> (the layer, as "Embedding layer 'embedding'").
+    /// </summary>
+    public static Node Embedding(Node indices, Node embeddings, string owner)
+    {
+        if (embeddings.Shape.Length != 2)
+            throw new ArgumentException($"The embedding matrix must have rank 2; got {ShapeOps.Format(embeddings.Shape)}.", nameof(embeddings));
+        return new EmbeddingNode(indices, embeddings, owner);
+    }
+
     /// <summary>Inverted dropout with a mask of <paramref name="noiseShape"/> broadcast over x.</summary>
     public static Node Dropout(Node x, float rate, int[] noiseShape, RandomStream random)
     {

@@ -52,3 +52,42 @@ public interface IDropoutFamily
     /// <summary>Whether dropped units are 0 outright rather than noisy.</summary>
     bool ZeroesUnits { get; }
 }
+
+/// <summary>
+/// A layer that can start a mask: a [batch, steps] node of 1 (step present) and 0 (padding) computed
+/// from its input in the same graph, so it follows every batch (Keras's compute_mask on Embedding with
+/// mask_zero). The model hands it on to the layers that follow.
+/// </summary>
+public interface IMaskProducer
+{
+    /// <summary>The mask for <paramref name="input"/>, or null when the layer's settings make none (mask_zero false).</summary>
+    Node? ComputeMask(Node input);
+}
+
+/// <summary>
+/// A layer that keeps the steps of its input in place (element-wise or per-step work: the dropout family,
+/// activations, Dense and normalization over the last axis), so a mask on its input holds for its output
+/// unchanged (Keras's supports_masking with the default compute_mask).
+/// </summary>
+public interface IMaskPassing
+{
+    /// <summary>Whether the mask passes with the layer's present settings (normalization only over the last axis); true by default.</summary>
+    bool PassesMask => true;
+}
+
+/// <summary>
+/// A layer that uses the mask of its input: pooling that skips padded steps, and recurrent layers that carry
+/// their state through them. The model calls <see cref="Call(Node, Node, CallMode)"/> instead of
+/// <see cref="Layer.Call"/> whenever a mask reaches the layer.
+/// </summary>
+public interface IMaskConsumer
+{
+    /// <summary>The layer's output for <paramref name="input"/> [batch, steps, ...] with <paramref name="mask"/> [batch, steps] (1 present, 0 padding).</summary>
+    Node Call(Node input, Node mask, CallMode mode);
+
+    /// <summary>
+    /// The mask of the output: null when the layer consumes it (pooling, a recurrent layer returning its last
+    /// state), the input's mask when the output keeps the steps (return_sequences).
+    /// </summary>
+    Node? OutputMask(Node mask) => null;
+}

@@ -188,8 +188,9 @@ public sealed class Initializer
             "zeros" => Zeros(),
             "ones" => Ones(),
             "constant" => Constant(D("value", 0)),
-            "randomnormal" => RandomNormal(D("mean", 0), D("stddev", 0.05), seed),
-            "randomuniform" => RandomUniform(D("minval", -0.05), D("maxval", 0.05), seed),
+            "randomnormal" or "normal" => RandomNormal(D("mean", 0), D("stddev", 0.05), seed),
+            // "uniform" and "normal" are Keras's short names for these two (Embedding's default is "uniform").
+            "randomuniform" or "uniform" => RandomUniform(D("minval", -0.05), D("maxval", 0.05), seed),
             "truncatednormal" => TruncatedNormal(D("mean", 0), D("stddev", 0.05), seed),
             "glorotuniform" => GlorotUniform(seed),
             "glorotnormal" => GlorotNormal(seed),

@@ -12,6 +12,8 @@ namespace Strata.Layers;
 public static class LayerRegistry
 {
     private static readonly Lock Gate = new();
+    // The Keras keys of each config record, so a layer's own argument named like an input-shape key (Embedding's input_dim) is not read as one.
+    private static readonly Dictionary<string, HashSet<string>> ConfigKeys = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, Func<ConfigReader, Layer>> Factories = Discover();
 
     /// <summary>The class names a config may use.</summary>
@@ -41,7 +43,11 @@ public static class LayerRegistry
     {
         var factory = FactoryOf(type)
             ?? throw new ArgumentException($"Layer type {type.FullName} needs a public constructor taking its LayerConfig record, or a public static FromConfig(ConfigReader).", nameof(type));
-        lock (Gate) Factories[className] = factory;
+        lock (Gate)
+        {
+            Factories[className] = factory;
+            if (ConfigTypeOf(type) is { } configType) ConfigKeys[className] = [.. KerasConfig.Keys(configType)];
+        }
     }
 
     private static Dictionary<string, Func<ConfigReader, Layer>> Discover()
@@ -49,7 +55,10 @@ public static class LayerRegistry
         var factories = new Dictionary<string, Func<ConfigReader, Layer>>(StringComparer.Ordinal);
         foreach (var type in typeof(Layer).Assembly.GetExportedTypes())
             if (type.IsSubclassOf(typeof(Layer)) && !type.IsAbstract && FactoryOf(type) is { } factory)
+            {
                 factories.Add(type.Name, factory);
+                if (ConfigTypeOf(type) is { } configType) ConfigKeys[type.Name] = [.. KerasConfig.Keys(configType)];
+            }
         return factories;
     }
 
@@ -58,11 +67,16 @@ public static class LayerRegistry
         if (type.GetMethod("FromConfig", BindingFlags.Public | BindingFlags.Static, [typeof(ConfigReader)]) is { } read
             && typeof(Layer).IsAssignableFrom(read.ReturnType))
             return reader => Invoke(() => (Layer)read.Invoke(null, [reader])!);
-        var constructor = type.GetConstructors().FirstOrDefault(c => c.GetParameters() is [{ ParameterType: var p }] && p.IsSubclassOf(typeof(LayerConfig)));
+        var constructor = ConfigConstructor(type);
         if (constructor is null) return null;
         var configType = constructor.GetParameters()[0].ParameterType;
         return reader => Invoke(() => (Layer)constructor.Invoke([KerasConfig.Read(configType, reader)]));
     }
+
+    private static ConstructorInfo? ConfigConstructor(Type type) =>
+        type.GetConstructors().FirstOrDefault(c => c.GetParameters() is [{ ParameterType: var p }] && p.IsSubclassOf(typeof(LayerConfig)));
+
+    private static Type? ConfigTypeOf(Type type) => ConfigConstructor(type)?.GetParameters()[0].ParameterType;
 
     private static Layer Invoke(Func<Layer> create)
     {
@@ -141,7 +155,9 @@ public static class LayerRegistry
         var reader = new ConfigReader(config, className, index);
         int[]? shape = reader.Shape("batch_shape") ?? reader.Shape("batch_input_shape");
         if (shape is null && reader.Shape("input_shape") is int[] features) shape = [-1, .. features];
-        if (shape is null && reader.OptionalInt("input_dim") is int dim) shape = [-1, dim];
+        bool ownsInputDim;
+        lock (Gate) ownsInputDim = ConfigKeys.TryGetValue(className, out var keys) && keys.Contains("input_dim");
+        if (shape is null && !ownsInputDim && reader.OptionalInt("input_dim") is int dim) shape = [-1, dim];
         if (shape is null) return null;
         if (shape.Length < 2 || shape[1..].Any(d => d <= 0))
             throw new StrataException($"The input shape {ShapeOps.Format(shape)} that {className} layer {reader.Name ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture)} declares must give every non-batch dimension.");

@@ -94,7 +94,8 @@ public sealed partial class Sequential
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
         Autodiff.Node h = input;
-        foreach (var layer in _layers) h = layer.Call(h, mode);
+        var masks = new MaskFlow();
+        foreach (var layer in _layers) h = masks.Call(layer, h, mode);
         Autodiff.InputNode? target = null;
         Autodiff.Node? loss = null;
         if (targets)

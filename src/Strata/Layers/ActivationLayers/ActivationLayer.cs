@@ -9,7 +9,7 @@ namespace Strata.Layers.ActivationLayers;
 /// writes the activation's form. A new one is its config record and the arguments it stands for.
 /// </summary>
 /// <typeparam name="TConfig">The layer's config record.</typeparam>
-public abstract class ActivationLayer<TConfig> : Layer<TConfig>, IActivated where TConfig : LayerConfig
+public abstract class ActivationLayer<TConfig> : Layer<TConfig>, IActivated, IMaskPassing where TConfig : LayerConfig
 {
     /// <summary>Checks and keeps <paramref name="config"/>.</summary>
     protected ActivationLayer(TConfig config) : base(config) { }

@@ -27,7 +27,7 @@ public sealed record PReLUConfig : LayerConfig
 /// feature maps [batch, h, w, channels], shared_axes [1, 2] learns one alpha per channel, as
 /// PyTorch's nn.PReLU(num_parameters = channels) does).
 /// </summary>
-public sealed class PReLU : Layer<PReLUConfig>
+public sealed class PReLU : Layer<PReLUConfig>, IMaskPassing
 {
     /// <summary>A PReLU layer with every argument given by <paramref name="config"/>.</summary>
     public PReLU(PReLUConfig config) : base(config) { }

@@ -11,7 +11,7 @@ public sealed record ActivationConfig : LayerConfig
 }
 
 /// <summary>Applies an activation function element-wise (softmax over the last axis).</summary>
-public sealed class Activation : Layer<ActivationConfig>, IActivated
+public sealed class Activation : Layer<ActivationConfig>, IActivated, IMaskPassing
 {
     /// <summary>An Activation layer with every argument given by <paramref name="config"/>.</summary>
     public Activation(ActivationConfig config) : base(config) { }

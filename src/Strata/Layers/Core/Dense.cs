@@ -30,7 +30,7 @@ public sealed record DenseConfig : LayerConfig
 /// glorot_uniform kernel, zero bias, linear activation, no regularizers or constraints.
 /// Kernel shape [in, units] (PyTorch's nn.Linear weight is its transpose, [units, in]).
 /// </summary>
-public sealed class Dense : Layer<DenseConfig>, IWeightLayer, IActivated
+public sealed class Dense : Layer<DenseConfig>, IWeightLayer, IActivated, IMaskPassing
 {
     /// <summary>A Dense layer with every argument given by <paramref name="config"/>.</summary>
     public Dense(DenseConfig config) : base(config) { }

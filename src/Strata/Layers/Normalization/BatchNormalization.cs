@@ -82,7 +82,7 @@ public sealed record BatchNormalizationConfig : LayerConfig
 /// <c>virtual_batch_size</c> (ghost batch normalization: consecutive groups of that many samples are
 /// normalized separately, the moving statistics take the groups' average), and an axis list.</para>
 /// </summary>
-public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INormalizer
+public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INormalizer, IMaskPassing
 {
     private PopulationStatistics? _population;
 
@@ -220,4 +220,8 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
         }
         return true;
     }
+
+    /// <inheritdoc/>
+    // Per-step work keeps a step's mask valid only when the statistics run over the feature axis alone.
+    public bool PassesMask => Config.Axis is [var axis] && (axis == -1 || (InputShape is { } shape && axis == shape.Count - 1));
 }

@@ -34,7 +34,7 @@ public sealed record LayerNormalizationConfig : LayerConfig
 /// PyTorch: nn.LayerNorm(normalized_shape, eps = 1e-5) normalizes the trailing axes; its weight and
 /// bias are gamma and beta. nn.RMSNorm matches rms_scaling.
 /// </summary>
-public sealed class LayerNormalization : Layer<LayerNormalizationConfig>, INormalizer
+public sealed class LayerNormalization : Layer<LayerNormalizationConfig>, INormalizer, IMaskPassing
 {
     /// <summary>False: the statistics do not come from the batch.</summary>
     public bool UsesBatchStatistics => false;
@@ -100,4 +100,8 @@ public sealed class LayerNormalization : Layer<LayerNormalizationConfig>, INorma
         if (Beta is not null) normalized = Ops.Add(normalized, Ops.Reshape(Parameter(input, Beta), broadcast));
         return normalized;
     }
+
+    /// <inheritdoc/>
+    // Per-step work keeps a step's mask valid only when the statistics run over the feature axis alone.
+    public bool PassesMask => Config.Axis is [var axis] && (axis == -1 || (InputShape is { } shape && axis == shape.Count - 1));
 }

@@ -56,4 +56,12 @@ public abstract class GlobalPooling : Layer<GlobalPoolingConfig>, IPooling
         output[0] = shape[0];
         return Ops.Reshape(y, output);
     }
+
+    /// <summary>The [batch, steps] mask as [batch, steps, 1], to broadcast over the channels; checks that it fits the input.</summary>
+    private protected Node StepMask(Node input, Node mask)
+    {
+        if (mask.Shape.Length != 2 || mask.Shape[0] != input.Shape[0] || mask.Shape[1] != input.Shape[1])
+            throw new StrataException($"{ClassName} layer '{Name}' received a mask of shape {ShapeOps.Format(mask.Shape)} for input {ShapeOps.Format(input.Shape)}; it needs [batch, steps].");
+        return Ops.Reshape(mask, mask.Shape[0], mask.Shape[1], 1);
+    }
 }

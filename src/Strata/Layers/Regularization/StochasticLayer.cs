@@ -20,7 +20,7 @@ public abstract record NoiseConfig : LayerConfig
 /// mode is stochastic (training, or Monte-Carlo inference), the identity otherwise.
 /// </summary>
 /// <typeparam name="TConfig">The layer's config record.</typeparam>
-public abstract class StochasticLayer<TConfig> : Layer<TConfig>, IDropoutFamily where TConfig : NoiseConfig
+public abstract class StochasticLayer<TConfig> : Layer<TConfig>, IDropoutFamily, IMaskPassing where TConfig : NoiseConfig
 {
     private readonly RandomStream _random;
 
