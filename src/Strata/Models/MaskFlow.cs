@@ -8,13 +8,12 @@ namespace Strata.Models;
 /// Runs a chain of layers while carrying the mask between them, as Keras does: a layer that makes one
 /// (<see cref="IMaskProducer"/>) starts it, layers that keep their steps (<see cref="IMaskPassing"/>) hand it
 /// on, a consumer (<see cref="IMaskConsumer"/>) is called with it and says what mask, if any, its output has.
-/// Any other layer receiving a mask is an error naming it (Keras 3 only warns and drops the mask, which
-/// silently lets padding count).
+/// Any other layer drops the mask, as Keras 3 does (with a warning there): from that layer on, padding
+/// steps count like any other.
 /// </summary>
 internal sealed class MaskFlow
 {
     private Node? _mask;
-    private string _source = "";
 
     /// <summary>The mask on the last output, [batch, steps] of 1 and 0; null when none.</summary>
     public Node? Mask => _mask;
@@ -31,10 +30,12 @@ internal sealed class MaskFlow
         }
         else if (layer is IMaskPassing passing && passing.PassesMask) output = layer.Call(input, mode);
         else
-            throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) does not support masking, but receives the mask of {_source} (mask_zero=True). " +
-                "Put a layer that consumes the mask (GlobalAveragePooling1D, GlobalMaxPooling1D) before it, or set mask_zero=False.");
+        {
+            output = layer.Call(input, mode);
+            _mask = null;
+        }
         if (layer is IMaskProducer producer && producer.ComputeMask(input) is { } mask)
-            (_mask, _source) = (mask, $"{layer.ClassName} layer '{layer.Name}'");
+            _mask = mask;
         return output;
     }
 }
