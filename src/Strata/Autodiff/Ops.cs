@@ -193,6 +193,25 @@ public static class Ops
     public static Node Reshape(Node x, params int[] shape) => new ReshapeNode(x, shape);
 
     /// <summary>
+    /// The entries <paramref name="start"/> .. start + <paramref name="length"/> of <paramref name="axis"/>
+    /// (negative counting from the end), the axis kept with size <paramref name="length"/>, as
+    /// <c>x[:, start:start + length]</c> along that axis.
+    /// </summary>
+    public static Node Slice(Node x, int axis, int start, int length) =>
+        new SliceNode(x, axis < 0 ? axis + x.Shape.Length : axis, start, length);
+
+    /// <summary>
+    /// The tensors of <paramref name="parts"/> joined along <paramref name="axis"/> (negative counting from
+    /// the end), as <c>keras.ops.concatenate</c>; the other axes must agree.
+    /// </summary>
+    public static Node Concatenate(IReadOnlyList<Node> parts, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("Concatenation needs at least one tensor.", nameof(parts));
+        return new ConcatNode([.. parts], axis < 0 ? axis + parts[0].Shape.Length : axis);
+    }
+
+    /// <summary>
     /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],
     /// as <c>keras.ops.one_hot</c>; for sparse categorical losses. Carries no gradient; a label that is not
     /// a whole number in [0, classes) fails the forward pass with its sample's index.

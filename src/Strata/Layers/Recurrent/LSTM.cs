@@ -1,0 +1,81 @@
+using Strata.Autodiff;
+using Strata.Tensors;
+
+namespace Strata.Layers.Recurrent;
+
+/// <summary>The arguments of <see cref="LSTM"/>, with Keras's defaults.</summary>
+public sealed record LSTMConfig : RecurrentConfig
+{
+    /// <summary>The activation of the input, forget and output gates; sigmoid by default.</summary>
+    public ActivationFunction RecurrentActivation { get; init; } = ActivationFunction.Sigmoid;
+
+    /// <summary>Whether the forget gate's bias starts at 1 (Jozefowicz et al. 2015); true by default.</summary>
+    public bool UnitForgetBias { get; init; } = true;
+
+    /// <summary>Keras 2's computation mode (1: a product per gate, 2: one product for all); both give the same function.</summary>
+    public int Implementation { get; init; } = 2;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Implementation is 1 or 2, "implementation", $"Expected implementation to be 1 or 2. Received: implementation={Implementation}");
+    }
+}
+
+/// <summary>
+/// Long short-term memory (Hochreiter and Schmidhuber 1997) over inputs [batch, timesteps, features], gates
+/// in Keras's order i, f, c, o: z = xₜ·kernel + hₜ₋₁·recurrent_kernel + bias, i = σ(z_i), f = σ(z_f),
+/// cₜ = f·cₜ₋₁ + i·tanh(z_c), o = σ(z_o), hₜ = o·tanh(cₜ). Kernel [features, 4·units], recurrent kernel
+/// [units, 4·units], bias [4·units]. PyTorch's nn.LSTM has the same gate order (its g is Keras's c):
+/// kernel = weight_ih_l0ᵀ, recurrent kernel = weight_hh_l0ᵀ, bias = bias_ih_l0 + bias_hh_l0.
+/// </summary>
+public sealed class LSTM : RecurrentLayer<LSTMConfig>
+{
+    /// <summary>An LSTM layer with every argument given by <paramref name="config"/>.</summary>
+    public LSTM(LSTMConfig config) : base(config) { }
+
+    /// <summary>An LSTM layer of <paramref name="units"/> units.</summary>
+    public LSTM(int units, bool returnSequences = false, double dropout = 0, double recurrentDropout = 0, string? name = null)
+        : this(new LSTMConfig { Units = units, ReturnSequences = returnSequences, Dropout = dropout, RecurrentDropout = recurrentDropout, Name = name }) { }
+
+    /// <inheritdoc/>
+    protected override int Gates => 4;
+
+    /// <inheritdoc/>
+    protected override int StateCount => 2;
+
+    /// <inheritdoc/>
+    protected override WeightSettings BiasSettings(WeightSettings bias) =>
+        Config.UnitForgetBias ? bias with { Initializer = Initializer.Zeros() } : bias;
+
+    /// <inheritdoc/>
+    protected override void BuildWeights(int[] inputShape, RandomGenerator random)
+    {
+        base.BuildWeights(inputShape, random);
+        if (Bias is null || !Config.UnitForgetBias) return;
+        // Keras fills the bias as [bias_initializer(units), ones(units), bias_initializer(2·units)].
+        var initializer = Config.Weights.Bias.Initializer;
+        var input = new Tensor(Units);
+        var rest = new Tensor(2 * Units);
+        initializer.Fill(input, random);
+        initializer.Fill(rest, random);
+        var bias = Bias.Value.Data.AsSpan();
+        input.Data.CopyTo(bias);
+        bias.Slice(Units, Units).Fill(1f);
+        rest.Data.CopyTo(bias[(2 * Units)..]);
+    }
+
+    /// <inheritdoc/>
+    protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias)
+    {
+        var z = Ops.Add(projected, Ops.MatMul(Masked(states[0], stateMask), recurrentKernel));
+        var gate = Config.RecurrentActivation;
+        var i = Ops.Activation(Gate(z, 0), gate);
+        var f = Ops.Activation(Gate(z, 1), gate);
+        var candidate = Ops.Activation(Gate(z, 2), Config.Activation);
+        var o = Ops.Activation(Gate(z, 3), gate);
+        var carry = Ops.Add(Ops.Multiply(f, states[1]), Ops.Multiply(i, candidate));
+        return [Ops.Multiply(o, Ops.Activation(carry, Config.Activation)), carry];
+    }
+}
