@@ -238,7 +238,7 @@ public sealed class Initializer
             "henormal" => HeNormal(seed),
             "lecununiform" => LecunUniform(seed),
             "lecunnormal" => LecunNormal(seed),
-            "orthogonal" => Orthogonal(D("gain", 1), seed),
+            "orthogonal" or "orthogonalinitializer" => Orthogonal(D("gain", 1), seed),
             "variancescaling" => VarianceScaling(D("scale", 1), config.String("mode", "fan_in")!, config.String("distribution", "truncated_normal")!, seed),
             _ => throw new StrataException($"Unknown initializer '{className}' for {argument}{NameSuggestion.DidYouMean(className, KnownNames)}."),
         };
