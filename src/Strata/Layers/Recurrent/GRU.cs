@@ -1,31 +1,6 @@
 using Strata.Autodiff;
-using Strata.Tensors;
 
 namespace Strata.Layers.Recurrent;
-
-/// <summary>The arguments of <see cref="GRU"/>, with Keras's defaults.</summary>
-public sealed record GRUConfig : RecurrentConfig
-{
-    /// <summary>The activation of the update and reset gates; sigmoid by default.</summary>
-    public ActivationFunction RecurrentActivation { get; init; } = ActivationFunction.Sigmoid;
-
-    /// <summary>
-    /// Whether the reset gate multiplies the state's product with the recurrent kernel (true, Keras 3's
-    /// default, cuDNN's and PyTorch's form, with separate input and recurrent biases) or the state before
-    /// it (false, Cho et al.'s original).
-    /// </summary>
-    public bool ResetAfter { get; init; } = true;
-
-    /// <summary>Keras 2's computation mode (1: a product per gate, 2: one product for all); both give the same function.</summary>
-    public int Implementation { get; init; } = 2;
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        Require(Implementation is 1 or 2, "implementation", $"Expected implementation to be 1 or 2. Received: implementation={Implementation}");
-    }
-}
 
 /// <summary>
 /// Gated recurrent unit (Cho et al. 2014) over inputs [batch, timesteps, features], gates in Keras's order

@@ -4,23 +4,13 @@ using Strata.Tensors;
 namespace Strata.Layers.Recurrent;
 
 /// <summary>The arguments of <see cref="LSTM"/>, with Keras's defaults.</summary>
-public sealed record LSTMConfig : RecurrentConfig
+public sealed record LSTMConfig : GatedRecurrentConfig
 {
-    /// <summary>The activation of the input, forget and output gates; sigmoid by default.</summary>
-    public ActivationFunction RecurrentActivation { get; init; } = ActivationFunction.Sigmoid;
-
-    /// <summary>Whether the forget gate's bias starts at 1 (Jozefowicz et al. 2015); true by default.</summary>
+    /// <summary>
+    /// Whether the forget gate's bias starts at 1 whatever bias_initializer gives the other gates, so the
+    /// carry is kept at first (Jozefowicz et al. 2015); true by default.
+    /// </summary>
     public bool UnitForgetBias { get; init; } = true;
-
-    /// <summary>Keras 2's computation mode (1: a product per gate, 2: one product for all); both give the same function.</summary>
-    public int Implementation { get; init; } = 2;
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        Require(Implementation is 1 or 2, "implementation", $"Expected implementation to be 1 or 2. Received: implementation={Implementation}");
-    }
 }
 
 /// <summary>
