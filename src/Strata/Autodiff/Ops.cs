@@ -212,6 +212,22 @@ public static class Ops
     }
 
     /// <summary>
+    /// A whole LSTM sequence from zero states, fused: <paramref name="projected"/> holds every step's
+    /// x·kernel + bias, [batch, timesteps, 4·units] (gates i, f, c, o); each step adds the previous output
+    /// (times <paramref name="stateMask"/> [batch, units], when given) by the recurrent kernel
+    /// [units, 4·units] and updates the carry. Returns every step's output, [batch, timesteps, units], in
+    /// processing order (last step first with <paramref name="goBackwards"/>). Both activations must work
+    /// element by element (not softmax).
+    /// </summary>
+    public static Node LstmSequence(Node projected, Node recurrentKernel, Node? stateMask,
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards)
+    {
+        if (!LstmSequenceNode.Supports(activation) || !LstmSequenceNode.Supports(recurrentActivation))
+            throw new ArgumentException("The fused LSTM needs element-wise activations, not softmax.", nameof(activation));
+        return new LstmSequenceNode(projected, recurrentKernel, stateMask, activation, recurrentActivation, goBackwards);
+    }
+
+    /// <summary>
     /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],
     /// as <c>keras.ops.one_hot</c>; for sparse categorical losses. Carries no gradient; a label that is not
     /// a whole number in [0, classes) fails the forward pass with its sample's index.

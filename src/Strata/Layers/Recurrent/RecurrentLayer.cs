@@ -90,22 +90,34 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
         var bias = Bias is null ? null : Parameter(input, Bias);
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
-        // Zero states: an input node that nothing sets stays zero.
-        var zeros = graph.Input([batch, Units]);
-        var states = Enumerable.Repeat<Node>(zeros, StateCount).ToArray();
-        var outputs = new List<Node>(steps);
-        for (int s = 0; s < steps; s++)
+        Node output;
+        if (FusedSequence(projected, recurrentKernel, stateMask) is { } sequence)
+            output = Config.ReturnSequences ? sequence : Ops.Reshape(Ops.Slice(sequence, 1, steps - 1, 1), batch, Units);
+        else
         {
-            int t = Config.GoBackwards ? steps - 1 - s : s;
-            var projectedStep = Ops.Reshape(Ops.Slice(projected, 1, t, 1), batch, width);
-            states = Step(projectedStep, states, stateMask, recurrentKernel, bias);
-            outputs.Add(states[0]);
+            // Zero states: an input node that nothing sets stays zero.
+            var zeros = graph.Input([batch, Units]);
+            var states = Enumerable.Repeat<Node>(zeros, StateCount).ToArray();
+            var outputs = new List<Node>(steps);
+            for (int s = 0; s < steps; s++)
+            {
+                int t = Config.GoBackwards ? steps - 1 - s : s;
+                var projectedStep = Ops.Reshape(Ops.Slice(projected, 1, t, 1), batch, width);
+                states = Step(projectedStep, states, stateMask, recurrentKernel, bias);
+                outputs.Add(states[0]);
+            }
+            output = !Config.ReturnSequences ? outputs[^1]
+                : Ops.Concatenate([.. outputs.Select(o => Ops.Reshape(o, batch, 1, Units))], 1);
         }
-        var output = !Config.ReturnSequences ? outputs[^1]
-            : Ops.Concatenate([.. outputs.Select(o => Ops.Reshape(o, batch, 1, Units))], 1);
         AddActivityPenalty(Config.ActivityRegularizer, output);
         return output;
     }
+
+    /// <summary>
+    /// The whole sequence's outputs [batch, timesteps, units] (processing order) from one fused node, or
+    /// null to record the steps one by one with <see cref="Step"/>.
+    /// </summary>
+    protected virtual Node? FusedSequence(Node projected, Node recurrentKernel, Node? stateMask) => null;
 
     /// <summary>The part of the bias added to the inputs' projection; the whole bias unless the layer splits it.</summary>
     protected virtual Node? InputBias(Node? bias) => bias;
