@@ -228,6 +228,22 @@ public static class Ops
     }
 
     /// <summary>
+    /// A whole GRU sequence (Keras's reset_after form, PyTorch's nn.GRU) from a zero state, fused:
+    /// <paramref name="projected"/> holds every step's x·kernel + input bias, [batch, timesteps, 3·units]
+    /// (gates z, r, h); each step multiplies the previous output (times <paramref name="stateMask"/>, when
+    /// given) by the recurrent kernel [units, 3·units], adds <paramref name="recurrentBias"/> [3·units], and
+    /// sets h = z·h_prev + (1 − z)·activation(x_h + r·inner_h). Returns every step's output, [batch,
+    /// timesteps, units], in processing order. Both activations must work element by element (not softmax).
+    /// </summary>
+    public static Node GruSequence(Node projected, Node recurrentKernel, Node? recurrentBias, Node? stateMask,
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards)
+    {
+        if (!LstmSequenceNode.Supports(activation) || !LstmSequenceNode.Supports(recurrentActivation))
+            throw new ArgumentException("The fused GRU needs element-wise activations, not softmax.", nameof(activation));
+        return new GruSequenceNode(projected, recurrentKernel, recurrentBias, stateMask, activation, recurrentActivation, goBackwards);
+    }
+
+    /// <summary>
     /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],
     /// as <c>keras.ops.one_hot</c>; for sparse categorical losses. Carries no gradient; a label that is not
     /// a whole number in [0, classes) fails the forward pass with its sample's index.

@@ -31,6 +31,13 @@ public sealed class GRU : RecurrentLayer<GRUConfig>
         bias is null || !Config.ResetAfter ? bias : Ops.Reshape(Ops.Slice(bias, 0, 0, 1), 3 * Units);
 
     /// <inheritdoc/>
+    protected override Node? FusedSequence(Node projected, Node recurrentKernel, Node? bias, Node? stateMask) =>
+        Fused && Config.ResetAfter && ElementWise(Config.Activation) && ElementWise(Config.RecurrentActivation)
+            ? Ops.GruSequence(projected, recurrentKernel, bias is null ? null : Ops.Reshape(Ops.Slice(bias, 0, 1, 1), 3 * Units),
+                stateMask, Config.Activation, Config.RecurrentActivation, Config.GoBackwards)
+            : null;
+
+    /// <inheritdoc/>
     protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias)
     {
         var previous = states[0];

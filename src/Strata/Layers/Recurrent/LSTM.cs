@@ -56,13 +56,9 @@ public sealed class LSTM : RecurrentLayer<LSTMConfig>
         rest.Data.CopyTo(bias[(2 * Units)..]);
     }
 
-    /// <summary>Whether the sequence runs as one fused node (the default) rather than a graph of steps; both compute the same.</summary>
-    internal bool Fused { get; set; } = true;
-
     /// <inheritdoc/>
-    protected override Node? FusedSequence(Node projected, Node recurrentKernel, Node? stateMask) =>
-        Fused && Config.Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
-            && Config.RecurrentActivation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
+    protected override Node? FusedSequence(Node projected, Node recurrentKernel, Node? bias, Node? stateMask) =>
+        Fused && ElementWise(Config.Activation) && ElementWise(Config.RecurrentActivation)
             ? Ops.LstmSequence(projected, recurrentKernel, stateMask, Config.Activation, Config.RecurrentActivation, Config.GoBackwards)
             : null;
 

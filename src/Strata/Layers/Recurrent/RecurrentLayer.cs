@@ -91,7 +91,7 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
         Node output;
-        if (FusedSequence(projected, recurrentKernel, stateMask) is { } sequence)
+        if (FusedSequence(projected, recurrentKernel, bias, stateMask) is { } sequence)
             output = Config.ReturnSequences ? sequence : Ops.Reshape(Ops.Slice(sequence, 1, steps - 1, 1), batch, Units);
         else
         {
@@ -117,7 +117,13 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
     /// The whole sequence's outputs [batch, timesteps, units] (processing order) from one fused node, or
     /// null to record the steps one by one with <see cref="Step"/>.
     /// </summary>
-    protected virtual Node? FusedSequence(Node projected, Node recurrentKernel, Node? stateMask) => null;
+    protected virtual Node? FusedSequence(Node projected, Node recurrentKernel, Node? bias, Node? stateMask) => null;
+
+    /// <summary>Whether the sequence may run as one fused node (the default) rather than a graph of steps; both compute the same.</summary>
+    internal bool Fused { get; set; } = true;
+
+    /// <summary>Whether the layer's activations work element by element, as the fused nodes need (softmax does not).</summary>
+    private protected static bool ElementWise(ActivationFunction f) => f is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
 
     /// <summary>The part of the bias added to the inputs' projection; the whole bias unless the layer splits it.</summary>
     protected virtual Node? InputBias(Node? bias) => bias;
