@@ -4,147 +4,88 @@ using Strata.Tensors;
 namespace Strata.Autodiff;
 
 /// <summary>
-/// A whole LSTM sequence in one node, from the inputs' projections (x·kernel + bias for every step,
-/// [batch, timesteps, 4·units], gates i, f, c, o): per step one matrix product with the recurrent kernel
-/// and a fused gate update, zero initial states. The output is every step's h, [batch, timesteps, units],
-/// in processing order (reversed inputs with go_backwards). Forward keeps what backward needs: each
-/// step's gate pre-activations and activations, carry, activated carry and (masked) previous output.
+/// A whole LSTM sequence in one node (gates i, f, c, o): per step the recurrent product, then the fused
+/// update c = f·c_prev + i·act(z_c), h = o·act(c). Forward keeps what backward needs: each step's gate
+/// pre-activations and activations, carry and activated carry.
 /// </summary>
-internal sealed class LstmSequenceNode : Node
+internal sealed class LstmSequenceNode : RecurrentSequenceNode
 {
-    private readonly ActivationFunction _activation, _gate;
-    private readonly bool _backwards;
-    private readonly int _batch, _steps, _units, _width;
-    private readonly float[] _z, _a, _carry, _activatedCarry, _previous;
-    private float[]? _dz, _da, _dh, _dc, _scratch;
+    private readonly float[] _z, _a, _carry, _activatedCarry;
+    private float[]? _dz, _da, _dc, _scratch;
 
-    // Inputs: projected [batch, steps, 4·units], recurrent kernel [units, 4·units], then optionally the recurrent dropout mask [batch, units].
-    public LstmSequenceNode(Node projected, Node recurrentKernel, Node? stateMask, ActivationFunction activation, ActivationFunction gate, bool backwards)
-        : base(projected.Graph, [projected.Shape[0], projected.Shape[1], recurrentKernel.Shape[0]],
-            stateMask is null ? [projected, recurrentKernel] : [projected, recurrentKernel, stateMask])
+    public LstmSequenceNode(Node projected, Node recurrentKernel, Node? stateMask, ActivationFunction activation, ActivationFunction recurrentActivation, bool backwards)
+        : base("LSTM", 4, projected, recurrentKernel, [], stateMask, activation, recurrentActivation, backwards)
     {
-        (_batch, _steps, _units, _width) = (projected.Shape[0], projected.Shape[1], recurrentKernel.Shape[0], recurrentKernel.Shape[1]);
-        if (_width != 4 * _units || projected.Shape[2] != _width)
-            throw new StrataException($"An LSTM sequence needs projections [batch, steps, 4·units] and a recurrent kernel [units, 4·units]; got {ShapeOps.Format(projected.Shape)} and {ShapeOps.Format(recurrentKernel.Shape)}.");
-        (_activation, _gate, _backwards) = (activation, gate, backwards);
-        _z = new float[_steps * _batch * _width];
+        _z = new float[Steps * Batch * Width];
         _a = new float[_z.Length];
-        _carry = new float[_steps * _batch * _units];
+        _carry = new float[Steps * Batch * Units];
         _activatedCarry = new float[_carry.Length];
-        _previous = new float[_carry.Length];
     }
 
-    /// <summary>Whether an activation works element by element, as the fused gate update needs (softmax does not).</summary>
-    public static bool Supports(ActivationFunction f) => f is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
+    private ActivationFunction GateActivation(int gate) => gate == 2 ? Activation : RecurrentActivation;
 
-    private ActivationFunction GateActivation(int gate) => gate == 2 ? _activation : _gate;
+    private float PreviousCarry(int step, int row, int unit) => step == 0 ? 0f : _carry[((step - 1) * Batch + row) * Units + unit];
 
-    internal override void Forward()
+    protected override Span<float> RecurrentInput(int step, int time)
     {
-        var projected = Inputs[0].Value.Data;
-        var kernel = Inputs[1].Value.Data;
-        var mask = Inputs.Count > 2 ? Inputs[2].Value.Data : null;
-        var y = Value.Data;
-        int rows = _batch * _width, states = _batch * _units;
-        for (int s = 0; s < _steps; s++)
+        var z = _z.AsSpan(step * Batch * Width, Batch * Width);
+        for (int b = 0; b < Batch; b++) Projected(b, time).CopyTo(z.Slice(b * Width, Width));
+        return z;
+    }
+
+    protected override void UpdateForward(int step, int time, float[] y)
+    {
+        for (int b = 0; b < Batch; b++)
         {
-            int t = _backwards ? _steps - 1 - s : s;
-            var z = _z.AsSpan(s * rows, rows);
-            var a = _a.AsSpan(s * rows, rows);
-            var previous = _previous.AsSpan(s * states, states);
-            for (int b = 0; b < _batch; b++)
-            {
-                projected.AsSpan((b * _steps + t) * _width, _width).CopyTo(z.Slice(b * _width, _width));
-                if (s == 0) continue;
-                var h = y.AsSpan((b * _steps + s - 1) * _units, _units);
-                var p = previous.Slice(b * _units, _units);
-                if (mask is null) h.CopyTo(p);
-                else RowKernels.Multiply(h, mask.AsSpan(b * _units, _units), p);
-            }
-            if (s > 0) Gemm.Multiply(previous, _units, false, kernel, _width, false, z, _width, _batch, _width, _units, true);
-            for (int b = 0; b < _batch; b++)
-                for (int g = 0; g < 4; g++)
-                {
-                    int at = b * _width + g * _units;
-                    ActivationKernels.Forward(GateActivation(g), z.Slice(at, _units), a.Slice(at, _units), _units);
-                }
-            var carry = _carry.AsSpan(s * states, states);
-            for (int b = 0; b < _batch; b++)
-            {
-                var gates = a.Slice(b * _width, _width);
-                var c = carry.Slice(b * _units, _units);
-                for (int j = 0; j < _units; j++)
-                {
-                    // c = f·c_prev + i·candidate, from step s − 1's carry (0 at the first step).
-                    float previousCarry = s == 0 ? 0f : _carry[(s - 1) * states + b * _units + j];
-                    c[j] = gates[_units + j] * previousCarry + gates[j] * gates[2 * _units + j];
-                }
-                var activated = _activatedCarry.AsSpan(s * states + b * _units, _units);
-                ActivationKernels.Forward(_activation, c, activated, _units);
-                RowKernels.Multiply(gates.Slice(3 * _units, _units), activated, y.AsSpan((b * _steps + s) * _units, _units));
-            }
+            int at = (step * Batch + b) * Width, state = (step * Batch + b) * Units;
+            var gates = _a.AsSpan(at, Width);
+            for (int g = 0; g < 4; g++)
+                ActivationKernels.Forward(GateActivation(g), _z.AsSpan(at + g * Units, Units), gates.Slice(g * Units, Units), Units);
+            var c = _carry.AsSpan(state, Units);
+            for (int j = 0; j < Units; j++)
+                c[j] = gates[Units + j] * PreviousCarry(step, b, j) + gates[j] * gates[2 * Units + j];
+            var activated = _activatedCarry.AsSpan(state, Units);
+            ActivationKernels.Forward(Activation, c, activated, Units);
+            RowKernels.Multiply(gates.Slice(3 * Units, Units), activated, y.AsSpan((b * Steps + step) * Units, Units));
         }
     }
 
-    internal override void Backward()
+    protected override float[] UpdateBackward(int step, int time, float[] dLater)
     {
-        Node projected = Inputs[0], recurrentKernel = Inputs[1];
-        var kernel = recurrentKernel.Value.Data;
-        var mask = Inputs.Count > 2 ? Inputs[2].Value.Data : null;
+        var dz = _dz ??= new float[Batch * Width];
+        var da = _da ??= new float[Batch * Width];
+        var dc = _dc ??= new float[Batch * Units];
+        var scratch = _scratch ??= new float[Units];
+        if (step == Steps - 1) Array.Clear(dc);
         var dy = Gradient!.Data;
-        int rows = _batch * _width, states = _batch * _units;
-        var dz = _dz ??= new float[rows];
-        var da = _da ??= new float[rows];
-        var dh = _dh ??= new float[states];
-        var dc = _dc ??= new float[states];
-        var scratch = _scratch ??= new float[states];
-        Array.Clear(dh);
-        Array.Clear(dc);
-        for (int s = _steps - 1; s >= 0; s--)
+        for (int b = 0; b < Batch; b++)
         {
-            int t = _backwards ? _steps - 1 - s : s;
-            var a = _a.AsSpan(s * rows, rows);
-            for (int b = 0; b < _batch; b++)
+            int at = (step * Batch + b) * Width, state = (step * Batch + b) * Units, row = b * Units;
+            var gates = _a.AsSpan(at, Width);
+            var activated = _activatedCarry.AsSpan(state, Units);
+            var dGates = da.AsSpan(b * Width, Width);
+            for (int j = 0; j < Units; j++)
             {
-                int row = b * _units;
-                var gates = a.Slice(b * _width, _width);
-                var activated = _activatedCarry.AsSpan(s * states + row, _units);
-                var carry = _carry.AsSpan(s * states + row, _units);
-                var dGates = da.AsSpan(b * _width, _width);
-                var dActivated = scratch.AsSpan(row, _units);
-                for (int j = 0; j < _units; j++)
-                {
-                    float dhj = dy[(b * _steps + s) * _units + j] + dh[row + j];
-                    dGates[3 * _units + j] = dhj * activated[j];
-                    dActivated[j] = dhj * gates[3 * _units + j];
-                }
-                // dc = dh·o·act'(c) + the carry's gradient from step s + 1.
-                ActivationKernels.Backward(_activation, carry, activated, dActivated, dActivated, _units);
-                for (int j = 0; j < _units; j++)
-                {
-                    float dcj = dActivated[j] + dc[row + j];
-                    float previousCarry = s == 0 ? 0f : _carry[(s - 1) * states + row + j];
-                    dGates[j] = dcj * gates[2 * _units + j];
-                    dGates[_units + j] = dcj * previousCarry;
-                    dGates[2 * _units + j] = dcj * gates[j];
-                    dc[row + j] = dcj * gates[_units + j];
-                }
-                var z = _z.AsSpan(s * rows + b * _width, _width);
-                for (int g = 0; g < 4; g++)
-                    ActivationKernels.Backward(GateActivation(g), z.Slice(g * _units, _units), gates.Slice(g * _units, _units),
-                        dGates.Slice(g * _units, _units), dz.AsSpan(b * _width + g * _units, _units), _units);
-                if (Flows(projected))
-                {
-                    var d = projected.Gradient!.Data.AsSpan((b * _steps + t) * _width, _width);
-                    RowKernels.Add(d, dz.AsSpan(b * _width, _width), d);
-                }
+                float dh = dy[(b * Steps + step) * Units + j] + dLater[row + j];
+                dGates[3 * Units + j] = dh * activated[j];
+                scratch[j] = dh * gates[3 * Units + j];
             }
-            if (s == 0) break;
-            if (Flows(recurrentKernel))
-                Gemm.Multiply(_previous.AsSpan(s * states, states), _units, true, dz, _width, false, recurrentKernel.Gradient!.Data, _width, _units, _width, _batch, true);
-            // The previous output's gradient through the recurrent kernel (and the mask it was multiplied by).
-            Gemm.Multiply(dz, _width, false, kernel, _width, true, dh, _units, _batch, _units, _width, false);
-            if (mask is not null) RowKernels.Multiply(dh, mask, dh);
+            // dc = dh·o·act'(c) + the carry's gradient from step s + 1.
+            ActivationKernels.Backward(Activation, _carry.AsSpan(state, Units), activated, scratch, scratch, Units);
+            for (int j = 0; j < Units; j++)
+            {
+                float dcj = scratch[j] + dc[row + j];
+                dGates[j] = dcj * gates[2 * Units + j];
+                dGates[Units + j] = dcj * PreviousCarry(step, b, j);
+                dGates[2 * Units + j] = dcj * gates[j];
+                dc[row + j] = dcj * gates[Units + j];
+            }
+            for (int g = 0; g < 4; g++)
+                ActivationKernels.Backward(GateActivation(g), _z.AsSpan(at + g * Units, Units), gates.Slice(g * Units, Units),
+                    dGates.Slice(g * Units, Units), dz.AsSpan(b * Width + g * Units, Units), Units);
+            var dProjected = ProjectedGradient(b, time);
+            if (!dProjected.IsEmpty) RowKernels.Add(dProjected, dz.AsSpan(b * Width, Width), dProjected);
         }
+        return dz;
     }
 }

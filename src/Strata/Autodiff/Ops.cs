@@ -220,12 +220,8 @@ public static class Ops
     /// element by element (not softmax).
     /// </summary>
     public static Node LstmSequence(Node projected, Node recurrentKernel, Node? stateMask,
-        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards)
-    {
-        if (!LstmSequenceNode.Supports(activation) || !LstmSequenceNode.Supports(recurrentActivation))
-            throw new ArgumentException("The fused LSTM needs element-wise activations, not softmax.", nameof(activation));
-        return new LstmSequenceNode(projected, recurrentKernel, stateMask, activation, recurrentActivation, goBackwards);
-    }
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards) =>
+        new LstmSequenceNode(projected, recurrentKernel, stateMask, activation, recurrentActivation, goBackwards);
 
     /// <summary>
     /// A whole GRU sequence (Keras's reset_after form, PyTorch's nn.GRU) from a zero state, fused:
@@ -236,12 +232,8 @@ public static class Ops
     /// timesteps, units], in processing order. Both activations must work element by element (not softmax).
     /// </summary>
     public static Node GruSequence(Node projected, Node recurrentKernel, Node? recurrentBias, Node? stateMask,
-        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards)
-    {
-        if (!LstmSequenceNode.Supports(activation) || !LstmSequenceNode.Supports(recurrentActivation))
-            throw new ArgumentException("The fused GRU needs element-wise activations, not softmax.", nameof(activation));
-        return new GruSequenceNode(projected, recurrentKernel, recurrentBias, stateMask, activation, recurrentActivation, goBackwards);
-    }
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards) =>
+        new GruSequenceNode(projected, recurrentKernel, recurrentBias, stateMask, activation, recurrentActivation, goBackwards);
 
     /// <summary>
     /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],

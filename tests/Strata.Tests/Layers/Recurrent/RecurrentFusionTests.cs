@@ -1,5 +1,4 @@
 using Strata.Autodiff;
-using Strata.Layers;
 using Strata.Layers.Recurrent;
 using Strata.Tensors;
 using Xunit;
@@ -21,7 +20,7 @@ public class RecurrentFusionTests
         [new GRUConfig { Units = 3, Activation = ActivationFunction.Gelu, RecurrentDropout = 0.5, Weights = new() { UseBias = false } }],
     ];
 
-    private static Layer Create(RecurrentConfig config, bool fused) => config switch
+    private static Strata.Layers.Layer Create(RecurrentConfig config, bool fused) => config switch
     {
         LSTMConfig lstm => new LSTM(lstm) { Name = "rnn", Fused = fused },
         GRUConfig gru => new GRU(gru) { Name = "rnn", Fused = fused },
