@@ -203,6 +203,49 @@ public static class Ops
     public static Node Reshape(Node x, params int[] shape) => new ReshapeNode(x, shape);
 
     /// <summary>
+    /// The entries <paramref name="start"/> .. start + <paramref name="length"/> of <paramref name="axis"/>
+    /// (negative counting from the end), the axis kept with size <paramref name="length"/>, as
+    /// <c>x[:, start:start + length]</c> along that axis.
+    /// </summary>
+    public static Node Slice(Node x, int axis, int start, int length) =>
+        new SliceNode(x, axis < 0 ? axis + x.Shape.Length : axis, start, length);
+
+    /// <summary>
+    /// The tensors of <paramref name="parts"/> joined along <paramref name="axis"/> (negative counting from
+    /// the end), as <c>keras.ops.concatenate</c>; the other axes must agree.
+    /// </summary>
+    public static Node Concatenate(IReadOnlyList<Node> parts, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("Concatenation needs at least one tensor.", nameof(parts));
+        return new ConcatNode([.. parts], axis < 0 ? axis + parts[0].Shape.Length : axis);
+    }
+
+    /// <summary>
+    /// A whole LSTM sequence from zero states, fused: <paramref name="projected"/> holds every step's
+    /// x·kernel + bias, [batch, timesteps, 4·units] (gates i, f, c, o); each step adds the previous output
+    /// (times <paramref name="stateMask"/> [batch, units], when given) by the recurrent kernel
+    /// [units, 4·units] and updates the carry. Returns every step's output, [batch, timesteps, units], in
+    /// processing order (last step first with <paramref name="goBackwards"/>). Both activations must work
+    /// element by element (not softmax).
+    /// </summary>
+    public static Node LstmSequence(Node projected, Node recurrentKernel, Node? stateMask,
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards) =>
+        new LstmSequenceNode(projected, recurrentKernel, stateMask, activation, recurrentActivation, goBackwards);
+
+    /// <summary>
+    /// A whole GRU sequence (Keras's reset_after form, PyTorch's nn.GRU) from a zero state, fused:
+    /// <paramref name="projected"/> holds every step's x·kernel + input bias, [batch, timesteps, 3·units]
+    /// (gates z, r, h); each step multiplies the previous output (times <paramref name="stateMask"/>, when
+    /// given) by the recurrent kernel [units, 3·units], adds <paramref name="recurrentBias"/> [3·units], and
+    /// sets h = z·h_prev + (1 − z)·activation(x_h + r·inner_h). Returns every step's output, [batch,
+    /// timesteps, units], in processing order. Both activations must work element by element (not softmax).
+    /// </summary>
+    public static Node GruSequence(Node projected, Node recurrentKernel, Node? recurrentBias, Node? stateMask,
+        ActivationFunction activation, ActivationFunction recurrentActivation, bool goBackwards) =>
+        new GruSequenceNode(projected, recurrentKernel, recurrentBias, stateMask, activation, recurrentActivation, goBackwards);
+
+    /// <summary>
     /// Integer class labels (shape [n] or [n, 1], stored as floats) to one-hot rows [n, <paramref name="classes"/>],
     /// as <c>keras.ops.one_hot</c>; for sparse categorical losses. Carries no gradient; a label that is not
     /// a whole number in [0, classes) fails the forward pass with its sample's index.

@@ -10,7 +10,7 @@ namespace Strata.Layers;
 /// </summary>
 public sealed class Initializer
 {
-    private enum Kind { Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling }
+    private enum Kind { Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Orthogonal }
 
     private readonly Kind _kind;
     private readonly double _a, _b;
@@ -90,6 +90,14 @@ public sealed class Initializer
         return Scaling("VarianceScaling", scale, mode, distribution == "normal" ? "truncated_normal" : distribution, seed);
     }
 
+    /// <summary>
+    /// Keras's Orthogonal (Saxe et al. 2014), the default recurrent kernel initializer: the weight seen as a
+    /// matrix [product of all axes but the last, last axis] is <paramref name="gain"/> times a random
+    /// orthogonal matrix (orthonormal columns, or rows when it is wider than tall), the Q of a Gaussian
+    /// matrix's QR decomposition with R's diagonal made positive.
+    /// </summary>
+    public static Initializer Orthogonal(double gain = 1, int? seed = null) => new("Orthogonal", Kind.Orthogonal, gain, seed: seed);
+
     private static Initializer Scaling(string name, double scale, string mode, string distribution, int? seed) =>
         new(name, Kind.VarianceScaling, scale, 0, mode, distribution, seed);
 
@@ -112,10 +120,42 @@ public sealed class Initializer
             case Kind.TruncatedNormal:
                 for (int i = 0; i < data.Length; i++) data[i] = (float)(_a + _b * Truncated(rng));
                 break;
+            case Kind.Orthogonal: FillOrthogonal(tensor, rng); break;
             default:
                 FillScaled(tensor, rng);
                 break;
         }
+    }
+
+    private void FillOrthogonal(Tensor tensor, RandomGenerator rng)
+    {
+        var shape = tensor.Shape;
+        int cols = shape.Length == 0 ? 1 : shape[^1], rows = cols == 0 ? 0 : tensor.Size / cols;
+        int tall = Math.Max(rows, cols), narrow = Math.Min(rows, cols);
+        // Column-major [tall, narrow] Gaussian matrix, orthonormalized by modified Gram–Schmidt, which gives
+        // the Q whose R has a positive diagonal: Keras's q·sign(diag(r)).
+        var q = new double[tall * narrow];
+        for (int i = 0; i < tall; i++)
+            for (int j = 0; j < narrow; j++) q[j * tall + i] = rng.NextGaussian();
+        for (int j = 0; j < narrow; j++)
+        {
+            var column = q.AsSpan(j * tall, tall);
+            for (int k = 0; k < j; k++)
+            {
+                var previous = q.AsSpan(k * tall, tall);
+                double dot = 0;
+                for (int i = 0; i < tall; i++) dot += previous[i] * column[i];
+                for (int i = 0; i < tall; i++) column[i] -= dot * previous[i];
+            }
+            double norm = 0;
+            for (int i = 0; i < tall; i++) norm += column[i] * column[i];
+            norm = Math.Sqrt(norm);
+            for (int i = 0; i < tall; i++) column[i] /= norm;
+        }
+        var data = tensor.Data;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                data[r * cols + c] = (float)(_a * (rows >= cols ? q[c * tall + r] : q[r * tall + c]));
     }
 
     private void FillScaled(Tensor tensor, RandomGenerator rng)
@@ -172,6 +212,7 @@ public sealed class Initializer
             case Kind.VarianceScaling when ClassName == "VarianceScaling":
                 config["scale"] = _a; config["mode"] = _mode; config["distribution"] = _distribution; config["seed"] = Seed; break;
             case Kind.VarianceScaling: config["seed"] = Seed; break;
+            case Kind.Orthogonal: config["gain"] = _a; config["seed"] = Seed; break;
         }
         return new JsonObject { ["module"] = "keras.initializers", ["class_name"] = ClassName, ["config"] = config };
     }
@@ -198,6 +239,7 @@ public sealed class Initializer
             "henormal" => HeNormal(seed),
             "lecununiform" => LecunUniform(seed),
             "lecunnormal" => LecunNormal(seed),
+            "orthogonal" or "orthogonalinitializer" => Orthogonal(D("gain", 1), seed),
             "variancescaling" => VarianceScaling(D("scale", 1), config.String("mode", "fan_in")!, config.String("distribution", "truncated_normal")!, seed),
             _ => throw new StrataException($"Unknown initializer '{className}' for {argument}{NameSuggestion.DidYouMean(className, KnownNames)}."),
         };
@@ -206,7 +248,7 @@ public sealed class Initializer
     }
 
     private static readonly string[] KnownNames = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
-        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "variance_scaling"];
+        "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "variance_scaling", "orthogonal"];
 
     private static string Normalize(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLower(CultureInfo.InvariantCulture);
 }

@@ -116,6 +116,9 @@ public class OpsGradientTests
         TestSupport.CheckGradients(n => Ops.Sum(n[0], 1, keepDims: true), [R(11, 2, 3, 4)]);
         TestSupport.CheckGradients(n => Ops.Mean(n[0], 0), [R(11, 2, 3, 4)]);
         TestSupport.CheckGradients(n => Ops.Reshape(n[0], 6, 4), [R(12, 2, 3, 4)]);
+        TestSupport.CheckGradients(n => Ops.Slice(n[0], 1, 1, 2), [R(14, 2, 4, 3)]);
+        TestSupport.CheckGradients(n => Ops.Slice(n[0], -1, 2, 1), [R(15, 3, 4)]);
+        TestSupport.CheckGradients(n => Ops.Concatenate([n[0], n[1], n[0]], 1), [R(16, 2, 1, 3), R(17, 2, 2, 3)]);
         TestSupport.CheckGradients(n => Ops.LogSoftmax(n[0]), [R(13, 3, 5)]);
     }
 
@@ -228,5 +231,20 @@ public class OpsGradientTests
             foreach (int i in members) Assert.Equal((x.Data[i] - mean) / Math.Sqrt(variance + 1e-3), y.Value.Data[i], 1e-4);
         }
         TestSupport.CheckGradients(n => Ops.Standardize(n[0], axes, 1e-3f), [x]);
+    }
+
+    [Fact]
+    public void SliceAndConcatenateMoveTheRightEntries()
+    {
+        var graph = new Graph();
+        var x = graph.Input([2, 3, 2]);
+        x.Set(new Tensor([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+        var step = Ops.Slice(x, 1, 1, 2);
+        var joined = Ops.Concatenate([Ops.Slice(x, 2, 1, 1), Ops.Slice(x, 2, 0, 1)], 2);
+        graph.Forward();
+        Assert.Equal(new float[] { 2, 3, 4, 5, 8, 9, 10, 11 }, step.Value.Data);
+        Assert.Equal(new float[] { 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10 }, joined.Value.Data);
+        Assert.Throws<StrataException>(() => Ops.Slice(x, 1, 2, 2));
+        Assert.Throws<StrataException>(() => Ops.Concatenate([x, Ops.Slice(x, 0, 0, 1)], 1));
     }
 }

@@ -4,6 +4,7 @@ using Strata.Layers;
 using Strata.Layers.Constraints;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Pooling;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Reshaping;
 using Strata.Layers.Regularizers;
 using Strata.Layers.Core;
@@ -88,6 +89,15 @@ public class LayerContractTests
         [(Func<Layer>)(() => new GlobalAveragePooling1D()), new[] { 2, 6, 3 }, new[] { -1, 3 }, 0, 0],
         [(Func<Layer>)(() => new GlobalMaxPooling1D()), new[] { 2, 6, 3 }, new[] { -1, 3 }, 0, 0],
         [(Func<Layer>)(() => new ZeroPadding2D(1, 2, 0, 3)), new[] { 2, 3, 4, 2 }, new[] { -1, 6, 7, 2 }, 0, 0],
+        [(Func<Layer>)(() => new SimpleRNN(3)), new[] { 2, 4, 3 }, new[] { -1, 3 }, 3, 0],
+        [(Func<Layer>)(() => new SimpleRNN(new SimpleRNNConfig { Units = 2, ReturnSequences = true, GoBackwards = true, Dropout = 0.3, RecurrentDropout = 0.4, Seed = 3 })),
+            new[] { 3, 4, 2 }, new[] { -1, 4, 2 }, 3, 0],
+        [(Func<Layer>)(() => new LSTM(3, dropout: 0.3, recurrentDropout: 0.3)), new[] { 2, 4, 3 }, new[] { -1, 3 }, 3, 0],
+        [(Func<Layer>)(() => new LSTM(new LSTMConfig { Units = 2, ReturnSequences = true, GoBackwards = true, Weights = new() { UseBias = false } })),
+            new[] { 2, 3, 4 }, new[] { -1, 3, 2 }, 2, 0],
+        [(Func<Layer>)(() => new GRU(3, dropout: 0.2, recurrentDropout: 0.3)), new[] { 2, 4, 3 }, new[] { -1, 3 }, 3, 0],
+        [(Func<Layer>)(() => new GRU(new GRUConfig { Units = 3, ResetAfter = false, ReturnSequences = true, GoBackwards = true, RecurrentDropout = 0.3 })),
+            new[] { 2, 4, 2 }, new[] { -1, 4, 3 }, 3, 0],
     ];
 
     [Theory]

@@ -35,3 +35,22 @@ public sealed record ScaleAndCenter : ConfigPart
     /// <summary>gamma's initializer, regularizer and constraint.</summary>
     public WeightSettings Gamma { get; init; } = new(Initializer.Ones());
 }
+
+/// <summary>
+/// A recurrent layer's kernel (inputs to gates), recurrent kernel (state to gates) and bias, with Keras's
+/// defaults: glorot_uniform, orthogonal and zeros.
+/// </summary>
+public sealed record RecurrentWeights : ConfigPart
+{
+    /// <summary>Whether the layer adds a bias.</summary>
+    [KerasName("use_bias")] public bool UseBias { get; init; } = true;
+
+    /// <summary>The kernel's initializer, regularizer and constraint.</summary>
+    public WeightSettings Kernel { get; init; } = new(Initializer.GlorotUniform());
+
+    /// <summary>The recurrent kernel's initializer, regularizer and constraint (Keras's recurrent_initializer, ...).</summary>
+    [KerasName("recurrent")] public WeightSettings RecurrentKernel { get; init; } = new(Initializer.Orthogonal());
+
+    /// <summary>The bias's initializer, regularizer and constraint.</summary>
+    public WeightSettings Bias { get; init; } = new(Initializer.Zeros());
+}
