@@ -9,16 +9,18 @@ internal static unsafe partial class Gemm
 {
     /// <summary>
     /// The unpacked product for a few rows: items are 64-column strips of C, each row's strip held in
-    /// eight accumulators while B's rows stream past. Same K blocks, same FMA order as the packed kernel.
+    /// eight accumulators (four on AVX-512) while B's rows stream past; the portable path goes four columns at a time. Same K blocks, same FMA order as the packed kernel.
     /// </summary>
     private sealed class DirectTask : ParallelTask
     {
         private float* _a, _b, _c;
+        private InstructionSet _isa;
         private int _lda, _ldb, _ldc, _m, _n, _k;
         private bool _transA, _accumulate;
 
-        public void Set(float* a, int lda, bool transA, float* b, int ldb, float* c, int ldc, int m, int n, int k, bool accumulate)
+        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* b, int ldb, float* c, int ldc, int m, int n, int k, bool accumulate)
         {
+            _isa = isa;
             _a = a; _b = b; _c = c;
             (_lda, _transA, _ldb, _ldc) = (lda, transA, ldb, ldc);
             (_m, _n, _k, _accumulate) = (m, n, k, accumulate);
@@ -42,8 +44,19 @@ internal static unsafe partial class Gemm
                     bool accumulate = _accumulate || p0 > 0;
                     float* ap = a + p0 * aStride;
                     float* bp = _b + (long)p0 * _ldb + j0;
-                    if (width == DirectColumns) Strip64(kc, ap, aStride, bp, _ldb, c, accumulate);
-                    else StripNarrow(kc, ap, aStride, bp, _ldb, c, width, accumulate);
+                    if (_isa == InstructionSet.Portable)
+                    {
+                        StripPortable(kc, ap, aStride, bp, _ldb, c, width, accumulate);
+                    }
+                    else if (width == DirectColumns)
+                    {
+                        if (_isa == InstructionSet.Avx512) Strip64Avx512(kc, ap, aStride, bp, _ldb, c, accumulate);
+                        else Strip64(kc, ap, aStride, bp, _ldb, c, accumulate);
+                    }
+                    else
+                    {
+                        StripNarrow(kc, ap, aStride, bp, _ldb, c, width, accumulate);
+                    }
                 }
             }
         }

@@ -56,8 +56,21 @@ internal static unsafe partial class Gemm
             Avx.Permute2x128(s2, s6, 0x31), Avx.Permute2x128(s3, s7, 0x31));
     }
 
+    /// <summary>C[mr×nr] (+)= the packed A panel times the packed B panel, on the micro-kernel of <paramref name="isa"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(InstructionSet isa, int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
+    {
+        switch (isa)
+        {
+            case InstructionSet.Avx512: MicroKernelAvx512(kc, a, b, c, ldc, mr, nr, accumulate); break;
+            case InstructionSet.Avx2: MicroKernelAvx2(kc, a, b, c, ldc, mr, nr, accumulate); break;
+            case InstructionSet.Portable: MicroKernelPortable(kc, a, b, c, ldc, mr, nr, accumulate); break;
+            default: MicroKernelScalar(kc, a, b, c, ldc, mr, nr, accumulate); break;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernelAvx(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
+    private static void MicroKernelAvx2(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
     {
         Vector256<float> c00 = Vector256<float>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         Vector256<float> c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -99,7 +112,7 @@ internal static unsafe partial class Gemm
         c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72);
         c50.Store(tile + 80); c51.Store(tile + 88);
-        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+        StoreEdge(tile, Nr, c, ldc, mr, nr, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,12 +127,13 @@ internal static unsafe partial class Gemm
         Avx.Store(c + 8, hi);
     }
 
-    private static void StoreEdge(float* tile, float* c, int ldc, int mr, int nr, bool accumulate)
+    // The first mr×nr values of a tile whose rows are `stride` apart, into (or onto) C.
+    private static void StoreEdge(float* tile, int stride, float* c, int ldc, int mr, int nr, bool accumulate)
     {
         for (int r = 0; r < mr; r++)
         {
             float* row = c + (long)r * ldc;
-            float* t = tile + r * Nr;
+            float* t = tile + r * stride;
             if (accumulate)
                 for (int j = 0; j < nr; j++) row[j] += t[j];
             else
@@ -127,7 +141,7 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The portable kernel: the same packed layout and summation order, scalar FMAs.</summary>
+    /// <summary>The scalar reference kernel: the same packed layout and summation order, scalar FMAs.</summary>
     private static void MicroKernelScalar(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
     {
         float* tile = stackalloc float[Mr * Nr];
@@ -143,6 +157,6 @@ internal static unsafe partial class Gemm
             a += Mr;
             b += Nr;
         }
-        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+        StoreEdge(tile, Nr, c, ldc, mr, nr, accumulate);
     }
 }
