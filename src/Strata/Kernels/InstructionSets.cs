@@ -44,7 +44,7 @@ internal static class InstructionSets
 
     /// <summary>
     /// The path a STRATA_ISA value asks for, or the widest supported one when it is empty. An unknown
-    /// name, or one this machine cannot run, is an <see cref="ArgumentException"/> naming the supported paths.
+    /// name, or one this machine cannot run, is a <see cref="StrataException"/> naming the supported paths.
     /// </summary>
     public static InstructionSet Resolve(string? value)
     {
@@ -53,9 +53,9 @@ internal static class InstructionSets
         string wanted = value.Trim();
         var match = Enum.GetValues<InstructionSet>().Where(s => Name(s) == wanted.ToLowerInvariant()).ToArray();
         if (match.Length == 0)
-            throw new ArgumentException($"{Variable}={value} is not an instruction set. Expected one of: {supported}.", Variable);
+            throw new StrataException($"{Variable}={value} is not an instruction set. Expected one of: {supported}.");
         if (!IsSupported(match[0]))
-            throw new ArgumentException($"{Variable}={value} asks for an instruction set this processor cannot run. It supports: {supported}.", Variable);
+            throw new StrataException($"{Variable}={value} asks for an instruction set this processor cannot run. It supports: {supported}.");
         return match[0];
     }
 
