@@ -48,6 +48,8 @@ public static class CommandLine
             if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
                 throw new UsageException(ParseErrors.Describe(parsed, app));
             if (parsed.GetValue(app.Threads) is int threads) Compute.Threads = threads;
+            // A bad STRATA_ISA is reported before any work starts, not in the middle of a run.
+            _ = Compute.InstructionSet;
             return parsed.Invoke(new InvocationConfiguration
             {
                 Output = output,

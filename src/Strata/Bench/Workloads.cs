@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
 using Strata.Data;
@@ -16,6 +13,7 @@ using Strata.Training.Callbacks;
 using Strata.Training.Losses;
 using Strata.Training.Optimizers;
 using Strata.Formats;
+using Strata.Kernels;
 
 namespace Strata.Bench;
 
@@ -67,68 +65,25 @@ public static class Workloads
     }
 
     /// <summary>
-    /// The machine's float FMA throughput, one thread and all threads together: what a matrix
-    /// product could reach at best on this clock (AVX2: 8 lanes × 2 flops × FMAs per cycle).
+    /// The float FMA throughput of the instruction-set path the kernels use, one thread and all
+    /// threads together: what a matrix product on that path could reach at best on this clock.
     /// </summary>
     private static void Peak(Action<JsonObject> emit)
     {
-        if (!Fma.IsSupported)
-            throw new StrataException("The FMA throughput probe needs a processor with FMA (x86 AVX2).");
-        double one = FmaThroughput(1), all = FmaThroughput(Compute.Threads);
+        var isa = InstructionSets.Default;
+        double one = FmaPeak.Measure(isa, 1), all = FmaPeak.Measure(isa, Compute.Threads);
         emit(new JsonObject
         {
-            ["workload"] = "peak", ["fma_gflops_1_thread"] = one, ["fma_gflops"] = all,
-            // Two 256-bit FMA pipes per core: 32 flops per cycle.
-            ["clock_ghz_estimate"] = one / 32,
+            ["workload"] = "peak", ["instruction_set"] = InstructionSets.Name(isa), ["fma_lanes"] = FmaPeak.Lanes(isa),
+            ["fma_gflops_1_thread"] = one, ["fma_gflops"] = all,
+            // Two FMA pipes per core: lanes × 2 flops × 2 per cycle.
+            ["clock_ghz_estimate"] = one / (FmaPeak.Lanes(isa) * 4),
         });
-    }
-
-    // The best of a few short runs: a shared machine's clock and neighbours only ever slow a run down.
-    private static double FmaThroughput(int threads) => Enumerable.Range(0, 5).Max(_ => FmaRun(threads));
-
-    private static double FmaRun(int threads)
-    {
-        const int iterations = 10_000_000;
-        var ready = new Barrier(threads + 1);
-        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
-        {
-            ready.SignalAndWait();
-            FmaLoop(iterations);
-            ready.SignalAndWait();
-        })).ToList();
-        workers.ForEach(w => w.Start());
-        ready.SignalAndWait();
-        var clock = Stopwatch.StartNew();
-        ready.SignalAndWait();
-        double seconds = clock.Elapsed.TotalSeconds;
-        workers.ForEach(w => w.Join());
-        return threads * (double)iterations * 12 * 8 * 2 / seconds / 1e9;
-    }
-
-    // Twelve independent chains cover the FMA latency (4 cycles) on both pipes.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float FmaLoop(int iterations)
-    {
-        var m = Vector256.Create(0.999999f);
-        var add = Vector256.Create(1e-7f);
-        Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (int i = 0; i < iterations; i++)
-        {
-            a0 = Fma.MultiplyAdd(a0, m, add); a1 = Fma.MultiplyAdd(a1, m, add);
-            a2 = Fma.MultiplyAdd(a2, m, add); a3 = Fma.MultiplyAdd(a3, m, add);
-            a4 = Fma.MultiplyAdd(a4, m, add); a5 = Fma.MultiplyAdd(a5, m, add);
-            a6 = Fma.MultiplyAdd(a6, m, add); a7 = Fma.MultiplyAdd(a7, m, add);
-            a8 = Fma.MultiplyAdd(a8, m, add); a9 = Fma.MultiplyAdd(a9, m, add);
-            a10 = Fma.MultiplyAdd(a10, m, add); a11 = Fma.MultiplyAdd(a11, m, add);
-        }
-        var sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
-        return Vector256.Sum(sum);
     }
 
     private static void Gemm(Action<JsonObject> emit)
     {
-        double peak = Fma.IsSupported ? FmaThroughput(Compute.Threads) : double.NaN;
+        double peak = FmaPeak.Measure(InstructionSets.Default, Compute.Threads);
         foreach (int n in new[] { 256, 1024, 2048 })
         {
             var graph = new Graph();
@@ -146,7 +101,7 @@ public static class Workloads
             emit(new JsonObject
             {
                 ["workload"] = "gemm", ["n"] = n, ["gflops"] = 2.0 * n * n * n / seconds / 1e9, ["seconds"] = seconds,
-                ["peak_fraction"] = double.IsNaN(peak) ? null : 2.0 * n * n * n / seconds / 1e9 / peak,
+                ["peak_fraction"] = 2.0 * n * n * n / seconds / 1e9 / peak,
             });
         }
     }

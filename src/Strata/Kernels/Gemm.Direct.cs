@@ -9,16 +9,18 @@ internal static unsafe partial class Gemm
 {
     /// <summary>
     /// The unpacked product for a few rows: items are 64-column strips of C, each row's strip held in
-    /// eight accumulators while B's rows stream past. Same K blocks, same FMA order as the packed kernel.
+    /// four vector accumulators at a time while B's rows stream past. Same K blocks, same FMA order as the packed kernel.
     /// </summary>
     private sealed class DirectTask : ParallelTask
     {
         private float* _a, _b, _c;
+        private InstructionSet _isa;
         private int _lda, _ldb, _ldc, _m, _n, _k;
         private bool _transA, _accumulate;
 
-        public void Set(float* a, int lda, bool transA, float* b, int ldb, float* c, int ldc, int m, int n, int k, bool accumulate)
+        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* b, int ldb, float* c, int ldc, int m, int n, int k, bool accumulate)
         {
+            _isa = isa;
             _a = a; _b = b; _c = c;
             (_lda, _transA, _ldb, _ldc) = (lda, transA, ldb, ldc);
             (_m, _n, _k, _accumulate) = (m, n, k, accumulate);
@@ -42,47 +44,46 @@ internal static unsafe partial class Gemm
                     bool accumulate = _accumulate || p0 > 0;
                     float* ap = a + p0 * aStride;
                     float* bp = _b + (long)p0 * _ldb + j0;
-                    if (width == DirectColumns) Strip64(kc, ap, aStride, bp, _ldb, c, accumulate);
-                    else StripNarrow(kc, ap, aStride, bp, _ldb, c, width, accumulate);
+                    switch (_isa)
+                    {
+                        case InstructionSet.Avx512: Strip<Vector512<float>, Simd512>(kc, ap, aStride, bp, _ldb, c, width, accumulate); break;
+                        case InstructionSet.Avx2: Strip<Vector256<float>, Simd256>(kc, ap, aStride, bp, _ldb, c, width, accumulate); break;
+                        default: Strip<Vector128<float>, Simd128>(kc, ap, aStride, bp, _ldb, c, width, accumulate); break;
+                    }
                 }
             }
         }
 
+        // Four vectors of columns at a time while B's rows stream past, then one vector, then the last
+        // few columns one by one; every value summed p = 0, 1, ... by FMAs from zero, as in the packed kernel.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Strip64(int kc, float* a, long aStride, float* b, int ldb, float* c, bool accumulate)
+        private static void Strip<TV, TOp>(int kc, float* a, long aStride, float* b, int ldb, float* c, int width, bool accumulate)
+            where TV : struct where TOp : ISimd<TV>
         {
-            Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-            for (int p = 0; p < kc; p++)
+            int w = TOp.Width, j = 0;
+            for (; j + 4 * w <= width; j += 4 * w)
             {
-                var ap = Vector256.Create(*a);
-                c0 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b), c0);
-                c1 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 8), c1);
-                c2 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 16), c2);
-                c3 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 24), c3);
-                c4 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 32), c4);
-                c5 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 40), c5);
-                c6 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 48), c6);
-                c7 = Fma.MultiplyAdd(ap, Avx.LoadVector256(b + 56), c7);
-                a += aStride;
-                b += ldb;
-            }
-            Store(c, c0, c1, accumulate);
-            Store(c + 16, c2, c3, accumulate);
-            Store(c + 32, c4, c5, accumulate);
-            Store(c + 48, c6, c7, accumulate);
-        }
-
-        private static void StripNarrow(int kc, float* a, long aStride, float* b, int ldb, float* c, int width, bool accumulate)
-        {
-            int j = 0;
-            for (; j + 8 <= width; j += 8)
-            {
-                var acc = Vector256<float>.Zero;
+                TV c0 = TOp.Zero, c1 = c0, c2 = c0, c3 = c0;
                 float* ap = a, bp = b + j;
                 for (int p = 0; p < kc; p++, ap += aStride, bp += ldb)
-                    acc = Fma.MultiplyAdd(Vector256.Create(*ap), Avx.LoadVector256(bp), acc);
-                if (accumulate) acc = Avx.Add(acc, Avx.LoadVector256(c + j));
-                Avx.Store(c + j, acc);
+                {
+                    var av = TOp.Broadcast(*ap);
+                    c0 = TOp.FusedMultiplyAdd(av, TOp.Load(bp), c0);
+                    c1 = TOp.FusedMultiplyAdd(av, TOp.Load(bp + w), c1);
+                    c2 = TOp.FusedMultiplyAdd(av, TOp.Load(bp + 2 * w), c2);
+                    c3 = TOp.FusedMultiplyAdd(av, TOp.Load(bp + 3 * w), c3);
+                }
+                Store<TV, TOp>(c + j, c0, c1, accumulate);
+                Store<TV, TOp>(c + j + 2 * w, c2, c3, accumulate);
+            }
+            for (; j + w <= width; j += w)
+            {
+                var acc = TOp.Zero;
+                float* ap = a, bp = b + j;
+                for (int p = 0; p < kc; p++, ap += aStride, bp += ldb)
+                    acc = TOp.FusedMultiplyAdd(TOp.Broadcast(*ap), TOp.Load(bp), acc);
+                if (accumulate) acc = TOp.Add(acc, TOp.Load(c + j));
+                TOp.Store(c + j, acc);
             }
             for (; j < width; j++)
             {

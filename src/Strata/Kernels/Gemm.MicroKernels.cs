@@ -56,70 +56,87 @@ internal static unsafe partial class Gemm
             Avx.Permute2x128(s2, s6, 0x31), Avx.Permute2x128(s3, s7, 0x31));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernelAvx(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
+    /// <summary>C[mr×nr] (+)= the packed A panel times the packed B panel, on the micro-kernel of <paramref name="isa"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(InstructionSet isa, int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
     {
-        Vector256<float> c00 = Vector256<float>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        Vector256<float> c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        switch (isa)
+        {
+            case InstructionSet.Avx512: MicroKernel<Vector512<float>, Simd512>(kc, a, b, Nr512, c, ldc, mr, nr, accumulate); break;
+            case InstructionSet.Avx2: MicroKernel<Vector256<float>, Simd256>(kc, a, b, Nr, c, ldc, mr, nr, accumulate); break;
+            case InstructionSet.Portable:
+                // The 16-wide panel in two 8-wide halves: a half's twelve accumulators fit in sixteen
+                // registers, and the halves' sums never meet, so each value's order is unchanged.
+                MicroKernel<Vector128<float>, Simd128>(kc, a, b, Nr, c, ldc, mr, Math.Min(nr, 8), accumulate);
+                if (nr > 8) MicroKernel<Vector128<float>, Simd128>(kc, a, b + 8, Nr, c + 8, ldc, mr, nr - 8, accumulate);
+                break;
+            default: MicroKernelScalar(kc, a, b, c, ldc, mr, nr, accumulate); break;
+        }
+    }
+
+    // A 6 × (2 vectors) tile of C in twelve accumulators, B rows `stride` apart. Each C value is summed
+    // p = 0, 1, ... with one FMA per step from zero, whatever the vector width: every path's bits agree.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<TV, TOp>(int kc, float* a, float* b, int stride, float* c, int ldc, int mr, int nr, bool accumulate)
+        where TV : struct where TOp : ISimd<TV>
+    {
+        int w = TOp.Width;
+        TV c00 = TOp.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        TV c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Avx.LoadAlignedVector256(b);
-            var b1 = Avx.LoadAlignedVector256(b + 8);
-            var a0 = Vector256.Create(a[0]);
-            c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(a[1]);
-            c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(a[2]);
-            c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(a[3]);
-            c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
-            var a4 = Vector256.Create(a[4]);
-            c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
-            var a5 = Vector256.Create(a[5]);
-            c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            var b0 = TOp.Load(b);
+            var b1 = TOp.Load(b + w);
+            var a0 = TOp.Broadcast(a[0]); c00 = TOp.FusedMultiplyAdd(a0, b0, c00); c01 = TOp.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = TOp.Broadcast(a[1]); c10 = TOp.FusedMultiplyAdd(a1, b0, c10); c11 = TOp.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = TOp.Broadcast(a[2]); c20 = TOp.FusedMultiplyAdd(a2, b0, c20); c21 = TOp.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = TOp.Broadcast(a[3]); c30 = TOp.FusedMultiplyAdd(a3, b0, c30); c31 = TOp.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = TOp.Broadcast(a[4]); c40 = TOp.FusedMultiplyAdd(a4, b0, c40); c41 = TOp.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = TOp.Broadcast(a[5]); c50 = TOp.FusedMultiplyAdd(a5, b0, c50); c51 = TOp.FusedMultiplyAdd(a5, b1, c51);
             a += Mr;
-            b += Nr;
+            b += stride;
         }
 
-        if (mr == Mr && nr == Nr)
+        if (mr == Mr && nr == 2 * w)
         {
-            Store(c, c00, c01, accumulate); c += ldc;
-            Store(c, c10, c11, accumulate); c += ldc;
-            Store(c, c20, c21, accumulate); c += ldc;
-            Store(c, c30, c31, accumulate); c += ldc;
-            Store(c, c40, c41, accumulate); c += ldc;
-            Store(c, c50, c51, accumulate);
+            StoreRows<TV, TOp>(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
             return;
         }
-
-        float* tile = stackalloc float[Mr * Nr];
-        c00.Store(tile); c01.Store(tile + 8);
-        c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72);
-        c50.Store(tile + 80); c51.Store(tile + 88);
-        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+        float* tile = stackalloc float[Mr * 2 * 16];
+        StoreRows<TV, TOp>(tile, 2 * w, false, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+        StoreEdge(tile, 2 * w, c, ldc, mr, nr, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool accumulate)
+    private static void StoreRows<TV, TOp>(float* c, int ldc, bool accumulate, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
+        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TV : struct where TOp : ISimd<TV>
+    {
+        Store<TV, TOp>(c, c00, c01, accumulate); c += ldc;
+        Store<TV, TOp>(c, c10, c11, accumulate); c += ldc;
+        Store<TV, TOp>(c, c20, c21, accumulate); c += ldc;
+        Store<TV, TOp>(c, c30, c31, accumulate); c += ldc;
+        Store<TV, TOp>(c, c40, c41, accumulate); c += ldc;
+        Store<TV, TOp>(c, c50, c51, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TV, TOp>(float* c, TV lo, TV hi, bool accumulate) where TV : struct where TOp : ISimd<TV>
     {
         if (accumulate)
         {
-            lo = Avx.Add(lo, Avx.LoadVector256(c));
-            hi = Avx.Add(hi, Avx.LoadVector256(c + 8));
+            lo = TOp.Add(lo, TOp.Load(c));
+            hi = TOp.Add(hi, TOp.Load(c + TOp.Width));
         }
-        Avx.Store(c, lo);
-        Avx.Store(c + 8, hi);
+        TOp.Store(c, lo);
+        TOp.Store(c + TOp.Width, hi);
     }
 
-    private static void StoreEdge(float* tile, float* c, int ldc, int mr, int nr, bool accumulate)
+    private static void StoreEdge(float* tile, int stride, float* c, int ldc, int mr, int nr, bool accumulate)
     {
         for (int r = 0; r < mr; r++)
         {
             float* row = c + (long)r * ldc;
-            float* t = tile + r * Nr;
+            float* t = tile + r * stride;
             if (accumulate)
                 for (int j = 0; j < nr; j++) row[j] += t[j];
             else
@@ -127,7 +144,7 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The portable kernel: the same packed layout and summation order, scalar FMAs.</summary>
+    /// <summary>The scalar reference kernel: the same packed layout and summation order, scalar FMAs.</summary>
     private static void MicroKernelScalar(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool accumulate)
     {
         float* tile = stackalloc float[Mr * Nr];
@@ -143,6 +160,6 @@ internal static unsafe partial class Gemm
             a += Mr;
             b += Nr;
         }
-        StoreEdge(tile, c, ldc, mr, nr, accumulate);
+        StoreEdge(tile, Nr, c, ldc, mr, nr, accumulate);
     }
 }

@@ -11,6 +11,8 @@ internal static unsafe partial class Gemm
     private sealed class GemmTask : ParallelTask
     {
         private float* _a, _b, _c;
+        private InstructionSet _isa;
+        private int _nr;
         private int _lda, _ldb, _ldc, _m, _n, _k, _kc, _mPanels, _nPanels, _kBlocks, _rowBlock, _columnBlock, _columnBlocks;
         private bool _transA, _transB, _accumulate, _packB;
         private float* _aPack, _ownBPack, _bPack;
@@ -21,13 +23,14 @@ internal static unsafe partial class Gemm
 
         private int Tiles { get; set; }
 
-        public void Set(float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate)
+        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate)
         {
+            (_isa, _nr) = (isa, PanelWidth(isa));
             _a = a; _c = c;
             (_lda, _transA, _ldc) = (lda, transA, ldc);
             (_m, _n, _k, _accumulate) = (m, n, k, accumulate);
             _mPanels = (m + Mr - 1) / Mr;
-            _nPanels = (n + Nr - 1) / Nr;
+            _nPanels = (n + _nr - 1) / _nr;
             _kc = KBlockDepth(k);
             _kBlocks = (k + _kc - 1) / _kc;
             Ensure(ref _aPack, ref _aPackLength, (long)_mPanels * Mr * k);
@@ -38,7 +41,7 @@ internal static unsafe partial class Gemm
             int wanted = threads == 1 ? 1 : 4 * threads;
             _rowBlock = RowBlock;
             _columnBlock = ColumnBlock;
-            while (TileCount() < wanted && _columnBlock > 4 * Nr) _columnBlock /= 2;
+            while (TileCount() < wanted && _columnBlock > 4 * _nr) _columnBlock /= 2;
             while (TileCount() < wanted && _rowBlock > 4 * Mr) _rowBlock /= 2;
             _columnBlocks = (n + _columnBlock - 1) / _columnBlock;
             Tiles = TileCount();
@@ -55,7 +58,7 @@ internal static unsafe partial class Gemm
             }
             else
             {
-                Ensure(ref _ownBPack, ref _ownBPackLength, (long)_nPanels * Nr * _k);
+                Ensure(ref _ownBPack, ref _ownBPackLength, (long)_nPanels * _nr * _k);
                 _bPack = _ownBPack;
             }
         }
@@ -88,7 +91,7 @@ internal static unsafe partial class Gemm
         // Panels of K block kb start at kb·kc·(panels·width): every earlier block is a full kc deep.
         private float* APanel(int kb, int panel, int kc) => _aPack + (long)kb * _kc * _mPanels * Mr + (long)panel * Mr * kc;
 
-        private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * Nr + (long)panel * Nr * kc;
+        private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * _nr + (long)panel * _nr * kc;
 
         public void Pack(int item)
         {
@@ -104,14 +107,14 @@ internal static unsafe partial class Gemm
                 item -= aItems;
                 int kb = item / _nPanels, panel = item % _nPanels;
                 int p0 = kb * _kc, kc = Math.Min(_kc, _k - p0);
-                PackBPanel(BPanel(kb, panel, kc), panel * Nr, p0, kc);
+                PackBPanel(BPanel(kb, panel, kc), panel * _nr, p0, kc);
             }
         }
 
         private void PackAPanel(float* dst, int i0, int p0, int kc)
         {
             int rows = Math.Min(Mr, _m - i0);
-            if (!_transA && rows == Mr && UseAvx)
+            if (!_transA && rows == Mr && _isa >= InstructionSet.Avx2)
             {
                 // Eight columns of the six rows at a time, transposed in registers; each 8-wide store
                 // spills two lanes that the next one overwrites, so the last group goes lane by lane.
@@ -153,49 +156,49 @@ internal static unsafe partial class Gemm
 
         private void PackBPanel(float* dst, int j0, int p0, int kc)
         {
-            int cols = Math.Min(Nr, _n - j0);
+            int cols = Math.Min(_nr, _n - j0);
             if (!_transB)
             {
                 for (int p = 0; p < kc; p++)
                 {
                     float* src = _b + (long)(p0 + p) * _ldb + j0;
-                    float* d = dst + p * Nr;
-                    if (cols == Nr)
+                    float* d = dst + p * _nr;
+                    if (cols == _nr)
                     {
-                        Unsafe.CopyBlockUnaligned(d, src, Nr * sizeof(float));
+                        Unsafe.CopyBlockUnaligned(d, src, (uint)(_nr * sizeof(float)));
                     }
                     else
                     {
                         int c = 0;
                         for (; c < cols; c++) d[c] = src[c];
-                        for (; c < Nr; c++) d[c] = 0f;
+                        for (; c < _nr; c++) d[c] = 0f;
                     }
                 }
             }
-            else if (cols == Nr && UseAvx)
+            else if (cols == _nr && _isa >= InstructionSet.Avx2)
             {
                 float* src = _b + (long)j0 * _ldb + p0;
                 int p = 0;
                 for (; p + 8 <= kc; p += 8)
                 {
-                    Transpose8x8(src + p, _ldb, dst + p * Nr, Nr);
-                    Transpose8x8(src + 8L * _ldb + p, _ldb, dst + p * Nr + 8, Nr);
+                    for (int q = 0; q < _nr; q += 8)
+                        Transpose8x8(src + (long)q * _ldb + p, _ldb, dst + p * _nr + q, _nr);
                 }
                 for (; p < kc; p++)
-                    for (int c = 0; c < Nr; c++) dst[p * Nr + c] = src[(long)c * _ldb + p];
+                    for (int c = 0; c < _nr; c++) dst[p * _nr + c] = src[(long)c * _ldb + p];
             }
             else
             {
-                for (int c = 0; c < Nr; c++)
+                for (int c = 0; c < _nr; c++)
                 {
                     if (c < cols)
                     {
                         float* src = _b + (long)(j0 + c) * _ldb + p0;
-                        for (int p = 0; p < kc; p++) dst[p * Nr + c] = src[p];
+                        for (int p = 0; p < kc; p++) dst[p * _nr + c] = src[p];
                     }
                     else
                     {
-                        for (int p = 0; p < kc; p++) dst[p * Nr + c] = 0f;
+                        for (int p = 0; p < kc; p++) dst[p * _nr + c] = 0f;
                     }
                 }
             }
@@ -205,17 +208,16 @@ internal static unsafe partial class Gemm
         {
             int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
             int rowPanelEnd = Math.Min(_mPanels, rowPanel0 + _rowBlock / Mr);
-            int columnPanel0 = tile % _columnBlocks * (_columnBlock / Nr);
-            int columnPanelEnd = Math.Min(_nPanels, columnPanel0 + _columnBlock / Nr);
-            bool avx = UseAvx;
+            int columnPanel0 = tile % _columnBlocks * (_columnBlock / _nr);
+            int columnPanelEnd = Math.Min(_nPanels, columnPanel0 + _columnBlock / _nr);
             for (int kb = 0; kb < _kBlocks; kb++)
             {
                 int kc = Math.Min(_kc, _k - kb * _kc);
                 bool accumulate = _accumulate || kb > 0;
                 for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                 {
-                    int j = jp * Nr;
-                    int nr = Math.Min(Nr, _n - j);
+                    int j = jp * _nr;
+                    int nr = Math.Min(_nr, _n - j);
                     float* bp = BPanel(kb, jp, kc);
                     for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
                     {
@@ -223,8 +225,7 @@ internal static unsafe partial class Gemm
                         int mr = Math.Min(Mr, _m - i);
                         float* ap = APanel(kb, ip, kc);
                         float* c = _c + (long)i * _ldc + j;
-                        if (avx) MicroKernelAvx(kc, ap, bp, c, _ldc, mr, nr, accumulate);
-                        else MicroKernelScalar(kc, ap, bp, c, _ldc, mr, nr, accumulate);
+                        MicroKernel(_isa, kc, ap, bp, c, _ldc, mr, nr, accumulate);
                     }
                 }
             }

@@ -10,11 +10,14 @@ namespace Strata.Kernels;
 /// Both operands are packed into panels so the micro-kernel reads contiguous memory: A in panels
 /// of <see cref="Mr"/> rows, B in panels of <see cref="Nr"/> columns, both cut into blocks of at
 /// most <see cref="MaxKc"/> along the inner dimension (a B panel that deep still fits in L1). The
-/// AVX2/FMA micro-kernel keeps a 6×16 tile of C in 12 ymm registers. Packing is shared by all
+/// AVX2/FMA micro-kernel keeps a 6×16 tile of C in 12 ymm registers, the AVX-512 one a 6×32 tile
+/// in 12 zmm registers (B panels <see cref="Nr512"/> wide), the portable one a 6×16 tile in
+/// <c>Vector128</c> halves; the path is <see cref="InstructionSets.Current"/> at the call. Packing is shared by all
 /// threads; then C is cut into tiles, each tile running through the K blocks while its part of C
 /// stays in L2, its A block in L2 and one B panel in L1.
 /// Each output value is always accumulated in the same order (K blocks in turn, each from zero),
-/// so the result is identical for any thread count and any tiling.
+/// so the result is identical for any thread count and any tiling; and since every path, the scalar
+/// reference included, forms that sum with fused multiply-adds, every path gives the same bits.
 /// A product with at most <see cref="DirectRows"/> rows and B not transposed skips packing: its
 /// rows are formed straight from B's rows in the same order, so batch-1 inference reads each weight
 /// once and gives bit for bit the rows a larger batch would.
@@ -23,16 +26,15 @@ internal static unsafe partial class Gemm
 {
     internal const int Mr = 6;
     internal const int Nr = 16;
+    internal const int Nr512 = 32;
     internal const int MaxKc = 320;
     internal const int DirectRows = 3;
     private const int RowBlock = 96;
     private const int ColumnBlock = 256;
     private const int DirectColumns = 64;
 
-    /// <summary>Forces the portable kernel, so tests can check it on machines with AVX2.</summary>
-    internal static bool ForceScalar { get; set; }
-
-    private static bool UseAvx => Fma.IsSupported && Avx.IsSupported && !ForceScalar;
+    /// <summary>The width of the B panels the micro-kernel of <paramref name="isa"/> reads.</summary>
+    internal static int PanelWidth(InstructionSet isa) => isa == InstructionSet.Avx512 ? Nr512 : Nr;
 
     [ThreadStatic] private static GemmTask? _task;
     [ThreadStatic] private static DirectTask? _directTask;
@@ -55,25 +57,29 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        var isa = InstructionSets.Current;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            if (m <= DirectRows && !transB && UseAvx)
+            if (m <= DirectRows && !transB && isa != InstructionSet.Scalar)
             {
                 var direct = _directTask ??= new DirectTask();
-                direct.Set(pa, lda, transA, pb, ldb, pc, ldc, m, n, k, accumulate);
+                direct.Set(isa, pa, lda, transA, pb, ldb, pc, ldc, m, n, k, accumulate);
                 WorkerPool.Run(direct, (n + DirectColumns - 1) / DirectColumns);
                 direct.Clear();
                 return;
             }
 
             var task = _task ??= new GemmTask();
-            task.Set(pa, lda, transA, pc, ldc, m, n, k, accumulate);
+            task.Set(isa, pa, lda, transA, pc, ldc, m, n, k, accumulate);
             task.SetB(pb, ldb, transB, null);
             task.Run();
         }
     }
 
-    /// <summary>C = op(A) · B (or C += ...) with B packed beforehand by <see cref="PackedB.Pack"/>.</summary>
+    /// <summary>
+    /// C = op(A) · B (or C += ...) with B packed beforehand by <see cref="PackedB.Pack"/>, on the path
+    /// B was packed for (its panels are laid out for that micro-kernel).
+    /// </summary>
     public static void Multiply(ReadOnlySpan<float> a, int lda, bool transA, PackedB b, Span<float> c, int ldc, int m, bool accumulate)
     {
         if (m == 0 || b.N == 0) return;
@@ -86,7 +92,7 @@ internal static unsafe partial class Gemm
         fixed (float* pa = a, pc = c)
         {
             var task = _task ??= new GemmTask();
-            task.Set(pa, lda, transA, pc, ldc, m, b.N, b.K, accumulate);
+            task.Set(b.Isa, pa, lda, transA, pc, ldc, m, b.N, b.K, accumulate);
             task.SetB(null, 0, false, b);
             task.Run();
         }
@@ -110,24 +116,27 @@ internal static unsafe partial class Gemm
 
         public int K { get; private set; }
         public int N { get; private set; }
+        public InstructionSet Isa { get; private set; }
         internal float* Data => _data;
 
-        /// <summary>Packs op(B)[k×n] (B stored k×n, or n×k with <paramref name="transB"/>).</summary>
+        /// <summary>Packs op(B)[k×n] (B stored k×n, or n×k with <paramref name="transB"/>) for the current path.</summary>
         public void Pack(ReadOnlySpan<float> b, int ldb, bool transB, int k, int n)
         {
-            long needed = (long)((n + Nr - 1) / Nr) * Nr * k;
+            var isa = InstructionSets.Current;
+            int width = PanelWidth(isa);
+            long needed = (long)((n + width - 1) / width) * width * k;
             if (needed > _length)
             {
                 if (_data != null) NativeMemory.AlignedFree(_data);
                 _data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, needed) * sizeof(float), 64);
                 _length = needed;
             }
-            (K, N) = (k, n);
+            (K, N, Isa) = (k, n, isa);
             if (k == 0 || n == 0) return;
             fixed (float* pb = b)
             {
                 var task = _task ??= new GemmTask();
-                task.Set(null, 0, false, null, 0, 0, n, k, false);
+                task.Set(isa, null, 0, false, null, 0, 0, n, k, false);
                 task.SetB(pb, ldb, transB, this);
                 task.PackOnly();
             }

@@ -1,3 +1,5 @@
+using Strata.Kernels;
+
 namespace Strata.Tensors;
 
 /// <summary>
@@ -19,4 +21,11 @@ public static class Compute
             _threads = value;
         }
     }
+
+    /// <summary>
+    /// The instruction-set path the kernels take: avx512, avx2, portable (Vector128, NEON on ARM64) or
+    /// scalar. The widest the processor runs, unless the environment variable STRATA_ISA names one;
+    /// a name that is unknown or that the processor cannot run is a <see cref="StrataException"/>.
+    /// </summary>
+    public static string InstructionSet => InstructionSets.Name(InstructionSets.Default);
 }

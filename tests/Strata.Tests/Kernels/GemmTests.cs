@@ -22,54 +22,65 @@ public class GemmTests
 
     public static IEnumerable<object[]> Shapes()
     {
-        int[][] shapes = [[1, 1, 1], [1, 17, 3], [5, 1, 9], [6, 16, 4], [7, 17, 300], [13, 40, 1], [96, 256, 257], [100, 300, 70], [2, 513, 11]];
-        foreach (var s in shapes)
-            foreach (bool ta in new[] { false, true })
-                foreach (bool tb in new[] { false, true })
-                    yield return [s[0], s[1], s[2], ta, tb];
+        int[][] shapes = [[1, 1, 1], [1, 17, 3], [5, 1, 9], [6, 16, 4], [7, 17, 300], [13, 40, 1], [96, 256, 257], [100, 300, 70], [2, 513, 11], [3, 100, 700], [9, 70, 641]];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var s in shapes)
+                foreach (bool ta in new[] { false, true })
+                    foreach (bool tb in new[] { false, true })
+                        yield return [isa, s[0], s[1], s[2], ta, tb];
+    }
+
+    public static IEnumerable<object[]> Paths() => InstructionSets.Supported.Select(isa => new object[] { InstructionSets.Name(isa) });
+
+    private static float[] Product(InstructionSet isa, float[] a, bool transA, float[] b, bool transB, int m, int n, int k)
+    {
+        using var scope = InstructionSets.Use(isa);
+        var c = new float[m * n];
+        Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: false);
+        return c;
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void MatchesNaiveProductForEveryLayoutAndEdge(int m, int n, int k, bool transA, bool transB)
+    public void MatchesNaiveProductForEveryPathLayoutAndEdge(string path, int m, int n, int k, bool transA, bool transB)
     {
         var a = TestSupport.Random(1, 1, m * k).Data;
         var b = TestSupport.Random(2, 1, k * n).Data;
         var expected = Naive(a, transA, b, transB, m, n, k);
-        foreach (bool scalar in new[] { false, true })
-        {
-            Gemm.ForceScalar = scalar;
-            try
-            {
-                var c = new float[m * n];
-                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: false);
-                TestSupport.AssertClose(expected, c, 1e-4, scalar ? "scalar" : "simd");
-                // Accumulating adds the product to what C holds.
-                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: true);
-                TestSupport.AssertClose(expected.Select(v => 2 * v).ToArray(), c, 1e-4, "accumulate");
-            }
-            finally
-            {
-                Gemm.ForceScalar = false;
-            }
-        }
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var c = new float[m * n];
+        Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: false);
+        TestSupport.AssertClose(expected, c, 1e-4, path);
+        // Accumulating adds the product to what C holds.
+        Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, n, k, accumulate: true);
+        TestSupport.AssertClose(expected.Select(v => 2 * v).ToArray(), c, 1e-4, "accumulate");
     }
 
-    [Fact]
-    public void ResultIsIdenticalForOneAndTwoThreads()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EveryPathGivesTheScalarReferenceBits(string path, int m, int n, int k, bool transA, bool transB)
+    {
+        // Every path sums each value in the same order with fused multiply-adds, so not even the last bit moves.
+        var a = TestSupport.Random(7, 1, m * k).Data;
+        var b = TestSupport.Random(8, 1, k * n).Data;
+        Assert.Equal(Product(InstructionSet.Scalar, a, transA, b, transB, m, n, k), Product(InstructionSets.Resolve(path), a, transA, b, transB, m, n, k));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ResultIsIdenticalForOneAndTwoThreads(string path)
     {
         int m = 200, n = 600, k = 530;
         var a = TestSupport.Random(3, 1, m * k).Data;
         var b = TestSupport.Random(4, 1, k * n).Data;
-        var c1 = new float[m * n];
-        var c2 = new float[m * n];
+        float[] c1, c2;
         int saved = Compute.Threads;
         try
         {
             Compute.Threads = 1;
-            Gemm.Multiply(a, k, false, b, n, false, c1, n, m, n, k, false);
+            c1 = Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k);
             Compute.Threads = 2;
-            Gemm.Multiply(a, k, false, b, n, false, c2, n, m, n, k, false);
+            c2 = Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k);
         }
         finally
         {
@@ -78,11 +89,14 @@ public class GemmTests
         Assert.Equal(c1, c2);
     }
 
+    public static IEnumerable<object[]> PathsAndTransposes() =>
+        InstructionSets.Supported.Select(InstructionSets.Name).SelectMany(isa => new[] { new object[] { isa, false }, [isa, true] });
+
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ARowComputedAloneIsBitIdenticalToTheSameRowInABatch(bool transA)
+    [MemberData(nameof(PathsAndTransposes))]
+    public void ARowComputedAloneIsBitIdenticalToTheSameRowInABatch(string path, bool transA)
     {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
         // Batch-1 inference takes the unpacked path; it must give exactly the rows a batch gives.
         int m = 40, n = 1000, k = 600;
         var a = TestSupport.Random(5, 1, m * k).Data;
@@ -101,12 +115,19 @@ public class GemmTests
             }
     }
 
-    [Theory]
-    [InlineData(7, 33, 288, false, false)]
-    [InlineData(50, 288, 32, true, true)]
-    [InlineData(13, 20, 700, true, false)]
-    public void APackedBGivesTheSameProductAsPackingPerCall(int m, int n, int k, bool transA, bool transB)
+    public static IEnumerable<object[]> PackedShapes()
     {
+        int[][] shapes = [[7, 33, 288, 0, 0], [50, 288, 32, 1, 1], [13, 20, 700, 1, 0], [20, 70, 100, 0, 1]];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var s in shapes)
+                yield return [isa, s[0], s[1], s[2], s[3] == 1, s[4] == 1];
+    }
+
+    [Theory]
+    [MemberData(nameof(PackedShapes))]
+    public void APackedBGivesTheSameProductAsPackingPerCall(string path, int m, int n, int k, bool transA, bool transB)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
         var a = TestSupport.Random(10, 1, m * k).Data;
         var b = TestSupport.Random(11, 1, k * n).Data;
         var expected = new float[m * n];
