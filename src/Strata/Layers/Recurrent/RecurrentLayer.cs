@@ -8,9 +8,11 @@ namespace Strata.Layers.Recurrent;
 /// [units, gates·units], bias), the loop over time steps from zero states, and Keras's variational
 /// dropout. The inputs of every step are projected by one matrix product over the whole sequence; each
 /// step then adds the state's product with the recurrent kernel and updates the state (the cell).
+/// With a mask (Embedding's mask_zero) a padded step carries every state over unchanged and, with
+/// return_sequences, repeats the previous output there (Keras 3's default zero_output_for_mask=False).
 /// </summary>
 /// <typeparam name="TConfig">The layer's config record.</typeparam>
-public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : RecurrentConfig
+public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer where TConfig : RecurrentConfig
 {
     private readonly RandomStream _random;
 
@@ -73,7 +75,20 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
     }
 
     /// <inheritdoc/>
-    public override Node Call(Node input, CallMode mode)
+    public override Node Call(Node input, CallMode mode) => Run(input, null, mode);
+
+    /// <inheritdoc/>
+    public Node Call(Node input, Node mask, CallMode mode)
+    {
+        if (mask.Shape.Length != 2 || mask.Shape[0] != input.Shape[0] || input.Shape.Length < 2 || mask.Shape[1] != input.Shape[1])
+            throw new StrataException($"{ClassName} layer '{Name}' received a mask of shape {ShapeOps.Format(mask.Shape)} for input {ShapeOps.Format(input.Shape)}; it needs [batch, timesteps].");
+        return Run(input, mask, mode);
+    }
+
+    /// <inheritdoc/>
+    public Node? OutputMask(Node mask) => Config.ReturnSequences ? mask : null;
+
+    private Node Run(Node input, Node? mask, CallMode mode)
     {
         if (input.Shape.Length != 3)
             throw new StrataException($"{ClassName} layer '{Name}' needs inputs [batch, timesteps, features]; got {ShapeOps.Format(input.Shape)}.");
@@ -91,7 +106,8 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
         Node output;
-        if (FusedSequence(projected, recurrentKernel, bias, stateMask) is { } sequence)
+        // The fused nodes know no padding, so a masked call records its steps one by one.
+        if (mask is null && FusedSequence(projected, recurrentKernel, bias, stateMask) is { } sequence)
             output = Config.ReturnSequences ? sequence : Ops.Reshape(Ops.Slice(sequence, 1, steps - 1, 1), batch, Units);
         else
         {
@@ -103,7 +119,17 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig> where TConfig : R
             {
                 int t = Config.GoBackwards ? steps - 1 - s : s;
                 var projectedStep = Ops.Reshape(Ops.Slice(projected, 1, t, 1), batch, width);
-                states = Step(projectedStep, states, stateMask, recurrentKernel, bias);
+                var next = Step(projectedStep, states, stateMask, recurrentKernel, bias);
+                if (mask is not null)
+                {
+                    // The step's own mask entry, so go_backwards reads the mask reversed with the inputs.
+                    // m·new + (1 − m)·old is exactly new or old for a mask of 1 and 0.
+                    var present = Ops.Reshape(Ops.Slice(mask, 1, t, 1), batch, 1);
+                    var absent = Ops.AddScalar(Ops.Scale(present, -1f), 1f);
+                    for (int i = 0; i < next.Length; i++)
+                        next[i] = Ops.Add(Ops.Multiply(present, next[i]), Ops.Multiply(absent, states[i]));
+                }
+                states = next;
                 outputs.Add(states[0]);
             }
             output = !Config.ReturnSequences ? outputs[^1]
