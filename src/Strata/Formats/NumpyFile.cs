@@ -89,6 +89,8 @@ public static class NumpyFile
         }
     }
 
+    private const int MaxHeaderBytes = 1 << 16;
+
     /// <summary>
     /// Reads one array from <paramref name="stream"/>, which holds <paramref name="length"/> bytes from its
     /// current position; <paramref name="name"/> names it in errors.
@@ -104,6 +106,8 @@ public static class NumpyFile
         int sizeBytes = major == 1 ? 2 : 4;
         if (Fill(stream, prefix.Slice(8, sizeBytes)) < sizeBytes) throw new StrataException($"{name}: the .npy file ends inside its header length.");
         long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]) : BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
+        // NumPy's own headers are a few hundred bytes (it refuses over 10,000 by default); a huge one is damage or hostility.
+        if (headerLength > MaxHeaderBytes) throw new StrataException($"{name}: the .npy header declares {headerLength} bytes; NumPy headers are a few hundred.");
         long dataStart = 8 + sizeBytes + headerLength;
         if (dataStart > length) throw new StrataException($"{name}: the .npy header declares {headerLength} bytes, more than the file holds.");
         var headerBytes = new byte[headerLength];
@@ -123,6 +127,7 @@ public static class NumpyFile
         long dataBytes = count * type.Size;
         if (dataBytes > length - dataStart)
             throw new StrataException($"{name}: truncated: the shape {ShapeOps.Format([.. header.Shape])} of {header.Descr} needs {dataBytes} bytes of data, but the file has {length - dataStart}.");
+        if (count > Array.MaxLength) throw new StrataException($"{name}: the shape {ShapeOps.Format([.. header.Shape])} holds {count} values, more than one array can.");
         var values = new float[count];
         var chunk = new byte[(int)Math.Min(ChunkBytes, Math.Max(dataBytes, 1))];
         long done = 0;

@@ -61,7 +61,8 @@ public static class TrainingRun
             ["model"] = spec.Model.DeepClone(), ["data"] = spec.Source["data"]?.DeepClone(),
             ["seed"] = spec.Seed, ["limit"] = spec.Limit, ["batch_size"] = spec.BatchSize,
         };
-        if (spec.InitialWeights is not null) info["initial_weights"] = Path.GetFullPath(spec.InitialWeights);
+        // Written even when absent, so a resume that leaves --initial-weights out (and with it the file's frozen layers) is refused.
+        info["initial_weights"] = spec.InitialWeights is null ? null : Path.GetFullPath(spec.InitialWeights);
         TrainingState? resume = null;
         if (checkpoints.Resume)
         {

@@ -118,4 +118,14 @@ public sealed class NumpyFileTests : IDisposable
         Assert.Contains(file, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Fact]
+    public void AHeaderFarLargerThanNumPyWritesIsRefusedBeforeItIsRead()
+    {
+        // A version 2.0 header length of 2,000,000 bytes in a file of 12: refused by its declared size alone.
+        string path = Path.Combine(_dir, "huge-header.npy");
+        File.WriteAllBytes(path, [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 2, 0, 0x80, 0x84, 0x1E, 0x00]);
+        var e = Assert.Throws<StrataException>(() => NumpyFile.ReadArrays(path));
+        Assert.Contains("huge-header.npy: the .npy header declares 2000000 bytes", e.Message);
+    }
 }

@@ -81,4 +81,24 @@ public sealed class InitialWeightsTests : IDisposable
         Assert.Equal(1, refused);
         Assert.Contains($"{keras}: layer 'conv1d_1' (Conv1D) of the file stands where the spec's model has 'dense' (Dense).", refusedErr);
     }
+
+    [Fact]
+    public void AResumeMustNameTheSameInitialWeights()
+    {
+        string spec = Path.Combine(_dir, "spec.json");
+        File.WriteAllText(spec, CliRunner.SmallRedWineSpec(epochs: 2).ToJsonString());
+        string first = Path.Combine(_dir, "first");
+        Assert.Equal(0, CliRunner.Run("train", spec, "--out", first, "--no-lint", "--epochs", "1").Item1);
+        string weights = Path.Combine(first, "model.strata");
+
+        string tuned = Path.Combine(_dir, "tuned");
+        var (code, _, err) = CliRunner.Run("train", spec, "--out", tuned, "--no-lint", "--epochs", "1", "--initial-weights", weights);
+        Assert.True(code == 0, err);
+        // Leaving --initial-weights out on resume would lose what the file said (its frozen layers): refused, naming it.
+        var (refused, _, refusedErr) = CliRunner.Run("train", spec, "--resume", tuned, "--no-lint");
+        Assert.Equal(1, refused);
+        Assert.Contains("initial_weights", refusedErr);
+        var (resumed, _, resumedErr) = CliRunner.Run("train", spec, "--resume", tuned, "--no-lint", "--initial-weights", weights);
+        Assert.True(resumed == 0, resumedErr);
+    }
 }

@@ -16,21 +16,24 @@ internal static class KerasH5Reader
     public static KerasModelParts Read(byte[] bytes, string path)
     {
         using var file = KerasHdf5.Open(bytes, path);
+        string config;
+        KerasModelParts parts;
         try
         {
-            return Read(file, bytes.LongLength, path);
+            (config, parts) = Read(file, bytes.LongLength, path);
         }
         catch (Exception e) when (KerasHdf5.IsReadFailure(e))
         {
             throw KerasHdf5.Damaged(path, e);
         }
+        // Outside the catch: only PureHDF's failures mean a damaged file; an error in reading the config is ours to see.
+        return parts with { Config = KerasDialect.ToSequential(ModelFile.ParseJson(System.Text.Encoding.UTF8.GetBytes(config), path, "model_config"), path) };
     }
 
-    private static KerasModelParts Read(NativeFile file, long fileBytes, string path)
+    private static (string Config, KerasModelParts Parts) Read(NativeFile file, long fileBytes, string path)
     {
         string config = KerasHdf5.StringAttribute(file, "model_config", path)
             ?? throw new StrataException($"{path}: the HDF5 file has no model_config attribute; it holds weights only (save_weights), not a model.");
-        var sequential = KerasDialect.ToSequential(ModelFile.ParseJson(System.Text.Encoding.UTF8.GetBytes(config), path, "model_config"), path);
         if (!file.LinkExists("model_weights") || file.Get("model_weights") is not IH5Group weightsRoot)
             throw new StrataException($"{path}: the HDF5 file has no model_weights group.");
 
@@ -57,7 +60,7 @@ internal static class KerasH5Reader
             }
             weights[layer] = list;
         }
-        return new KerasModelParts(sequential, weights, NamedWeights: true, new ModelOrigin("keras-h5", version, backend, ignored));
+        return (config, new KerasModelParts([], weights, NamedWeights: true, new ModelOrigin("keras-h5", version, backend, ignored)));
     }
 }
 
