@@ -174,7 +174,7 @@ public static class ModelFile
                 if (refuseTraversal && IsTraversal(entry.FullName))
                     throw new StrataException($"{path}: entry '{entry.FullName}' points outside the archive; the file is damaged or hostile.");
                 if (!names.Contains(entry.FullName)) continue;
-                if (entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio))
+                if (IsImplausibleSize(entry))
                     throw new StrataException($"{path}: entry '{entry.FullName}' declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
                 using var s = entry.Open();
                 var buffer = new MemoryStream();
@@ -189,7 +189,12 @@ public static class ModelFile
         }
     }
 
-    private static bool IsTraversal(string name) =>
+    /// <summary>Whether a zip entry declares more than any file Strata reads can hold, or more than deflate can expand to.</summary>
+    internal static bool IsImplausibleSize(ZipArchiveEntry entry) =>
+        entry.Length > MaxEntryBytes || (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio);
+
+    /// <summary>Whether a zip entry's name climbs out of the archive (.., a rooted or drive path).</summary>
+    internal static bool IsTraversal(string name) =>
         name.StartsWith('/') || name.StartsWith('\\') || (name.Length > 1 && name[1] == ':')
         || name.Split('/', '\\').Any(part => part == "..");
 

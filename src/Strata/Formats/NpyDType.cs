@@ -39,6 +39,12 @@ internal sealed class NpyDType
     /// <summary>Converts the values in <paramref name="bytes"/> (exactly <c>values.Length * Size</c> of them).</summary>
     public void Convert(ReadOnlySpan<byte> bytes, Span<float> values)
     {
+        // The common case, float32 in the machine's own order, is a plain copy.
+        if (_kind == 'f' && Size == 4 && _bigEndian != BitConverter.IsLittleEndian)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+            return;
+        }
         // The type is chosen once per chunk, not per value.
         var read = Reader();
         for (int i = 0; i < values.Length; i++) values[i] = read(bytes.Slice(i * Size, Size));

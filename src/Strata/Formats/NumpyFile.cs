@@ -19,9 +19,6 @@ public static class NumpyFile
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    // Deflate cannot expand data more than about 1032 times; an entry that claims more lies about its size.
-    private const double MaxCompressionRatio = 1100;
-
     private const int ChunkBytes = 1 << 20;
 
     /// <summary>
@@ -69,13 +66,13 @@ public static class NumpyFile
             {
                 string name = entry.FullName;
                 // The names are only looked up, never written to disk, but a name that climbs out is a hostile file.
-                if (name.Length == 0 || name.Contains('\\') || name.StartsWith('/') || name.Contains(':') || name.Split('/').Contains(".."))
+                if (name.Length == 0 || ModelFile.IsTraversal(name))
                     throw new StrataException($"{path}: the .npz entry '{name}' has a name that leads outside the archive.");
                 if (!name.EndsWith(".npy", StringComparison.Ordinal)) continue;
                 string key = name[..^4];
                 if (arrays.Any(a => a.Key == key)) throw new StrataException($"{path}: the .npz holds two arrays named '{key}'.");
                 string where = $"{path} ('{name}')";
-                if (entry.CompressedLength > 0 && entry.Length / (double)entry.CompressedLength > MaxCompressionRatio)
+                if (ModelFile.IsImplausibleSize(entry))
                     throw new StrataException($"{where}: the entry declares an implausible size ({entry.Length} bytes from {entry.CompressedLength}).");
                 using var stream = entry.Open();
                 arrays.Add(new(key, ReadArray(stream, where, entry.Length)));
@@ -184,7 +181,8 @@ public static class NumpyFile
         foreach (var group in list.GroupBy(a => a.Key))
         {
             if (group.Count() > 1) throw new ArgumentException($"Two arrays are named '{group.Key}'.", nameof(arrays));
-            if (group.Key.Length == 0 || group.Key.Contains('\\') || group.Key.Split('/').Contains(".."))
+            // The rule the reader applies, so every archive written here reads back.
+            if (group.Key.Length == 0 || ModelFile.IsTraversal(group.Key))
                 throw new ArgumentException($"'{group.Key}' cannot name an array in an .npz file.", nameof(arrays));
         }
         AtomicFile.Write(path, stream =>
