@@ -21,6 +21,7 @@ internal static class KerasConfigForm
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "ZeroPadding2D",
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise", "AlphaDropout",
         "BatchNormalization", "LayerNormalization", "GroupNormalization", "Normalization",
+        "SimpleRNN", "LSTM", "GRU",
     ];
 
     /// <summary>What a Keras does with an argument: lacks it (left out at its neutral value, refused otherwise), writes it always, or only when set.</summary>
@@ -40,6 +41,12 @@ internal static class KerasConfigForm
         new("BatchNormalization", "synchronized", false, Form.Written, Form.Lacks),
         new("LayerNormalization", "rms_scaling", false, Form.Written, Form.Lacks),
         new("SpatialDropout1D", "data_format", "channels_last", Form.Lacks, Form.Lacks),
+        // tf.keras 2's recurrent layers refuse a seed; Keras 3 takes Keras 2's implementation but does not write it.
+        new("SimpleRNN", "seed", null, Form.Written, Form.Lacks),
+        new("LSTM", "seed", null, Form.Written, Form.Lacks),
+        new("GRU", "seed", null, Form.Written, Form.Lacks),
+        new("LSTM", "implementation", 2, Form.WrittenWhenSet, Form.Written),
+        new("GRU", "implementation", 2, Form.WrittenWhenSet, Form.Written),
         // Keras 3's Dense leaves its activity regularizer to the base layer's arguments.
         new("Dense", "activity_regularizer", null, Form.WrittenWhenSet, Form.Written),
     ];

@@ -27,7 +27,8 @@ public static class KerasExport
 
     /// <summary>
     /// Writes <paramref name="model"/> (built) as a Keras 3 <c>.keras</c> zip: metadata.json, config.json and
-    /// model.weights.h5 (each layer's variables at <c>layers/&lt;class&gt;[_k]/vars/&lt;i&gt;</c>, see
+    /// model.weights.h5 (each layer's variables at <c>layers/&lt;class&gt;[_k]/vars/&lt;i&gt;</c>, a recurrent layer's at
+    /// <c>layers/&lt;class&gt;[_k]/cell/vars/&lt;i&gt;</c>, see
     /// <see cref="KerasNaming.Keras3LayerPaths"/>), stored uncompressed in that order, as Keras writes them.
     /// </summary>
     public static void SaveKeras(Sequential model, string path)
@@ -52,7 +53,8 @@ public static class KerasExport
     /// <summary>
     /// Writes <paramref name="model"/> (built) as a legacy HDF5 file in tf.keras 2's layout: root attributes
     /// model_config (JSON), keras_version and backend; <c>/model_weights</c> with layer_names, and per layer
-    /// weight_names ("dense/kernel:0", ...) naming datasets at <c>/model_weights/&lt;layer&gt;/&lt;layer&gt;/&lt;weight&gt;:0</c>.
+    /// weight_names ("dense/kernel:0", "lstm/lstm_cell/kernel:0", ...) naming datasets at
+    /// <c>/model_weights/&lt;layer&gt;/&lt;layer&gt;[/&lt;cell&gt;]/&lt;weight&gt;:0</c>.
     /// </summary>
     public static void SaveH5(Sequential model, string path)
     {
@@ -69,14 +71,16 @@ public static class KerasExport
         {
             var weights = KerasWeights.Of(layer);
             var group = new H5Group();
-            var names = weights.Select(w => $"{layer.Name}/{w.Name}:0").ToArray();
+            string? cell = KerasWeights.CellName(layer.ClassName);
+            string prefix = cell is null ? layer.Name : $"{layer.Name}/{cell}";
+            var names = weights.Select(w => $"{prefix}/{w.Name}:0").ToArray();
             // tf.keras writes an empty float64 array, not an empty string array, for a layer without weights.
             group.Attributes["weight_names"] = names.Length == 0 ? new H5Attribute(Array.Empty<double>(), [0]) : names;
             if (weights.Count > 0)
             {
                 var inner = new H5Group();
                 foreach (var w in weights) inner[$"{w.Name}:0"] = Dataset(w.Value, w.Shape);
-                group[layer.Name] = inner;
+                group[layer.Name] = cell is null ? inner : new H5Group { [cell] = inner };
             }
             modelWeights[layer.Name] = group;
         }
@@ -94,18 +98,26 @@ public static class KerasExport
         for (int i = 0; i < model.Layers.Count; i++)
         {
             var layer = model.Layers[i];
-            var vars = new H5Group();
-            // From Keras 3.6 each vars group names its layer.
-            vars.Attributes["name"] = layer.Name;
+            string? cell = KerasWeights.CellName(layer.ClassName);
+            var vars = NamedGroup(cell ?? layer.Name);
             var weights = KerasWeights.Of(layer);
             for (int k = 0; k < weights.Count; k++) vars[k.ToString(CultureInfo.InvariantCulture)] = Dataset(weights[k].Value, weights[k].Shape);
-            layers[paths[i]["layers/".Length..]] = new H5Group { ["vars"] = vars };
+            // A recurrent layer's own vars stay empty; its cell holds the variables.
+            layers[paths[i]["layers/".Length..]] = cell is null
+                ? new H5Group { ["vars"] = vars }
+                : new H5Group { ["vars"] = NamedGroup(layer.Name), ["cell"] = new H5Group { ["vars"] = vars } };
         }
         file["layers"] = layers;
-        var own = new H5Group();
-        own.Attributes["name"] = model.Name;
-        file["vars"] = own;
+        file["vars"] = NamedGroup(model.Name);
         return file;
+    }
+
+    /// <summary>A vars group; from Keras 3.6 each names the layer (or cell) that owns it.</summary>
+    private static H5Group NamedGroup(string name)
+    {
+        var group = new H5Group();
+        group.Attributes["name"] = name;
+        return group;
     }
 
     private static H5Dataset Dataset(object value, ulong[] shape) => new(value, fileDims: shape);

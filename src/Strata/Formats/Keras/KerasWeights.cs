@@ -16,6 +16,17 @@ internal static class KerasWeights
     };
 
     /// <summary>
+    /// The cell that holds the variables of Keras's recurrent layers, by class: the layer itself owns none, so
+    /// Keras 3 stores them at <c>&lt;layer&gt;/cell/vars</c> and tf.keras 2 names them "lstm/lstm_cell/kernel:0".
+    /// </summary>
+    private static readonly Dictionary<string, string> Cells = new(StringComparer.Ordinal)
+    {
+        ["SimpleRNN"] = "simple_rnn_cell",
+        ["LSTM"] = "lstm_cell",
+        ["GRU"] = "gru_cell",
+    };
+
+    /// <summary>
     /// Variables Keras keeps after a layer's own and Strata does not: Normalization's count of adapted
     /// samples (int64), which inference never reads. Written as 0, skipped when read.
     /// </summary>
@@ -39,6 +50,9 @@ internal static class KerasWeights
         foreach (var (name, value) in Vestigial.GetValueOrDefault(layer.ClassName, [])) weights.Add((name, value, []));
         return weights;
     }
+
+    /// <summary>The name of the cell that holds the variables of a layer of class <paramref name="className"/> (LSTM: "lstm_cell"); null when the layer holds its own.</summary>
+    public static string? CellName(string className) => Cells.GetValueOrDefault(className);
 
     /// <summary>Keras's name for the variable Strata calls <paramref name="variable"/> in a layer of class <paramref name="className"/>.</summary>
     public static string KerasName(string className, string variable) => Renamed.GetValueOrDefault((className, variable), variable);

@@ -8,7 +8,7 @@ namespace Strata.Formats.Keras;
 
 /// <summary>
 /// The Keras 3 .keras zip: config.json, metadata.json and model.weights.h5, where the variables sit
-/// at layers/&lt;snake_case class&gt;[_k]/vars/&lt;i&gt;, named by class and position rather than by the
+/// at layers/&lt;snake_case class&gt;[_k]/vars/&lt;i&gt; (a recurrent layer's at .../cell/vars/&lt;i&gt;), named by class and position rather than by the
 /// layer's own name (see <see cref="KerasNaming"/>).
 /// </summary>
 internal static class KerasZipReader
@@ -54,7 +54,10 @@ internal static class KerasZipReader
             string name = layers[i]["config"]?["name"] is JsonValue n && n.TryGetValue(out string? s) ? s : groups[i];
             string where = $"{path} (model.weights.h5, layer '{name}' at {groups[i]})";
             var list = new List<KerasWeight>();
-            if (KerasHdf5.Find(file, [.. groups[i].Split('/'), "vars"]) is IH5Group vars)
+            string className = layers[i]["class_name"]!.GetValue<string>();
+            // A recurrent layer's variables belong to its cell, one group further down.
+            string[] varsPath = KerasWeights.CellName(className) is null ? [.. groups[i].Split('/'), "vars"] : [.. groups[i].Split('/'), "cell", "vars"];
+            if (KerasHdf5.Find(file, varsPath) is IH5Group vars)
             {
                 for (int k = 0; vars.LinkExists(k.ToString(System.Globalization.CultureInfo.InvariantCulture)); k++)
                 {

@@ -6,7 +6,8 @@ Keras 2.1 .h5 (bare-list Sequential config, batch_input_shape), tf.keras 2.10 .h
 BatchNormalization axis as a list, variable-length strings, top_level_model_weights), a tf.keras
 Functional chain .h5, a tf.keras .h5 saved under a .keras name, the Keras 3 .keras zip, and the
 Windows variant of it whose weight groups are literal 'layers\\dense' names. Also the bad files the
-tests refuse (a weight missing, a shape that disagrees, a huge declared dataset, a branching graph).
+tests refuse (a weight missing, a shape that disagrees, a huge declared dataset, a branching graph), and
+an LSTM and GRU model in the Keras 3 and tf.keras 2 layouts, whose variables sit on the layers' cells.
 
 Run from this folder: python3 generate_keras_files.py
 """
@@ -367,6 +368,83 @@ def bad_files():
         lg.create_dataset("dense_1/bias:0", data=w(2))
 
 
+# ---- recurrent layers: variables on the cell (Keras 3 layers/lstm/cell/vars, tf.keras 2 lstm/lstm_cell/kernel:0) ----
+def lstm(x, k, rk, b):
+    u = rk.shape[0]
+    h, c, out = np.zeros((x.shape[0], u)), np.zeros((x.shape[0], u)), []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ k + h @ rk + b
+        i, f, g, o = sigmoid(z[:, :u]), sigmoid(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sigmoid(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        out.append(h)
+    return np.stack(out, axis=1)
+
+
+def gru(x, k, rk, b):
+    """reset_after: b[0] is the input bias, b[1] the recurrent bias; gates z, r, h."""
+    u = rk.shape[0]
+    h = np.zeros((x.shape[0], u))
+    for t in range(x.shape[1]):
+        xi, hi = x[:, t] @ k + b[0], h @ rk + b[1]
+        z = sigmoid(xi[:, :u] + hi[:, :u])
+        r = sigmoid(xi[:, u:2 * u] + hi[:, u:2 * u])
+        cand = np.tanh(xi[:, 2 * u:] + r * hi[:, 2 * u:])
+        h = z * h + (1 - z) * cand
+    return h
+
+
+def recurrent(path):
+    lk, lrk, lb = w(3, 16), w(4, 16), w(16, scale=0.2)
+    gk, grk, gb = w(4, 9), w(3, 9), w(2, 9, scale=0.2)
+    dk, db = w(3, 2), w(2)
+    common = dict(activation="tanh", recurrent_activation="sigmoid", use_bias=True, dropout=0.0, recurrent_dropout=0.0,
+                  go_backwards=False, stateful=False, unroll=False, return_state=False)
+    if path.endswith(".keras"):
+        layers = [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 5, 3], "dtype": "float32", "sparse": False,
+                                                                              "name": "input_layer"}, "registered_name": None},
+            k3layer("LSTM", "lstm", [None, 5, 3], units=4, return_sequences=True, unit_forget_bias=True, seed=None,
+                    zero_output_for_mask=False, **common),
+            k3layer("GRU", "gru", [None, 5, 4], units=3, return_sequences=False, reset_after=True, seed=None,
+                    zero_output_for_mask=False, **common),
+            k3layer("Dense", "dense", [None, 3], units=2, activation="linear", use_bias=True),
+        ]
+        config = {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": True, "dtype": policy(),
+                  "layers": layers}, "registered_name": None, "build_config": {"input_shape": [None, 5, 3]}, "compile_config": None}
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as f:
+            for name, cell, values in [("lstm", "lstm_cell", [lk, lrk, lb]), ("gru", "gru_cell", [gk, grk, gb]), ("dense", None, [dk, db])]:
+                own = f.create_group(f"layers/{name}/vars")
+                own.attrs["name"] = name
+                g = f.create_group(f"layers/{name}/cell/vars") if cell else own
+                if cell:
+                    g.attrs["name"] = cell
+                for i, a in enumerate(values):
+                    g.create_dataset(str(i), data=a)
+            f.create_group("vars").attrs["name"] = "sequential"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+            for name, data in [("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2025-01-01@00:00:00"})),
+                               ("config.json", json.dumps(config)), ("model.weights.h5", buffer.getvalue())]:
+                z.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), data)
+    else:
+        config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+            layer("InputLayer", batch_input_shape=[None, 5, 3], dtype="float32", sparse=False, ragged=False, name="lstm_input"),
+            layer("LSTM", name="lstm", trainable=True, dtype="float32", units=4, return_sequences=True, unit_forget_bias=True,
+                  implementation=2, time_major=False, **common),
+            layer("GRU", name="gru", trainable=True, dtype="float32", units=3, return_sequences=False, reset_after=True,
+                  implementation=2, time_major=False, **common),
+            layer("Dense", name="dense", trainable=True, dtype="float32", units=2, activation="linear", use_bias=True),
+        ]}}
+        write_legacy(path, config, [
+            ("lstm", [("lstm/lstm_cell/kernel:0", lk), ("lstm/lstm_cell/recurrent_kernel:0", lrk), ("lstm/lstm_cell/bias:0", lb)]),
+            ("gru", [("gru/gru_cell/kernel:0", gk), ("gru/gru_cell/recurrent_kernel:0", grk), ("gru/gru_cell/bias:0", gb)]),
+            ("dense", [("dense/kernel:0", dk), ("dense/bias:0", db)]),
+        ], fixed_strings=False, version="2.12.0")
+    x = rng.uniform(-1, 1, (3, 5, 3))
+    record(path, x, gru(lstm(x, lk, lrk, lb), gk, grk, gb) @ dk + db)
+
+
 keras1()
 keras2()
 tfkeras("tfkeras210.h5", "sequential")
@@ -376,5 +454,7 @@ functional("bad-branch.h5", branch=True)
 keras3("keras3.keras", windows=False)
 keras3("keras3-windows.keras", windows=True)
 bad_files()
+recurrent("recurrent.keras")
+recurrent("recurrent.h5")
 with open("expected.json", "w") as out:
     json.dump(expected, out)

@@ -24,6 +24,7 @@ public sealed class KerasModelFileTests : IDisposable
     public static TheoryData<string> Layouts => new()
     {
         "keras1.h5", "keras2.h5", "tfkeras210.h5", "tfkeras-h5-named.keras", "functional-chain.h5", "keras3.keras", "keras3-windows.keras",
+        "recurrent.keras", "recurrent.h5",
     };
 
     [Theory]

@@ -2,6 +2,7 @@ using Strata.Layers.ActivationLayers;
 using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Pooling;
 using Strata.Layers.Regularization;
 using Strata.Layers.Reshaping;
@@ -14,7 +15,7 @@ namespace Strata.Tests.Formats.Keras;
 /// <summary>Models that hold every Keras layer Strata has, with weights away from their initial values, for the writer and round-trip tests.</summary>
 internal static class KerasTestModels
 {
-    public static TheoryData<string> Names => ["image", "sequence", "table", "pooled", "volume"];
+    public static TheoryData<string> Names => ["image", "sequence", "table", "pooled", "volume", "recurrent"];
 
     public static Sequential Model(string name)
     {
@@ -35,6 +36,10 @@ internal static class KerasTestModels
                 new Dense(6, "tanh"), new GaussianDropout(0.1), new AlphaDropout(0.1), new ELU(), new Reshape([2, 3]),
                 new GlobalMaxPooling1D(), new Activation("relu"), new Dense(3), new Softmax(),
             ], seed: 3),
+            "recurrent" => new Sequential([
+                new InputLayer([-1, 5, 3]), new SimpleRNN(4, returnSequences: true), new LSTM(4, returnSequences: true),
+                new GRU(3, returnSequences: true, resetAfter: false), new GRU(3), new Dense(2),
+            ], seed: 6),
             "volume" => new Sequential([new InputLayer([-1, 2, 3, 3, 2]), new SpatialDropout3D(0.2), new Flatten(), new Dense(2)], seed: 5),
             _ => new Sequential([new InputLayer([-1, 5, 5, 2]), new Conv2D(3, [2, 2]), new GlobalMaxPooling2D(keepDims: true), new GlobalAveragePooling2D()], seed: 4),
         };
@@ -44,6 +49,15 @@ internal static class KerasTestModels
             for (int i = 0; i < v.Value.Size; i++) v.Value.Data[i] = (float)(random.NextDouble() + 0.25);
         return model;
     }
+
+    /// <summary>The cell Keras keeps a recurrent layer's variables on (Keras's own cell names), or null for any other layer.</summary>
+    public static string? Cell(string className) => className switch
+    {
+        "SimpleRNN" => "simple_rnn_cell",
+        "LSTM" => "lstm_cell",
+        "GRU" => "gru_cell",
+        _ => null,
+    };
 
     /// <summary>An input of <paramref name="model"/>'s shape with <paramref name="rows"/> rows of values in [-1, 1).</summary>
     public static Tensor Input(Sequential model, int rows = 3, ulong seed = 7)
