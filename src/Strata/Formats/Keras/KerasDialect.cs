@@ -114,6 +114,13 @@ internal static class KerasDialect
                 case "init" when className == "PReLU":
                     result["alpha_initializer"] = value?.DeepClone();
                     break;
+                // Embedding kept output_dim from Keras 1 on; its W is the embeddings matrix, not a kernel.
+                case "output_dim" when className == "Embedding":
+                    result[key] = value?.DeepClone();
+                    break;
+                case "init" or "W_regularizer" or "W_constraint" when className == "Embedding":
+                    result["embeddings_" + (key == "init" ? "initializer" : key[2..])] = value?.DeepClone();
+                    break;
                 default:
                     result[KeyRenames.GetValueOrDefault(key, key)] = value?.DeepClone();
                     break;

@@ -15,7 +15,7 @@ namespace Strata.Tests.Formats.Keras;
 /// <summary>Models that hold every Keras layer Strata has, with weights away from their initial values, for the writer and round-trip tests.</summary>
 internal static class KerasTestModels
 {
-    public static TheoryData<string> Names => ["image", "sequence", "table", "pooled", "volume", "recurrent"];
+    public static TheoryData<string> Names => ["image", "sequence", "table", "pooled", "volume", "recurrent", "words"];
 
     public static Sequential Model(string name)
     {
@@ -40,6 +40,10 @@ internal static class KerasTestModels
                 new InputLayer([-1, 5, 3]), new SimpleRNN(4, returnSequences: true), new LSTM(4, returnSequences: true),
                 new GRU(3, returnSequences: true, resetAfter: false), new GRU(3), new Dense(2),
             ], seed: 6),
+            "words" => new Sequential([
+                new InputLayer([-1, 6]), new Embedding(7, 4, maskZero: true), new LSTM(3, returnSequences: true),
+                new GlobalAveragePooling1D(), new Dense(2),
+            ], seed: 7),
             "volume" => new Sequential([new InputLayer([-1, 2, 3, 3, 2]), new SpatialDropout3D(0.2), new Flatten(), new Dense(2)], seed: 5),
             _ => new Sequential([new InputLayer([-1, 5, 5, 2]), new Conv2D(3, [2, 2]), new GlobalMaxPooling2D(keepDims: true), new GlobalAveragePooling2D()], seed: 4),
         };
@@ -65,7 +69,9 @@ internal static class KerasTestModels
         int[] shape = [rows, .. model.InputShape!.Skip(1)];
         var random = new RandomGenerator(seed);
         var data = new float[shape.Aggregate(1, (a, b) => a * b)];
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+        // An Embedding reads word indices (0, the padding, included), any other first layer values in [-1, 1).
+        int words = model.Layers[0] is Embedding embedding ? embedding.InputDim : 0;
+        for (int i = 0; i < data.Length; i++) data[i] = words > 0 ? random.NextInt(words) : (float)(random.NextDouble() * 2 - 1);
         return new Tensor(shape, data);
     }
 }
