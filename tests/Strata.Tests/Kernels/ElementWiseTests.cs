@@ -86,4 +86,35 @@ public class ElementWiseTests
         Assert.Equal(one, Run(isa, 2));
         Assert.Equal(Run(InstructionSet.Scalar, 1), one);
     }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DropoutProductIsTheMaskTimesXOnEveryPathAndThreadCount(string path)
+    {
+        // Several 8192-value chunks, so two threads split the work; the mask itself comes from the generator alone.
+        int n = 3 * 8192 + 5;
+        var x = Values(8, n);
+        (float[] Mask, float[] Y) Run(int threads)
+        {
+            int saved = Compute.Threads;
+            Compute.Threads = threads;
+            try
+            {
+                using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+                var (mask, y) = (new float[n], new float[n]);
+                DropoutKernels.Forward(42, 0.25f, 4f / 3f, mask, x, y);
+                return (mask, y);
+            }
+            finally
+            {
+                Compute.Threads = saved;
+            }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Mask, two.Mask);
+        Assert.Equal(one.Y, two.Y);
+        Assert.All(one.Mask, m => Assert.True(m == 0f || m == 4f / 3f));
+        Assert.Equal(Enumerable.Range(0, n).Select(i => x[i] * one.Mask[i]).ToArray(), one.Y);
+    }
 }
