@@ -1,6 +1,4 @@
 using Strata.Tensors;
-using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Strata.Kernels;
 
@@ -104,53 +102,13 @@ internal static partial class ActivationKernels
         return n / (n + 2);
     }
 
-    private static void Relu6(ReadOnlySpan<float> z, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var zv = MemoryMarshal.Cast<float, Vector<float>>(z);
-            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var six = new Vector<float>(6f);
-            for (int v = 0; v < zv.Length; v++) yv[v] = Vector.Min(Vector.Max(zv[v], Vector<float>.Zero), six);
-            i = zv.Length * Vector<float>.Count;
-        }
-        for (; i < z.Length; i++) y[i] = MathF.Min(MathF.Max(z[i], 0f), 6f);
-    }
+    private static void Relu6(ReadOnlySpan<float> z, Span<float> y) => ElementWise.Map<Relu6Operator>(z, z, y);
 
-    private static void Relu6Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var dyv = MemoryMarshal.Cast<float, Vector<float>>(dy);
-            var dzv = MemoryMarshal.Cast<float, Vector<float>>(dz);
-            var six = new Vector<float>(6f);
-            for (int v = 0; v < yv.Length; v++)
-            {
-                var inside = Vector.BitwiseAnd(Vector.GreaterThan(yv[v], Vector<float>.Zero), Vector.LessThan(yv[v], six));
-                dzv[v] = Vector.ConditionalSelect(inside, dyv[v], Vector<float>.Zero);
-            }
-            i = yv.Length * Vector<float>.Count;
-        }
-        for (; i < y.Length; i++) dz[i] = y[i] > 0f && y[i] < 6f ? dy[i] : 0f;
-    }
+    private static void Relu6Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz) =>
+        ElementWise.Map<Relu6GradientOperator>(y, dy, dz);
 
     /// <summary>relu6(x + 3)/6, the form of Keras 3 and PyTorch.</summary>
-    private static void HardSigmoid(ReadOnlySpan<float> z, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var zv = MemoryMarshal.Cast<float, Vector<float>>(z);
-            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            Vector<float> three = new(3f), six = new(6f);
-            for (int v = 0; v < zv.Length; v++) yv[v] = Vector.Min(Vector.Max(zv[v] + three, Vector<float>.Zero), six) / six;
-            i = zv.Length * Vector<float>.Count;
-        }
-        for (; i < z.Length; i++) y[i] = MathF.Min(MathF.Max(z[i] + 3f, 0f), 6f) / 6f;
-    }
+    private static void HardSigmoid(ReadOnlySpan<float> z, Span<float> y) => ElementWise.Map<HardSigmoidOperator>(z, z, y);
 
     /// <summary>
     /// log softmax of the n values z[0], z[stride], ..., stable for large logits (the sum in double);

@@ -1,4 +1,3 @@
-using System.Numerics;
 using Strata.Tensors;
 
 namespace Strata.Kernels;
@@ -112,33 +111,10 @@ internal static partial class ActivationKernels
 
     public static float Sigmoid(float v) => v >= 0 ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
 
-    private static void Relu(ReadOnlySpan<float> z, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var zv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(z);
-            var yv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
-            for (int v = 0; v < zv.Length; v++) yv[v] = Vector.Max(zv[v], Vector<float>.Zero);
-            i = zv.Length * Vector<float>.Count;
-        }
-        for (; i < z.Length; i++) y[i] = MathF.Max(z[i], 0f);
-    }
+    private static void Relu(ReadOnlySpan<float> z, Span<float> y) => ElementWise.Map<ReluOperator>(z, z, y);
 
-    private static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var yv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
-            var dyv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(dy);
-            var dzv = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(dz);
-            for (int v = 0; v < yv.Length; v++)
-                dzv[v] = Vector.ConditionalSelect(Vector.GreaterThan(yv[v], Vector<float>.Zero), dyv[v], Vector<float>.Zero);
-            i = yv.Length * Vector<float>.Count;
-        }
-        for (; i < y.Length; i++) dz[i] = y[i] > 0 ? dy[i] : 0f;
-    }
+    private static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz) =>
+        ElementWise.Map<ReluGradientOperator>(y, dy, dz);
 
     private static void SoftmaxRow(ReadOnlySpan<float> z, Span<float> y)
     {

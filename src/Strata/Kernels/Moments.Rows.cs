@@ -1,5 +1,4 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Strata.Kernels;
 
@@ -18,16 +17,9 @@ internal static partial class Moments
             var second = Second.AsSpan(Partial(b, k, c0), width);
             first.Clear();
             second.Clear();
-            bool vector = !ForceScalar && Vector.IsHardwareAccelerated;
-            if (vector && width == _channels && _channels % Vector<float>.Count == 0)
-            {
-                // Rows holding every channel in whole vectors: one flat loop, the channel chunk cycling.
-                // Each channel is still summed row after row, so the bits are those of the per-row loop.
-                int from = start + r0 * _channels, length = (r1 - r0) * _channels;
-                if (_kind == Reduction.Moments) ContiguousMoments(Vectors(_x!, from, length), first, second, r1 - r0);
-                else ContiguousSums(Vectors(_x!, from, length), Vectors(_y!, from, length), first, second);
+            bool vector = _set != InstructionSet.Scalar;
+            if (width == _channels && Contiguous(start + r0 * _channels, (r1 - r0) * _channels, r1 - r0, first, second))
                 return;
-            }
             if (_kind == Reduction.Moments)
             {
                 for (int r = r0; r < r1; r++) AddRow(_x.AsSpan(start + r * _channels + c0, width), first, vector);
@@ -46,32 +38,55 @@ internal static partial class Moments
             }
         }
 
-        private static void ContiguousMoments(ReadOnlySpan<Vector<float>> x, Span<float> mean, Span<float> squares, int rows)
+        // Rows holding every channel in whole vectors of the path's width: one flat loop, the channel
+        // chunk cycling. Each channel is still summed row after row, so the bits are those of the per-row loop.
+        private unsafe bool Contiguous(int from, int length, int rows, Span<float> first, Span<float> second)
         {
-            var first = MemoryMarshal.Cast<float, Vector<float>>(mean);
-            var second = MemoryMarshal.Cast<float, Vector<float>>(squares);
-            int chunks = first.Length;
-            for (int v = 0, q = 0; v < x.Length; v++) { first[q] += x[v]; if (++q == chunks) q = 0; }
-            var inverse = new Vector<float>(1f / rows);
-            for (int q = 0; q < chunks; q++) first[q] *= inverse;
-            for (int v = 0, q = 0; v < x.Length; v++) { var d = x[v] - first[q]; second[q] += d * d; if (++q == chunks) q = 0; }
-        }
-
-        private static void ContiguousSums(ReadOnlySpan<Vector<float>> a, ReadOnlySpan<Vector<float>> b, Span<float> sumA, Span<float> sumAB)
-        {
-            var first = MemoryMarshal.Cast<float, Vector<float>>(sumA);
-            var second = MemoryMarshal.Cast<float, Vector<float>>(sumAB);
-            int chunks = first.Length;
-            for (int v = 0, q = 0; v < a.Length; v++)
+            fixed (float* x = _x, y = _y, f = first, q = second)
             {
-                first[q] += a[v];
-                second[q] += a[v] * b[v];
-                if (++q == chunks) q = 0;
+                return _set switch
+                {
+                    InstructionSet.Avx512 => Contiguous<Simd512, Vector512<float>>(x + from, y + from, length, f, q, rows),
+                    InstructionSet.Avx2 => Contiguous<Simd256, Vector256<float>>(x + from, y + from, length, f, q, rows),
+                    InstructionSet.Portable => Contiguous<Simd128, Vector128<float>>(x + from, y + from, length, f, q, rows),
+                    _ => false,
+                };
             }
         }
 
-        private static ReadOnlySpan<Vector<float>> Vectors(float[] values, int start, int length) =>
-            MemoryMarshal.Cast<float, Vector<float>>(values.AsSpan(start, length));
+        private unsafe bool Contiguous<TSimd, TVector>(float* x, float* y, int length, float* first, float* second, int rows)
+            where TSimd : ISimd<TVector> where TVector : struct
+        {
+            int width = TSimd.Width;
+            if (_channels % width != 0) return false;
+            if (_kind == Reduction.Moments)
+            {
+                for (int i = 0, c = 0; i < length; i += width)
+                {
+                    TSimd.Store(first + c, TSimd.Add(TSimd.Load(first + c), TSimd.Load(x + i)));
+                    if ((c += width) == _channels) c = 0;
+                }
+                var inverse = TSimd.Broadcast(1f / rows);
+                for (int c = 0; c < _channels; c += width) TSimd.Store(first + c, TSimd.Multiply(TSimd.Load(first + c), inverse));
+                for (int i = 0, c = 0; i < length; i += width)
+                {
+                    var d = TSimd.Subtract(TSimd.Load(x + i), TSimd.Load(first + c));
+                    TSimd.Store(second + c, TSimd.Add(TSimd.Load(second + c), TSimd.Multiply(d, d)));
+                    if ((c += width) == _channels) c = 0;
+                }
+            }
+            else
+            {
+                for (int i = 0, c = 0; i < length; i += width)
+                {
+                    var a = TSimd.Load(x + i);
+                    TSimd.Store(first + c, TSimd.Add(TSimd.Load(first + c), a));
+                    TSimd.Store(second + c, TSimd.Add(TSimd.Load(second + c), TSimd.Multiply(a, TSimd.Load(y + i))));
+                    if ((c += width) == _channels) c = 0;
+                }
+            }
+            return true;
+        }
 
         private static void AddRow(ReadOnlySpan<float> x, Span<float> sum, bool vector)
         {
@@ -81,16 +96,8 @@ internal static partial class Moments
 
         private static void SquaredDeviationsRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<float> squares, bool vector)
         {
-            int j = 0;
-            if (vector)
-            {
-                var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-                var mv = MemoryMarshal.Cast<float, Vector<float>>(mean);
-                var sv = MemoryMarshal.Cast<float, Vector<float>>(squares);
-                for (int v = 0; v < xv.Length; v++) { var d = xv[v] - mv[v]; sv[v] += d * d; }
-                j = xv.Length * Vector<float>.Count;
-            }
-            for (; j < x.Length; j++) { float d = x[j] - mean[j]; squares[j] += d * d; }
+            if (vector) ElementWise.Map<SquaredDeviationOperator>(x, mean, squares);
+            else for (int j = 0; j < x.Length; j++) { float d = x[j] - mean[j]; squares[j] += d * d; }
         }
 
         private static void MultiplyAddRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> sum, bool vector)
@@ -98,5 +105,23 @@ internal static partial class Moments
             if (vector) RowKernels.MultiplyAdd(a, b, sum);
             else for (int j = 0; j < a.Length; j++) sum[j] += a[j] * b[j];
         }
+    }
+}
+
+/// <summary>z += (x − y)², the square rounded before the add: a row's squared deviations from the mean y.</summary>
+internal readonly struct SquaredDeviationOperator : IElementOperator
+{
+    public static bool ReadsOutput => true;
+
+    public static TVector Apply<TSimd, TVector>(TVector x, TVector y, TVector z) where TSimd : ISimd<TVector> where TVector : struct
+    {
+        var d = TSimd.Subtract(x, y);
+        return TSimd.Add(z, TSimd.Multiply(d, d));
+    }
+
+    public static float Apply(float x, float y, float z)
+    {
+        float d = x - y;
+        return z + d * d;
     }
 }

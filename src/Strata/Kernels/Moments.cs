@@ -17,9 +17,6 @@ internal static partial class Moments
 
     private const int BlockFloats = 1 << 15;
 
-    /// <summary>Runs the scalar loops instead of the vector ones; both give the same bits, which the tests check.</summary>
-    internal static bool ForceScalar;
-
     [ThreadStatic] private static MomentsTask? _task;
 
     /// <summary>Values per block for a channel count: a block of rows × up to 64 channels fills 128 KiB.</summary>
@@ -109,6 +106,9 @@ internal static partial class Moments
         private long _values;
         private Reduction _kind;
 
+        // The instruction-set path of the call, read once on the calling thread; every path gives the same bits.
+        private InstructionSet _set;
+
         /// <summary>Per (batch, block, channel): the block's mean and squared deviations, or Σa and Σa·b.</summary>
         public float[] First = [], Second = [];
 
@@ -117,6 +117,7 @@ internal static partial class Moments
         public void Prepare(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind)
         {
             (_x, _y, _offset, _batch, _outer, _channels, _inner, _kind) = (x, y, offset, batch, outer, channels, inner, kind);
+            _set = InstructionSets.Current;
             _values = (long)outer * inner;
             _blockLength = BlockLength(channels);
             Blocks = (int)((_values + _blockLength - 1) / _blockLength);

@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
 using Strata.Tensors;
 
 namespace Strata.Kernels;
@@ -82,65 +80,15 @@ internal static unsafe class RowKernels
         }
     }
 
-    /// <summary>z = x + y, vectorised.</summary>
-    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => Apply<AddOperator>(x, y, z);
+    /// <summary>z = x + y, vectorised on the current instruction-set path.</summary>
+    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<AddOperator>(x, y, z);
 
-    /// <summary>z = x · y, vectorised.</summary>
-    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => Apply<MultiplyOperator>(x, y, z);
+    /// <summary>z = x · y, vectorised on the current instruction-set path.</summary>
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<MultiplyOperator>(x, y, z);
 
-    /// <summary>z += x · y, vectorised.</summary>
-    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => Apply<MultiplyAddOperator>(x, y, z);
+    /// <summary>z += x · y, vectorised on the current instruction-set path.</summary>
+    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<MultiplyAddOperator>(x, y, z);
 
-    /// <summary>z = max(x, y), vectorised.</summary>
-    public static void Maximum(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => Apply<MaximumOperator>(x, y, z);
-
-    // One driver for every element-wise operator: whole vectors, then the scalar tail.
-    private static void Apply<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) where TOperator : IElementOperator
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
-        {
-            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var zv = MemoryMarshal.Cast<float, Vector<float>>(z);
-            for (int v = 0; v < xv.Length; v++) zv[v] = TOperator.Apply(xv[v], yv[v], zv[v]);
-            i = xv.Length * Vector<float>.Count;
-        }
-        for (; i < x.Length; i++) z[i] = TOperator.Apply(x[i], y[i], z[i]);
-    }
-
-    private interface IElementOperator
-    {
-        static abstract Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> z);
-
-        static abstract float Apply(float x, float y, float z);
-    }
-
-    private readonly struct AddOperator : IElementOperator
-    {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> z) => x + y;
-
-        public static float Apply(float x, float y, float z) => x + y;
-    }
-
-    private readonly struct MultiplyOperator : IElementOperator
-    {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> z) => x * y;
-
-        public static float Apply(float x, float y, float z) => x * y;
-    }
-
-    private readonly struct MultiplyAddOperator : IElementOperator
-    {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> z) => z + x * y;
-
-        public static float Apply(float x, float y, float z) => z + x * y;
-    }
-
-    private readonly struct MaximumOperator : IElementOperator
-    {
-        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> z) => Vector.Max(x, y);
-
-        public static float Apply(float x, float y, float z) => MathF.Max(x, y);
-    }
+    /// <summary>z = max(x, y), vectorised on the current instruction-set path.</summary>
+    public static void Maximum(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<MaximumOperator>(x, y, z);
 }

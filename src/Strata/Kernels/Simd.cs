@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Strata.Kernels;
 
 /// <summary>
-/// The few vector operations the matrix-product kernels need, as static members of a small struct
+/// The few vector operations the matrix-product and element-wise kernels need, as static members of a small struct
 /// per width, so one generic kernel body serves AVX-512, AVX2 and the portable Vector128 path
 /// (the JIT compiles a separate, fully inlined copy for each struct).
 /// </summary>
@@ -31,6 +31,27 @@ internal unsafe interface ISimd<TVector> where TVector : struct
 
     /// <summary>a + b.</summary>
     static abstract TVector Add(TVector a, TVector b);
+
+    /// <summary>a − b.</summary>
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    /// <summary>a · b, rounded on its own (never fused with a later add).</summary>
+    static abstract TVector Multiply(TVector a, TVector b);
+
+    /// <summary>a / b.</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
+    /// <summary>The larger lane, as <see cref="MathF.Max(float, float)"/> picks it.</summary>
+    static abstract TVector Max(TVector a, TVector b);
+
+    /// <summary>The smaller lane, as <see cref="MathF.Min(float, float)"/> picks it.</summary>
+    static abstract TVector Min(TVector a, TVector b);
+
+    /// <summary>The lanes of <paramref name="value"/> where low &lt; x &lt; high, zero elsewhere.</summary>
+    static abstract TVector WhereInside(TVector x, TVector low, TVector high, TVector value);
+
+    /// <summary>The lanes of <paramref name="value"/> where x &gt; 0, zero elsewhere.</summary>
+    static abstract TVector WherePositive(TVector x, TVector value);
 }
 
 /// <summary>AVX-512F on zmm registers.</summary>
@@ -43,6 +64,15 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector512<float> value) => Avx512F.Store(destination, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => Avx512F.Add(a, b);
+    public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WhereInside(Vector512<float> x, Vector512<float> low, Vector512<float> high, Vector512<float> value) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, low) & Vector512.LessThan(x, high), value, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> value) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), value, Vector512<float>.Zero);
 }
 
 /// <summary>AVX2/FMA on ymm registers.</summary>
@@ -55,6 +85,15 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector256<float> value) => Avx.Store(destination, value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Avx.Add(a, b);
+    public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WhereInside(Vector256<float> x, Vector256<float> low, Vector256<float> high, Vector256<float> value) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, low) & Vector256.LessThan(x, high), value, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> value) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), value, Vector256<float>.Zero);
 }
 
 /// <summary>The portable 128-bit vectors: NEON on ARM64, SSE/AVX on x86.</summary>
@@ -67,4 +106,13 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* destination, Vector128<float> value) => value.Store(destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+    public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WhereInside(Vector128<float> x, Vector128<float> low, Vector128<float> high, Vector128<float> value) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(x, low) & Vector128.LessThan(x, high), value, Vector128<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> value) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), value, Vector128<float>.Zero);
 }

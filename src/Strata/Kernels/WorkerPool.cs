@@ -17,6 +17,7 @@ internal static class WorkerPool
     private static int _next;
     private static int _active;
     private static Exception? _failure;
+    private static InstructionSet _set;
 
     [ThreadStatic] private static bool _inRegion;
 
@@ -40,6 +41,7 @@ internal static class WorkerPool
             _count = count;
             _next = 0;
             _failure = null;
+            _set = InstructionSets.Current;
             _active = threads - 1;
             Done.Reset();
             for (int w = 0; w < threads - 1; w++)
@@ -108,7 +110,9 @@ internal static class WorkerPool
             {
                 Wake.Wait();
                 Wake.Reset();
-                Drain();
+                // Workers run the caller's instruction-set path, so a scoped override reaches every item.
+                using (InstructionSets.Use(_set))
+                    Drain();
                 if (Interlocked.Decrement(ref _active) == 0)
                     Done.Set();
             }

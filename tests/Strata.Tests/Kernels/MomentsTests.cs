@@ -38,17 +38,14 @@ public class MomentsTests
         return (mean, squares);
     }
 
-    private static T WithScalar<T>(bool scalar, Func<T> run)
+    // Every layout under every path this machine runs.
+    public static IEnumerable<object[]> PathsAndLayouts() =>
+        InstructionSets.Supported.SelectMany(isa => Layouts().Select(l => new object[] { InstructionSets.Name(isa) }.Concat(l).ToArray()));
+
+    private static T WithPath<T>(InstructionSet isa, Func<T> run)
     {
-        Moments.ForceScalar = scalar;
-        try
-        {
-            return run();
-        }
-        finally
-        {
-            Moments.ForceScalar = false;
-        }
+        using var scope = InstructionSets.Use(isa);
+        return run();
     }
 
     private static T WithThreads<T>(int threads, Func<T> run)
@@ -66,13 +63,13 @@ public class MomentsTests
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
-    public void MomentsMatchADoublePrecisionReferenceWithVectorAndScalarLoops(int batch, int outer, int channels, int inner)
+    [MemberData(nameof(PathsAndLayouts))]
+    public void MomentsMatchADoublePrecisionReferenceOnEveryPath(string path, int batch, int outer, int channels, int inner)
     {
         var x = Data(11, batch * outer * channels * inner, channels, inner);
-        var vector = WithScalar(false, () => MomentsOf(x, 0, batch, outer, channels, inner));
-        var scalar = WithScalar(true, () => MomentsOf(x, 0, batch, outer, channels, inner));
-        // The vector loops keep each channel's order, so they give the scalar loops' bits.
+        var vector = WithPath(InstructionSets.Resolve(path), () => MomentsOf(x, 0, batch, outer, channels, inner));
+        var scalar = WithPath(InstructionSet.Scalar, () => MomentsOf(x, 0, batch, outer, channels, inner));
+        // Every path's vectors keep each channel's order, so they give the scalar loops' bits.
         Assert.Equal(scalar.Mean, vector.Mean);
         Assert.Equal(scalar.Squares, vector.Squares);
         for (int b = 0; b < batch; b++)
@@ -87,15 +84,15 @@ public class MomentsTests
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
-    public void SumsMatchADoublePrecisionReferenceWithVectorAndScalarLoops(int batch, int outer, int channels, int inner)
+    [MemberData(nameof(PathsAndLayouts))]
+    public void SumsMatchADoublePrecisionReferenceOnEveryPath(string path, int batch, int outer, int channels, int inner)
     {
         int n = batch * outer * channels * inner;
         var a = TestSupport.Random(12, 1, n).Data;
         var w = TestSupport.Random(13, 1, n).Data;
         (float[], float[]) Run() { var r = (new float[batch * channels], new float[batch * channels]); Moments.Sums(a, w, 0, batch, outer, channels, inner, r.Item1, r.Item2); return r; }
-        var vector = WithScalar(false, Run);
-        var scalar = WithScalar(true, Run);
+        var vector = WithPath(InstructionSets.Resolve(path), Run);
+        var scalar = WithPath(InstructionSet.Scalar, Run);
         Assert.Equal(scalar.Item1, vector.Item1);
         Assert.Equal(scalar.Item2, vector.Item2);
         for (int b = 0; b < batch; b++)
@@ -110,9 +107,10 @@ public class MomentsTests
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
-    public void ResultsAreIdenticalForOneAndTwoThreads(int batch, int outer, int channels, int inner)
+    [MemberData(nameof(PathsAndLayouts))]
+    public void ResultsAreIdenticalForOneAndTwoThreads(string path, int batch, int outer, int channels, int inner)
     {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
         var x = Data(14, batch * outer * channels * inner, channels, inner);
         var one = WithThreads(1, () => MomentsOf(x, 0, batch, outer, channels, inner));
         var two = WithThreads(2, () => MomentsOf(x, 0, batch, outer, channels, inner));
