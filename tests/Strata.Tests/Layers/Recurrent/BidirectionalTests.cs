@@ -1,22 +1,16 @@
 using System.Text.Json.Nodes;
 using Strata.Autodiff;
-using Strata.Formats;
 using Strata.Layers;
 using Strata.Layers.Core;
 using Strata.Layers.Recurrent;
-using Strata.Models;
 using Strata.Tensors;
 using Xunit;
 
 namespace Strata.Tests.Layers.Recurrent;
 
-/// <summary>Bidirectional: both directions merged step by step, masks, configs, Keras's names and model files.</summary>
-public sealed class BidirectionalTests : IDisposable
+/// <summary>Bidirectional: both directions merged step by step, masks, configs and Keras's names (model files: RecurrentTests).</summary>
+public sealed class BidirectionalTests
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("strata-bidirectional-");
-
-    public void Dispose() => _dir.Delete(recursive: true);
-
     private static readonly Tensor Steps = new([1, 4, 1], [1, 2, 3, 4]);
 
     /// <summary>
@@ -152,23 +146,5 @@ public sealed class BidirectionalTests : IDisposable
         const string other = """{"class_name": "SimpleRNN", "config": {"name": "back", "units": 3, "return_sequences": true, "go_backwards": true}}""";
         var e = Assert.ThrowsAny<Exception>(() => Read(""", "backward_layer": """ + other));
         Assert.Contains("backward_layer", e.Message);
-    }
-
-    [Fact]
-    public void AModelFileGivesTheSamePredictions()
-    {
-        var model = new Sequential([
-            new InputLayer([-1, 6, 3]),
-            new Bidirectional(new LSTM(4, returnSequences: true, dropout: 0.2)),
-            new Bidirectional(new GRU(3), "mul"),
-            new Dense(2),
-        ], seed: 4);
-        var x = TestSupport.Random(5, 1, 7, 6, 3);
-        var expected = model.Predict(x);
-        string path = Path.Combine(_dir.FullName, "bidirectional.strata");
-        model.Save(path);
-        var loaded = Sequential.Load(path);
-        Assert.Equal(expected.Data, loaded.Predict(x).Data);
-        Assert.Equal(model.Layers.Select(l => l.GetConfig().ToJsonString()), loaded.Layers.Select(l => l.GetConfig().ToJsonString()));
     }
 }
