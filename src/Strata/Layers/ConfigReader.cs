@@ -71,6 +71,13 @@ public sealed class ConfigReader
     /// <summary>Whether <paramref name="key"/> is present and not null; counts as reading it.</summary>
     public bool Has(string key) => Node(key) is not null;
 
+    /// <summary>Whether <paramref name="key"/> is in the config at all, an explicit null included; counts as reading it.</summary>
+    public bool Contains(string key)
+    {
+        _read.Add(key);
+        return _config.ContainsKey(key);
+    }
+
     /// <summary>The value of <paramref name="key"/> as it is in the JSON (null when absent), marked as read.</summary>
     public JsonNode? Raw(string key) => Node(key);
 

@@ -101,6 +101,9 @@ public class LayerContractTests
         [(Func<Layer>)(() => new GRU(3, dropout: 0.2, recurrentDropout: 0.3)), new[] { 2, 4, 3 }, new[] { -1, 3 }, 3, 0],
         [(Func<Layer>)(() => new GRU(new GRUConfig { Units = 3, ResetAfter = false, ReturnSequences = true, GoBackwards = true, RecurrentDropout = 0.3 })),
             new[] { 2, 4, 2 }, new[] { -1, 4, 3 }, 3, 0],
+        [(Func<Layer>)(() => new Bidirectional(new LSTM(2, returnSequences: true, recurrentDropout: 0.3))), new[] { 2, 3, 2 }, new[] { -1, 3, 4 }, 6, 0],
+        [(Func<Layer>)(() => new Bidirectional(new GRU(new GRUConfig { Units = 2, GoBackwards = true, Dropout = 0.2 }), "ave")), new[] { 2, 4, 3 }, new[] { -1, 2 }, 6, 0],
+        [(Func<Layer>)(() => new Bidirectional(new SimpleRNN(2, returnSequences: true), "mul")), new[] { 2, 3, 2 }, new[] { -1, 3, 2 }, 6, 0],
     ];
 
     [Theory]

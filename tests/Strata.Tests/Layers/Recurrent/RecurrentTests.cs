@@ -182,6 +182,7 @@ public sealed class RecurrentTests : IDisposable
         var model = new Sequential([
             new InputLayer([-1, 6, 3]),
             new LSTM(5, returnSequences: true, dropout: 0.2, recurrentDropout: 0.3),
+            new Bidirectional(new LSTM(3, returnSequences: true, dropout: 0.2), "mul"),
             new GRU(new GRUConfig { Units = 4, ResetAfter = false, GoBackwards = true, RecurrentDropout = 0.3 }),
             new Dense(2),
         ], seed: 4);
