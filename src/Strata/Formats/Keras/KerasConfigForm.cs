@@ -24,6 +24,9 @@ internal static class KerasConfigForm
         "SimpleRNN", "LSTM", "GRU",
     ];
 
+    /// <summary>Keras's wrapper layers, which Strata has but does not write yet.</summary>
+    private static readonly HashSet<string> KerasWrappers = ["Bidirectional", "TimeDistributed"];
+
     /// <summary>What a Keras does with an argument: lacks it (left out at its neutral value, refused otherwise), writes it always, or only when set.</summary>
     private enum Form { Lacks, Written, WrittenWhenSet }
 
@@ -122,6 +125,8 @@ internal static class KerasConfigForm
     /// <summary>Refuses a layer Keras does not have, naming it.</summary>
     public static void RequireKerasLayer(Layer layer)
     {
+        if (KerasWrappers.Contains(layer.ClassName))
+            throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) wraps another layer, which Strata does not write to Keras files yet; Keras files can hold {string.Join(", ", KerasClasses.Order(StringComparer.Ordinal))}.");
         if (!KerasClasses.Contains(layer.ClassName))
             throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) exists only in Strata and has no Keras form; Keras files can hold {string.Join(", ", KerasClasses.Order(StringComparer.Ordinal))}.");
     }

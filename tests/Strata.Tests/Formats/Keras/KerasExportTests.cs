@@ -10,6 +10,7 @@ using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Pooling;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Regularization;
 using Strata.Models;
 using Strata.Tensors;
@@ -196,6 +197,23 @@ public sealed class KerasExportTests : IDisposable
             string path = Path.Combine(_dir, "odd" + extension);
             var e = Assert.Throws<StrataException>(() => Save(model, path));
             Assert.StartsWith($"Layer 'odd' ({className}) exists only in Strata and has no Keras form", e.Message);
+            Assert.Empty(Directory.GetFiles(_dir));
+        }
+    }
+
+    [Fact]
+    public void KerasWrappersAreRefusedAsNotYetWrittenNotAsStrataOnly()
+    {
+        var models = new[]
+        {
+            new Sequential([new InputLayer([-1, 4, 3]), new Bidirectional(new LSTM(2), name: "both")]),
+            new Sequential([new InputLayer([-1, 4, 3]), new TimeDistributed(new Dense(2), name: "both")]),
+        };
+        foreach (var model in models)
+        {
+            string path = Path.Combine(_dir, "wrapped.keras");
+            var e = Assert.Throws<StrataException>(() => Save(model, path));
+            Assert.StartsWith($"Layer 'both' ({model.Layers[0].ClassName}) wraps another layer, which Strata does not write to Keras files yet", e.Message);
             Assert.Empty(Directory.GetFiles(_dir));
         }
     }
