@@ -18,7 +18,7 @@ internal sealed partial class StrataCommand
                 r.AddError($"Unknown workload '{name}'{NameSuggestion.DidYouMean(name, Workloads.Names)}. Workloads: {string.Join(", ", Workloads.Names)}.");
         });
         var epochs = Positive("--epochs", "N", "Epochs of the training workloads.", 3);
-        var limit = Positive("--limit", "N", "Images of the fashion-cnn workload.", 60000);
+        var limit = Positive("--limit", "N", "Images of the fashion-cnn and fashion-rnn workloads.", 60000);
         var data = Text("--data", "DIR", "The folder holding red-wine.csv.", "data");
         var fashion = Text("--fashion", "DIR", "The folder of the Fashion-MNIST IDX files.", Datasets.FashionMnistDirectory);
         var seed = Int("--seed", "N", "The seed of the models' weights, dropout and shuffling.", 0);

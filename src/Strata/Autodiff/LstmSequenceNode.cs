@@ -24,7 +24,8 @@ internal sealed class LstmSequenceNode : RecurrentSequenceNode
 
     private ActivationFunction GateActivation(int gate) => gate == 2 ? Activation : RecurrentActivation;
 
-    private float PreviousCarry(int step, int row, int unit) => step == 0 ? 0f : _carry[((step - 1) * Batch + row) * Units + unit];
+    // The carry of row b after step − 1; step > 0.
+    private Span<float> PreviousCarry(int step, int row) => _carry.AsSpan(((step - 1) * Batch + row) * Units, Units);
 
     protected override Span<float> RecurrentInput(int step, int time)
     {
@@ -42,8 +43,9 @@ internal sealed class LstmSequenceNode : RecurrentSequenceNode
             for (int g = 0; g < 4; g++)
                 ActivationKernels.Forward(GateActivation(g), _z.AsSpan(at + g * Units, Units), gates.Slice(g * Units, Units), Units);
             var c = _carry.AsSpan(state, Units);
-            for (int j = 0; j < Units; j++)
-                c[j] = gates[Units + j] * PreviousCarry(step, b, j) + gates[j] * gates[2 * Units + j];
+            // c = i·act(z_c) + f·c_prev: each product rounded, then the sum.
+            RowKernels.Multiply(gates[..Units], gates.Slice(2 * Units, Units), c);
+            if (step > 0) RowKernels.MultiplyAdd(gates.Slice(Units, Units), PreviousCarry(step, b), c);
             var activated = _activatedCarry.AsSpan(state, Units);
             ActivationKernels.Forward(Activation, c, activated, Units);
             RowKernels.Multiply(gates.Slice(3 * Units, Units), activated, y.AsSpan((b * Steps + step) * Units, Units));
@@ -64,22 +66,19 @@ internal sealed class LstmSequenceNode : RecurrentSequenceNode
             var gates = _a.AsSpan(at, Width);
             var activated = _activatedCarry.AsSpan(state, Units);
             var dGates = da.AsSpan(b * Width, Width);
-            for (int j = 0; j < Units; j++)
-            {
-                float dh = dy[(b * Steps + step) * Units + j] + dLater[row + j];
-                dGates[3 * Units + j] = dh * activated[j];
-                scratch[j] = dh * gates[3 * Units + j];
-            }
+            var dh = dGates.Slice(3 * Units, Units);
+            RowKernels.Add(dy.AsSpan((b * Steps + step) * Units, Units), dLater.AsSpan(row, Units), dh);
+            RowKernels.Multiply(dh, gates.Slice(3 * Units, Units), scratch);
+            RowKernels.Multiply(dh, activated, dh);
             // dc = dh·o·act'(c) + the carry's gradient from step s + 1.
             ActivationKernels.Backward(Activation, _carry.AsSpan(state, Units), activated, scratch, scratch, Units);
-            for (int j = 0; j < Units; j++)
-            {
-                float dcj = scratch[j] + dc[row + j];
-                dGates[j] = dcj * gates[2 * Units + j];
-                dGates[Units + j] = dcj * PreviousCarry(step, b, j);
-                dGates[2 * Units + j] = dcj * gates[j];
-                dc[row + j] = dcj * gates[Units + j];
-            }
+            var dCarry = dc.AsSpan(row, Units);
+            RowKernels.Add(scratch, dCarry, scratch);
+            RowKernels.Multiply(scratch, gates.Slice(2 * Units, Units), dGates[..Units]);
+            if (step > 0) RowKernels.Multiply(scratch, PreviousCarry(step, b), dGates.Slice(Units, Units));
+            else dGates.Slice(Units, Units).Clear();
+            RowKernels.Multiply(scratch, gates[..Units], dGates.Slice(2 * Units, Units));
+            RowKernels.Multiply(scratch, gates.Slice(Units, Units), dCarry);
             for (int g = 0; g < 4; g++)
                 ActivationKernels.Backward(GateActivation(g), _z.AsSpan(at + g * Units, Units), gates.Slice(g * Units, Units),
                     dGates.Slice(g * Units, Units), dz.AsSpan(b * Width + g * Units, Units), Units);

@@ -6,6 +6,7 @@ using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Pooling;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Regularization;
 using Strata.Models;
 using Strata.Tensors;
@@ -25,7 +26,7 @@ namespace Strata.Bench;
 public static class Workloads
 {
     /// <summary>The workloads <see cref="Run"/> knows.</summary>
-    public static readonly IReadOnlyList<string> Names = ["peak", "gemm", "redwine", "redwine-infer", "fashion-cnn"];
+    public static readonly IReadOnlyList<string> Names = ["peak", "gemm", "redwine", "redwine-infer", "fashion-cnn", "fashion-rnn"];
 
     /// <summary>
     /// Runs one workload and writes one JSON object per result to <paramref name="output"/>, with
@@ -60,6 +61,7 @@ public static class Workloads
             case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit); break;
             case "redwine-infer": RedWineInference(seed, emit); break;
             case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit); break;
+            case "fashion-rnn": FashionRecurrent(epochs, limit, fashionDirectory, seed, emit); break;
             default: throw new StrataException($"Unknown workload '{workload}'{NameSuggestion.DidYouMean(workload, Names)}. Workloads: {string.Join(", ", Names)}.");
         }
     }
@@ -198,6 +200,30 @@ public static class Workloads
             ["workload"] = "fashion-cnn", ["epochs"] = epochs, ["train_images"] = set.TrainImages.Dim(0),
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min, ["test_accuracy"] = accuracy,
             ["allocated_bytes_per_step"] = timer.BytesPerStep,
+        });
+    }
+
+    /// <summary>Fashion-MNIST read row by row: 28 steps of 28 pixels, LSTM(128), softmax over 10 classes.</summary>
+    internal static Sequential FashionRecurrentModel(int seed) => new(
+    [
+        new InputLayer([-1, 28, 28, 1]), new Reshape([28, 28]), new LSTM(128), new Dense(10, "softmax"),
+    ], seed: seed);
+
+    private static void FashionRecurrent(int epochs, int limit, string directory, int seed, Action<JsonObject> emit)
+    {
+        var set = Datasets.FashionMnist(directory, limit);
+        var model = FashionRecurrentModel(seed);
+        model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
+        var timer = new StepMeter();
+        model.Fit(set.TrainImages, set.TrainLabels, batchSize: 128, epochs: epochs, seed: seed, callbacks: [timer]);
+        var (median, min) = timer.EpochSeconds(skipFirst: false);
+        double accuracy = model.Evaluate(set.TestImages, set.TestLabels, 1000)["accuracy"];
+        emit(new JsonObject
+        {
+            ["workload"] = "fashion-rnn", ["epochs"] = epochs, ["train_images"] = set.TrainImages.Dim(0),
+            ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min, ["test_accuracy"] = accuracy,
+            ["allocated_bytes_per_step"] = timer.BytesPerStep,
+            ["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
         });
     }
 

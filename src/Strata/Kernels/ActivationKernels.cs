@@ -29,10 +29,10 @@ internal static partial class ActivationKernels
                 Relu(z, y);
                 break;
             case ActivationFunction.Sigmoid:
-                for (int i = 0; i < z.Length; i++) y[i] = Sigmoid(z[i]);
+                ElementWise.Map<SigmoidOperator>(z, z, y);
                 break;
             case ActivationFunction.Tanh:
-                for (int i = 0; i < z.Length; i++) y[i] = MathF.Tanh(z[i]);
+                ElementWise.Map<TanhOperator>(z, z, y);
                 break;
             case ActivationFunction.Softmax:
                 for (int r = 0; r < z.Length; r += rowLength)
@@ -69,10 +69,10 @@ internal static partial class ActivationKernels
                 ReluBackward(y, dy, dz);
                 break;
             case ActivationFunction.Sigmoid:
-                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * y[i] * (1f - y[i]);
+                ElementWise.Map<SigmoidGradientOperator>(y, dy, dz);
                 break;
             case ActivationFunction.Tanh:
-                for (int i = 0; i < y.Length; i++) dz[i] = dy[i] * (1f - y[i] * y[i]);
+                ElementWise.Map<TanhGradientOperator>(y, dy, dz);
                 break;
             case ActivationFunction.Softmax:
                 for (int r = 0; r < y.Length; r += rowLength)

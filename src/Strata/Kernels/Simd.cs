@@ -52,6 +52,44 @@ internal unsafe interface ISimd<TVector> where TVector : struct
 
     /// <summary>The lanes of <paramref name="value"/> where x &gt; 0, zero elsewhere.</summary>
     static abstract TVector WherePositive(TVector x, TVector value);
+
+    /// <summary>|x|.</summary>
+    static abstract TVector Abs(TVector x);
+
+    /// <summary>x rounded to the nearest integer, ties to even, as <see cref="MathF.Round(float)"/>.</summary>
+    static abstract TVector Round(TVector x);
+
+    /// <summary>x · 2ⁿ for integral n in [−126, 127], exact: n goes straight into a float's exponent bits.</summary>
+    static abstract TVector TimesPowerOfTwo(TVector x, TVector n);
+
+    /// <summary>The lanes of <paramref name="ifLess"/> where a &lt; b, of <paramref name="otherwise"/> elsewhere.</summary>
+    static abstract TVector WhereLess(TVector a, TVector b, TVector ifLess, TVector otherwise);
+}
+
+/// <summary>
+/// One float as a vector of width 1: the scalar tail and the scalar path run the same generic lane
+/// functions as the vector paths, so every path gives the same bits.
+/// </summary>
+internal readonly unsafe struct Simd1 : ISimd<float>
+{
+    public static int Width => 1;
+    public static float Zero => 0f;
+    public static float Broadcast(float value) => value;
+    public static float Load(float* source) => *source;
+    public static void Store(float* destination, float value) => *destination = value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+    public static float Add(float a, float b) => a + b;
+    public static float Subtract(float a, float b) => a - b;
+    public static float Multiply(float a, float b) => a * b;
+    public static float Divide(float a, float b) => a / b;
+    public static float Max(float a, float b) => MathF.Max(a, b);
+    public static float Min(float a, float b) => MathF.Min(a, b);
+    public static float WhereInside(float x, float low, float high, float value) => x > low && x < high ? value : 0f;
+    public static float WherePositive(float x, float value) => x > 0f ? value : 0f;
+    public static float Abs(float x) => MathF.Abs(x);
+    public static float Round(float x) => MathF.Round(x);
+    public static float TimesPowerOfTwo(float x, float n) => x * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+    public static float WhereLess(float a, float b, float ifLess, float otherwise) => a < b ? ifLess : otherwise;
 }
 
 /// <summary>AVX-512F on zmm registers.</summary>
@@ -73,6 +111,12 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, low) & Vector512.LessThan(x, high), value, Vector512<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> value) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), value, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> TimesPowerOfTwo(Vector512<float> x, Vector512<float> n) =>
+        x * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WhereLess(Vector512<float> a, Vector512<float> b, Vector512<float> ifLess, Vector512<float> otherwise) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(a, b), ifLess, otherwise);
 }
 
 /// <summary>AVX2/FMA on ymm registers.</summary>
@@ -94,6 +138,12 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, low) & Vector256.LessThan(x, high), value, Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> value) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), value, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Round(Vector256<float> x) => Vector256.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> TimesPowerOfTwo(Vector256<float> x, Vector256<float> n) =>
+        x * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WhereLess(Vector256<float> a, Vector256<float> b, Vector256<float> ifLess, Vector256<float> otherwise) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(a, b), ifLess, otherwise);
 }
 
 /// <summary>The portable 128-bit vectors: NEON on ARM64, SSE/AVX on x86.</summary>
@@ -115,4 +165,10 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.GreaterThan(x, low) & Vector128.LessThan(x, high), value, Vector128<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> value) =>
         Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), value, Vector128<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Round(Vector128<float> x) => Vector128.Round(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> TimesPowerOfTwo(Vector128<float> x, Vector128<float> n) =>
+        x * Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WhereLess(Vector128<float> a, Vector128<float> b, Vector128<float> ifLess, Vector128<float> otherwise) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(a, b), ifLess, otherwise);
 }
