@@ -11,6 +11,7 @@ namespace Strata.Autodiff;
 internal sealed class GruSequenceNode : RecurrentSequenceNode
 {
     private readonly float[] _z, _a, _inner;
+    private readonly float[] _zeros, _ones;
     private float[]? _dz, _dInner, _direct;
 
     public GruSequenceNode(Node projected, Node recurrentKernel, Node? recurrentBias, Node? stateMask,
@@ -23,7 +24,13 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
         _z = new float[Steps * Batch * Width];
         _a = new float[_z.Length];
         _inner = new float[_z.Length];
+        _zeros = new float[Units];
+        _ones = new float[Units];
+        _ones.AsSpan().Fill(1f);
     }
+
+    // The output of row b before step s: zeros before the first.
+    private ReadOnlySpan<float> Previous(int row, int step) => step == 0 ? _zeros : Value.Data.AsSpan((row * Steps + step - 1) * Units, Units);
 
     private bool HasBias { get; }
 
@@ -51,11 +58,14 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
             // z and r from x + inner; the candidate from x_h + r·inner_h.
             RowKernels.Add(x[..both], i[..both], z[..both]);
             ActivationKernels.Forward(RecurrentActivation, z[..both], a[..both], both);
-            for (int j = 0; j < Units; j++) z[both + j] = x[both + j] + a[Units + j] * i[both + j];
+            x[both..].CopyTo(z[both..]);
+            RowKernels.MultiplyAdd(a.Slice(Units, Units), i[both..], z[both..]);
             ActivationKernels.Forward(Activation, z[both..], a[both..], Units);
+            // h = act + z·(h_prev − act).
             var output = y.AsSpan((b * Steps + step) * Units, Units);
-            for (int j = 0; j < Units; j++)
-                output[j] = a[both + j] + a[j] * (PreviousOutput(b, step, j) - a[both + j]);
+            RowKernels.Subtract(Previous(b, step), a[both..], output);
+            RowKernels.Multiply(a[..Units], output, output);
+            RowKernels.Add(a[both..], output, output);
         }
     }
 
@@ -74,19 +84,16 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
             var i = _inner.AsSpan(at, Width);
             var d = dz.AsSpan(b * Width, Width);
             var di = dInner.AsSpan(b * Width, Width);
-            for (int j = 0; j < Units; j++)
-            {
-                float dh = dy[(b * Steps + step) * Units + j] + dLater[b * Units + j];
-                d[j] = dh * (PreviousOutput(b, step, j) - a[both + j]);
-                d[both + j] = dh * (1f - a[j]);
-                direct[b * Units + j] = dh * a[j];
-            }
+            var dh = direct.AsSpan(b * Units, Units);
+            RowKernels.Add(dy.AsSpan((b * Steps + step) * Units, Units), dLater.AsSpan(b * Units, Units), dh);
+            RowKernels.Subtract(Previous(b, step), a[both..], d[..Units]);
+            RowKernels.Multiply(dh, d[..Units], d[..Units]);
+            RowKernels.Subtract(_ones, a[..Units], d[both..]);
+            RowKernels.Multiply(dh, d[both..], d[both..]);
+            RowKernels.Multiply(dh, a[..Units], dh);
             ActivationKernels.Backward(Activation, z[both..], a[both..], d[both..], d[both..], Units);
-            for (int j = 0; j < Units; j++)
-            {
-                d[Units + j] = d[both + j] * i[both + j];
-                di[both + j] = d[both + j] * a[Units + j];
-            }
+            RowKernels.Multiply(d[both..], i[both..], d.Slice(Units, Units));
+            RowKernels.Multiply(d[both..], a.Slice(Units, Units), di[both..]);
             ActivationKernels.Backward(RecurrentActivation, z[..both], a[..both], d[..both], d[..both], both);
             d[..both].CopyTo(di);
             var dProjected = ProjectedGradient(b, time);

@@ -118,7 +118,4 @@ internal abstract class RecurrentSequenceNode : Node
 
     /// <summary>The projections' row for (<paramref name="row"/>, <paramref name="time"/>).</summary>
     protected ReadOnlySpan<float> Projected(int row, int time) => Inputs[0].Value.Data.AsSpan((row * Steps + time) * Width, Width);
-
-    /// <summary>The output of row <paramref name="row"/> at step <paramref name="step"/> − 1 (0 before the first step).</summary>
-    protected float PreviousOutput(int row, int step, int unit) => step == 0 ? 0f : Value.Data[(row * Steps + step - 1) * Units + unit];
 }

@@ -68,6 +68,14 @@ internal readonly struct AddOperator : IElementOperator
     public static float Apply(float x, float y, float z) => x + y;
 }
 
+/// <summary>z = x − y.</summary>
+internal readonly struct SubtractOperator : IElementOperator
+{
+    public static bool ReadsOutput => false;
+    public static TVector Apply<TSimd, TVector>(TVector x, TVector y, TVector z) where TSimd : ISimd<TVector> where TVector : struct => TSimd.Subtract(x, y);
+    public static float Apply(float x, float y, float z) => x - y;
+}
+
 /// <summary>z = x · y.</summary>
 internal readonly struct MultiplyOperator : IElementOperator
 {

@@ -83,6 +83,9 @@ internal static unsafe class RowKernels
     /// <summary>z = x + y, vectorised on the current instruction-set path.</summary>
     public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<AddOperator>(x, y, z);
 
+    /// <summary>z = x − y, vectorised on the current instruction-set path.</summary>
+    public static void Subtract(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<SubtractOperator>(x, y, z);
+
     /// <summary>z = x · y, vectorised on the current instruction-set path.</summary>
     public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map<MultiplyOperator>(x, y, z);
 
