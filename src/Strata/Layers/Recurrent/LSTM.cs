@@ -63,7 +63,7 @@ public sealed class LSTM : RecurrentLayer<LSTMConfig>
             : null;
 
     /// <inheritdoc/>
-    protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias)
+    protected override Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask) => (projected, states) =>
     {
         var z = Ops.Add(projected, Ops.MatMul(Masked(states[0], stateMask), recurrentKernel));
         var gate = Config.RecurrentActivation;
@@ -73,5 +73,5 @@ public sealed class LSTM : RecurrentLayer<LSTMConfig>
         var o = Ops.Activation(Gate(z, 3), gate);
         var carry = Ops.Add(Ops.Multiply(f, states[1]), Ops.Multiply(i, candidate));
         return [Ops.Multiply(o, Ops.Activation(carry, Config.Activation)), carry];
-    }
+    };
 }
