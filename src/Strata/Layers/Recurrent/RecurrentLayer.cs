@@ -10,6 +10,8 @@ namespace Strata.Layers.Recurrent;
 /// step then adds the state's product with the recurrent kernel and updates the state (the cell).
 /// With a mask (Embedding's mask_zero) a padded step carries every state over unchanged and, with
 /// return_sequences, repeats the previous output there (Keras 3's default zero_output_for_mask=False).
+/// A call's masks are drawn from the layer's stream in this order: input dropout, recurrent dropout, then
+/// the recurrent kernel's DropConnect mask (<see cref="WeightDropLSTM"/>), each only when its rate is above 0.
 /// </summary>
 /// <typeparam name="TConfig">The layer's config record.</typeparam>
 public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer where TConfig : RecurrentConfig
@@ -102,6 +104,9 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
         var stateMask = noisy && Config.RecurrentDropout > 0 ? Mask(graph, [batch, Units], Config.RecurrentDropout) : null;
         var kernel = Parameter(input, Kernel!);
         var recurrentKernel = Parameter(input, RecurrentKernel!);
+        // DropConnect on the recurrent kernel (weight-dropped LSTM): one mask per call, shared by every row and step.
+        if (noisy && RecurrentKernelDropout > 0)
+            recurrentKernel = Ops.Multiply(recurrentKernel, Mask(graph, [Units, width], RecurrentKernelDropout));
         var bias = Bias is null ? null : Parameter(input, Bias);
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
@@ -163,6 +168,12 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
     /// before it meets the recurrent kernel.
     /// </summary>
     protected abstract Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask);
+
+    /// <summary>
+    /// The fraction of recurrent kernel entries dropped in stochastic calls, one mask per call (DropConnect
+    /// on the hidden-to-hidden weights, as <see cref="WeightDropLSTM"/> does); 0, none, unless the layer says otherwise.
+    /// </summary>
+    protected virtual double RecurrentKernelDropout => 0;
 
     /// <summary>Gate <paramref name="index"/>'s columns of a [batch, gates·units] node.</summary>
     protected Node Gate(Node z, int index) => Ops.Slice(z, 1, index * Units, Units);
