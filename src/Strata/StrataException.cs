@@ -15,4 +15,17 @@ public class StrataException : Exception
 
     /// <summary>An error with its message and the error that caused it.</summary>
     public StrataException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>Runs <paramref name="read"/>, putting <paramref name="path"/> in front of any error of this type whose message does not start with it.</summary>
+    internal static T Naming<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new StrataException($"{path}: {e.Message}", e);
+        }
+    }
 }

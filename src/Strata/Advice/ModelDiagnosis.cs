@@ -42,7 +42,7 @@ public sealed record ModelDiagnosis(DiagnosisReport Report, string Described)
         string described;
         if (dataPath is not null && Directory.Exists(dataPath))
         {
-            if (targetsPath is not null) throw new StrataException($"{dataPath}: an IDX directory holds its own labels; it takes no separate targets file.");
+            ImageRows.RefuseTargets(dataPath, targetsPath);
             var images = ImageRows.Read(model, dataPath);
             (x, evaluation, described) = (images.TrainX, (images.TestX, images.TestY), images.Described);
         }

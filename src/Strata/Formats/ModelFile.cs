@@ -60,11 +60,11 @@ public static class ModelFile
     public static Sequential Load(string path)
     {
         InputFile.Require(path, "Model file");
-        if (KerasModelFile.IsHdf5(path) || KerasModelFile.IsKerasZip(path)) return KerasModelFile.Load(path);
+        if (KerasModelFile.IsKerasFile(path)) return KerasModelFile.Load(path);
         var entries = ReadEntries(path, new HashSet<string> { "config.json", "model.safetensors", "metadata.json" }, "Strata model file");
         byte[] Entry(string name) => entries.TryGetValue(name, out var b) ? b : throw new StrataException($"{path}: the model file has no {name}.");
 
-        try
+        return Reading(path, () =>
         {
             var metadata = entries.ContainsKey("metadata.json") ? ParseJson(Entry("metadata.json"), path, "metadata.json") as JsonObject ?? [] : [];
             int seed = metadata["seed"] is JsonValue sv && sv.TryGetValue(out int si) ? si : 0;
@@ -82,17 +82,25 @@ public static class ModelFile
             model.Metadata = metadata;
             model.Origin = new ModelOrigin("strata", null, null, []);
             return model;
-        }
-        catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        });
+    }
+
+    /// <summary>
+    /// Reads a model file with <paramref name="read"/> so that every error names the file: a message not
+    /// starting with <paramref name="path"/> gets it in front, and the exceptions a value of the wrong kind
+    /// raises (a number where a name belongs, ... in a damaged or hostile file) become a damaged-file error.
+    /// </summary>
+    internal static T Reading<T>(string path, Func<T> read) => StrataException.Naming(path, () =>
+    {
+        try
         {
-            throw new StrataException($"{path}: {e.Message}", e);
+            return read();
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
-            // A value of the wrong JSON type (a number where a name belongs, ...) in a damaged or hostile file.
             throw new StrataException($"{path}: the model file is damaged: {e.Message}", e);
         }
-    }
+    });
 
     /// <summary>
     /// A model from its config that may not declare more weight values than <paramref name="values"/>

@@ -34,6 +34,12 @@ public sealed record ImageRows(Tensor TrainX, Tensor TestX, Tensor TestY, string
         return new ImageRows(set.TrainImages, set.TestImages, set.TestLabels, $"the {set.TrainImages.Dim(0)} training images in {directory}", false);
     }
 
+    /// <summary>Refuses a targets file given beside an IDX directory, whose labels come with its images.</summary>
+    internal static void RefuseTargets(string directory, string? targetsPath)
+    {
+        if (targetsPath is not null) throw new StrataException($"{directory}: an IDX directory holds its own labels; it takes no separate targets file.");
+    }
+
     private static bool SameDirectory(string a, string b) =>
         Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(b));
 }

@@ -38,7 +38,11 @@ public sealed record ModelRecalibration(
     public static ModelRecalibration Run(Sequential model, string dataPath, RecalibrationOptions? options = null, string modelName = "the model")
     {
         options ??= new RecalibrationOptions();
-        if (Directory.Exists(dataPath)) return OnImages(model, ImageRows.Read(model, dataPath, options.AllRows), options, modelName);
+        if (Directory.Exists(dataPath))
+        {
+            ImageRows.RefuseTargets(dataPath, options.TargetsPath);
+            return OnImages(model, ImageRows.Read(model, dataPath, options.AllRows), options, modelName);
+        }
         var rows = ModelRows.Read(model, dataPath, options.TargetsPath);
         var recorded = TrainingMetadata.Of(model);
         var calibration = rows.X;
@@ -62,7 +66,6 @@ public sealed record ModelRecalibration(
 
     private static ModelRecalibration OnImages(Sequential model, ImageRows images, RecalibrationOptions options, string modelName)
     {
-        if (options.TargetsPath is not null) throw new StrataException("An IDX directory holds its own labels; it takes no separate targets file.");
         (Tensors.Tensor, Tensors.Tensor)? test = model.Loss is null ? null : (images.TestX, images.TestY);
         var (layers, before, after) = Recalibrate(model, images.TrainX, test, options, modelName);
         var recorded = TrainingMetadata.Of(model)?.Spec;

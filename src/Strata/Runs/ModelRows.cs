@@ -66,7 +66,7 @@ public sealed record ModelRows(Tensor X, Tensor? Y, string Description)
     {
         if (Directory.Exists(path))
         {
-            if (targetsPath is not null) throw new StrataException($"{path}: an IDX directory holds its own labels; it takes no separate targets file.");
+            ImageRows.RefuseTargets(path, targetsPath);
             var set = Datasets.FashionMnist(path);
             return new ModelRows(set.TestImages, set.TestLabels, $"the {set.TestImages.Dim(0)} test images in {path}");
         }

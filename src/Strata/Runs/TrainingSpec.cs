@@ -110,7 +110,7 @@ public sealed class TrainingSpec
     /// model and each layer, compile, optimizer, loss, fit, each callback) is an error naming it and
     /// the closest known key, as Keras refuses unknown arguments.
     /// </summary>
-    public static TrainingSpec FromJson(JsonObject root, string path) => Check(path, () => Parse(root, path));
+    public static TrainingSpec FromJson(JsonObject root, string path) => StrataException.Naming(path, () => Parse(root, path));
 
     private static TrainingSpec Parse(JsonObject root, string path)
     {
@@ -225,19 +225,6 @@ public sealed class TrainingSpec
         return spec;
     }
 
-    /// <summary>Runs one check of the spec, naming the spec file in its error.</summary>
-    private static T Check<T>(string path, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new StrataException($"{path}: {e.Message}", e);
-        }
-    }
-
     /// <summary>
     /// The spec's model, built for rows of <paramref name="featureShape"/> (batch axis first). An
     /// input shape the config declares (an InputLayer, or input_shape on the first layer) must agree with the data.
@@ -261,7 +248,7 @@ public sealed class TrainingSpec
     {
         var list = new List<Callback>();
         for (int i = 0; i < Callbacks.Count; i++)
-            list.Add(Check(SpecPath, () => CreateCallback(Callbacks[i], i, outputDirectory)));
+            list.Add(StrataException.Naming(SpecPath, () => CreateCallback(Callbacks[i], i, outputDirectory)));
         return list;
     }
 

@@ -16,15 +16,25 @@ public static class KerasModelFile
     private static readonly byte[] ZipSignature = [(byte)'P', (byte)'K', 3, 4];
 
     /// <summary>Whether the file at <paramref name="path"/> starts like an HDF5 file (a legacy Keras model).</summary>
-    public static bool IsHdf5(string path) => StartsWith(path, Hdf5Signature);
+    public static bool IsHdf5(string path) => Head(path).StartsWith(Hdf5Signature);
 
     /// <summary>
     /// Whether the zip at <paramref name="path"/> is a Keras 3 model (it holds model.weights.h5) rather than
     /// a .strata file (which holds model.safetensors); false for anything that is not a zip.
     /// </summary>
-    public static bool IsKerasZip(string path)
+    public static bool IsKerasZip(string path) => Head(path).StartsWith(ZipSignature) && IsKerasArchive(path);
+
+    /// <summary>Whether the file at <paramref name="path"/> is a Keras model file of either layout; its first bytes are read once.</summary>
+    public static bool IsKerasFile(string path)
     {
-        if (!StartsWith(path, ZipSignature)) return false;
+        if (!File.Exists(path)) return false;
+        var head = Head(path);
+        return head.StartsWith(Hdf5Signature) || (head.StartsWith(ZipSignature) && IsKerasArchive(path));
+    }
+
+    /// <summary>Whether a zip holds a Keras 3 model rather than a .strata file.</summary>
+    private static bool IsKerasArchive(string path)
+    {
         try
         {
             using var zip = System.IO.Compression.ZipFile.OpenRead(path);
@@ -40,9 +50,6 @@ public static class KerasModelFile
         }
     }
 
-    /// <summary>Whether the file at <paramref name="path"/> is a Keras model file of either layout.</summary>
-    public static bool IsKerasFile(string path) => File.Exists(path) && (IsHdf5(path) || IsKerasZip(path));
-
     /// <summary>Loads a Keras model file as a built, uncompiled <see cref="Sequential"/> with its weights.</summary>
     /// <exception cref="StrataException">The file is not a Keras model, is damaged, or describes a model Strata cannot run; the message names the file and the layer or weight.</exception>
     public static Sequential Load(string path)
@@ -50,7 +57,7 @@ public static class KerasModelFile
         InputFile.Require(path, "Model file");
         if (new FileInfo(path).Length > MaxFileBytes) throw new StrataException($"{path}: the model file is implausibly large.");
         byte[] bytes = File.ReadAllBytes(path);
-        try
+        return ModelFile.Reading(path, () =>
         {
             KerasModelParts parts;
             if (bytes.AsSpan().StartsWith(Hdf5Signature)) parts = KerasH5Reader.Read(bytes, path);
@@ -62,28 +69,21 @@ public static class KerasModelFile
             KerasWeightLoader.Assign(model, parts);
             model.Origin = parts.Origin;
             return model;
-        }
-        catch (StrataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
-        {
-            throw new StrataException($"{path}: {e.Message}", e);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
-        {
-            throw new StrataException($"{path}: the model file is damaged: {e.Message}", e);
-        }
+        });
     }
 
-    private static bool StartsWith(string path, byte[] signature)
+    /// <summary>The file's first bytes (as many as the longest signature, fewer in a shorter file); none when it cannot be read.</summary>
+    private static ReadOnlySpan<byte> Head(string path)
     {
         try
         {
             using var stream = File.OpenRead(path);
-            var head = new byte[signature.Length];
-            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(signature);
+            var head = new byte[Hdf5Signature.Length];
+            return head.AsSpan(0, stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return [];
         }
     }
 }

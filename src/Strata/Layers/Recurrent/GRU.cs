@@ -33,34 +33,45 @@ public sealed class GRU : RecurrentLayer<GRUConfig>
     /// <inheritdoc/>
     protected override Node? FusedSequence(Node projected, Node recurrentKernel, Node? bias, Node? stateMask) =>
         Fused && Config.ResetAfter && ElementWise(Config.Activation) && ElementWise(Config.RecurrentActivation)
-            ? Ops.GruSequence(projected, recurrentKernel, bias is null ? null : Ops.Reshape(Ops.Slice(bias, 0, 1, 1), 3 * Units),
-                stateMask, Config.Activation, Config.RecurrentActivation, Config.GoBackwards)
+            ? Ops.GruSequence(projected, recurrentKernel, RecurrentBias(bias), stateMask, Config.Activation, Config.RecurrentActivation, Config.GoBackwards)
             : null;
 
+    /// <summary>With reset_after, the bias's second row [3·units], added to the state's product with the recurrent kernel.</summary>
+    private Node? RecurrentBias(Node? bias) => bias is null ? null : Ops.Reshape(Ops.Slice(bias, 0, 1, 1), 3 * Units);
+
     /// <inheritdoc/>
-    protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias)
+    protected override Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask)
     {
-        var previous = states[0];
-        var masked = Masked(previous, stateMask);
         var gate = Config.RecurrentActivation;
-        Node z, r, candidate;
+        // The slices every step uses, recorded once for the call.
         if (Config.ResetAfter)
         {
-            var inner = Ops.MatMul(masked, recurrentKernel);
-            if (bias is not null) inner = Ops.Add(inner, Ops.Reshape(Ops.Slice(bias, 0, 1, 1), 3 * Units));
-            z = Ops.Activation(Ops.Add(Gate(projected, 0), Gate(inner, 0)), gate);
-            r = Ops.Activation(Ops.Add(Gate(projected, 1), Gate(inner, 1)), gate);
-            candidate = Ops.Add(Gate(projected, 2), Ops.Multiply(r, Gate(inner, 2)));
+            var recurrentBias = RecurrentBias(bias);
+            return (projected, states) =>
+            {
+                var inner = Ops.MatMul(Masked(states[0], stateMask), recurrentKernel);
+                if (recurrentBias is not null) inner = Ops.Add(inner, recurrentBias);
+                var z = Ops.Activation(Ops.Add(Gate(projected, 0), Gate(inner, 0)), gate);
+                var r = Ops.Activation(Ops.Add(Gate(projected, 1), Gate(inner, 1)), gate);
+                return Update(states[0], z, Ops.Add(Gate(projected, 2), Ops.Multiply(r, Gate(inner, 2))));
+            };
         }
-        else
+        var gates = Ops.Slice(recurrentKernel, 1, 0, 2 * Units);
+        var candidateKernel = Gate(recurrentKernel, 2);
+        return (projected, states) =>
         {
-            var inner = Ops.MatMul(masked, Ops.Slice(recurrentKernel, 1, 0, 2 * Units));
-            z = Ops.Activation(Ops.Add(Gate(projected, 0), Gate(inner, 0)), gate);
-            r = Ops.Activation(Ops.Add(Gate(projected, 1), Gate(inner, 1)), gate);
-            candidate = Ops.Add(Gate(projected, 2), Ops.MatMul(Ops.Multiply(r, masked), Gate(recurrentKernel, 2)));
-        }
+            var masked = Masked(states[0], stateMask);
+            var inner = Ops.MatMul(masked, gates);
+            var z = Ops.Activation(Ops.Add(Gate(projected, 0), Gate(inner, 0)), gate);
+            var r = Ops.Activation(Ops.Add(Gate(projected, 1), Gate(inner, 1)), gate);
+            return Update(states[0], z, Ops.Add(Gate(projected, 2), Ops.MatMul(Ops.Multiply(r, masked), candidateKernel)));
+        };
+    }
+
+    /// <summary>hₜ = z·hₜ₋₁ + (1 − z)·ĥ = ĥ + z·(hₜ₋₁ − ĥ), with ĥ the activation of <paramref name="candidate"/>.</summary>
+    private Node[] Update(Node previous, Node z, Node candidate)
+    {
         var hidden = Ops.Activation(candidate, Config.Activation);
-        // hₜ = z·hₜ₋₁ + (1 − z)·ĥ = ĥ + z·(hₜ₋₁ − ĥ).
         return [Ops.Add(hidden, Ops.Multiply(z, Ops.Subtract(previous, hidden)))];
     }
 }

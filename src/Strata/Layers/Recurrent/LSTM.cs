@@ -3,8 +3,8 @@ using Strata.Tensors;
 
 namespace Strata.Layers.Recurrent;
 
-/// <summary>The arguments of <see cref="LSTM"/>, with Keras's defaults.</summary>
-public sealed record LSTMConfig : GatedRecurrentConfig
+/// <summary>The arguments of <see cref="LSTM"/>, with Keras's defaults (open to <see cref="WeightDropLSTMConfig"/>, which adds weight_dropout).</summary>
+public record LSTMConfig : GatedRecurrentConfig
 {
     /// <summary>
     /// Whether the forget gate's bias starts at 1 whatever bias_initializer gives the other gates, so the
@@ -19,8 +19,9 @@ public sealed record LSTMConfig : GatedRecurrentConfig
 /// cₜ = f·cₜ₋₁ + i·tanh(z_c), o = σ(z_o), hₜ = o·tanh(cₜ). Kernel [features, 4·units], recurrent kernel
 /// [units, 4·units], bias [4·units]. PyTorch's nn.LSTM has the same gate order (its g is Keras's c):
 /// kernel = weight_ih_l0ᵀ, recurrent kernel = weight_hh_l0ᵀ, bias = bias_ih_l0 + bias_hh_l0.
+/// Not sealed so that <see cref="WeightDropLSTM"/> is this cell with DropConnect on its recurrent kernel.
 /// </summary>
-public sealed class LSTM : RecurrentLayer<LSTMConfig>
+public class LSTM : RecurrentLayer<LSTMConfig>
 {
     /// <summary>An LSTM layer with every argument given by <paramref name="config"/>.</summary>
     public LSTM(LSTMConfig config) : base(config) { }
@@ -63,7 +64,7 @@ public sealed class LSTM : RecurrentLayer<LSTMConfig>
             : null;
 
     /// <inheritdoc/>
-    protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias)
+    protected override Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask) => (projected, states) =>
     {
         var z = Ops.Add(projected, Ops.MatMul(Masked(states[0], stateMask), recurrentKernel));
         var gate = Config.RecurrentActivation;
@@ -73,5 +74,5 @@ public sealed class LSTM : RecurrentLayer<LSTMConfig>
         var o = Ops.Activation(Gate(z, 3), gate);
         var carry = Ops.Add(Ops.Multiply(f, states[1]), Ops.Multiply(i, candidate));
         return [Ops.Multiply(o, Ops.Activation(carry, Config.Activation)), carry];
-    }
+    };
 }

@@ -61,7 +61,8 @@ public abstract record RecurrentConfig : LayerConfig
             "stateful=True (the last state of each batch row kept for the next batch) is not implemented; every batch starts from zero states. Received: stateful=True");
     }
 
-    private static void RequireRate(double rate, string argument) =>
+    /// <summary>Keras's check and message for a dropout rate, in [0, 1), naming <paramref name="argument"/>.</summary>
+    protected static void RequireRate(double rate, string argument) =>
         Require(rate >= 0 && rate < 1, argument,
             $"Invalid value received for argument `{argument}`. Expected a float value between 0 and 1 (exclusive). Received: {argument}={rate}");
 }

@@ -10,6 +10,8 @@ namespace Strata.Layers.Recurrent;
 /// step then adds the state's product with the recurrent kernel and updates the state (the cell).
 /// With a mask (Embedding's mask_zero) a padded step carries every state over unchanged and, with
 /// return_sequences, repeats the previous output there (Keras 3's default zero_output_for_mask=False).
+/// A call's masks are drawn from the layer's stream in this order: input dropout, recurrent dropout, then
+/// the recurrent kernel's DropConnect mask (<see cref="WeightDropLSTM"/>), each only when its rate is above 0.
 /// </summary>
 /// <typeparam name="TConfig">The layer's config record.</typeparam>
 public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer where TConfig : RecurrentConfig
@@ -102,6 +104,9 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
         var stateMask = noisy && Config.RecurrentDropout > 0 ? Mask(graph, [batch, Units], Config.RecurrentDropout) : null;
         var kernel = Parameter(input, Kernel!);
         var recurrentKernel = Parameter(input, RecurrentKernel!);
+        // DropConnect on the recurrent kernel (weight-dropped LSTM): one mask per call, shared by every row and step.
+        if (noisy && RecurrentKernelDropout > 0)
+            recurrentKernel = Ops.Multiply(recurrentKernel, Mask(graph, [Units, width], RecurrentKernelDropout));
         var bias = Bias is null ? null : Parameter(input, Bias);
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
@@ -114,12 +119,13 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
             // Zero states: an input node that nothing sets stays zero.
             var zeros = graph.Input([batch, Units]);
             var states = Enumerable.Repeat<Node>(zeros, StateCount).ToArray();
+            var step = Cell(recurrentKernel, bias, stateMask);
             var outputs = new List<Node>(steps);
             for (int s = 0; s < steps; s++)
             {
                 int t = Config.GoBackwards ? steps - 1 - s : s;
                 var projectedStep = Ops.Reshape(Ops.Slice(projected, 1, t, 1), batch, width);
-                var next = Step(projectedStep, states, stateMask, recurrentKernel, bias);
+                var next = step(projectedStep, states);
                 if (mask is not null)
                 {
                     // The step's own mask entry, so go_backwards reads the mask reversed with the inputs.
@@ -141,7 +147,7 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
 
     /// <summary>
     /// The whole sequence's outputs [batch, timesteps, units] (processing order) from one fused node, or
-    /// null to record the steps one by one with <see cref="Step"/>.
+    /// null to record the steps one by one with <see cref="Cell"/>.
     /// </summary>
     protected virtual Node? FusedSequence(Node projected, Node recurrentKernel, Node? bias, Node? stateMask) => null;
 
@@ -155,11 +161,19 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
     protected virtual Node? InputBias(Node? bias) => bias;
 
     /// <summary>
-    /// One step of the cell: from the step's projected inputs (x·kernel + input bias, [batch, gates·units])
-    /// and the states (the output first), the new states. <paramref name="stateMask"/>, when given,
-    /// multiplies the output state before it meets the recurrent kernel.
+    /// The cell of one call: a function from a step's projected inputs (x·kernel + input bias,
+    /// [batch, gates·units]) and the states (the output first) to the new states. It is made once per call,
+    /// so what the cell derives from the weights (GRU's slices of the recurrent kernel and bias) is recorded
+    /// once rather than at every step. <paramref name="stateMask"/>, when given, multiplies the output state
+    /// before it meets the recurrent kernel.
     /// </summary>
-    protected abstract Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias);
+    protected abstract Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask);
+
+    /// <summary>
+    /// The fraction of recurrent kernel entries dropped in stochastic calls, one mask per call (DropConnect
+    /// on the hidden-to-hidden weights, as <see cref="WeightDropLSTM"/> does); 0, none, unless the layer says otherwise.
+    /// </summary>
+    protected virtual double RecurrentKernelDropout => 0;
 
     /// <summary>Gate <paramref name="index"/>'s columns of a [batch, gates·units] node.</summary>
     protected Node Gate(Node z, int index) => Ops.Slice(z, 1, index * Units, Units);

@@ -24,6 +24,6 @@ public sealed class SimpleRNN : RecurrentLayer<SimpleRNNConfig>
     protected override int Gates => 1;
 
     /// <inheritdoc/>
-    protected override Node[] Step(Node projected, Node[] states, Node? stateMask, Node recurrentKernel, Node? bias) =>
+    protected override Func<Node, Node[], Node[]> Cell(Node recurrentKernel, Node? bias, Node? stateMask) => (projected, states) =>
         [Ops.Activation(Ops.Add(projected, Ops.MatMul(Masked(states[0], stateMask), recurrentKernel)), Config.Activation)];
 }

@@ -33,7 +33,9 @@ public sealed record SwapoutConfig : NoiseConfig
 /// is <see cref="Residual"/>, and keep_identity 1 is stochastic depth per unit: stochastic depth
 /// (<see cref="StochasticDepth"/> at the end of a Residual branch) drops F(x) with one draw per
 /// sample, Swapout with one draw per unit. The branch (layers applied in order, keeping the input's
-/// shape) is written under "layers" in the config, as Residual's.
+/// shape) is written under "layers" in the config, as Residual's. Each stochastic call takes one key
+/// from the stream per mask it draws: the identity's, then the branch output's, and none for a keep probability
+/// of 0 or 1, whose mask is constant.
 /// </summary>
 public sealed class Swapout : Layer<SwapoutConfig>, IDropoutFamily
 {
@@ -96,11 +98,14 @@ public sealed class Swapout : Layer<SwapoutConfig>, IDropoutFamily
         return Ops.Add(Keep(input, KeepIdentity, mode), Keep(residual, KeepResidual, mode));
     }
 
-    /// <summary>x ⊙ Θ with Θ ~ Bernoulli(θ) per unit when the call is stochastic, θ·x otherwise; x itself when θ is 1.</summary>
+    /// <summary>
+    /// x ⊙ Θ with Θ ~ Bernoulli(θ) per unit when the call is stochastic, θ·x otherwise. A mask that cannot
+    /// vary is not drawn: θ = 1 gives x itself and θ = 0 gives 0·x, and neither takes a key from the stream.
+    /// </summary>
     private Node Keep(Node x, double keep, CallMode mode)
     {
         if (keep >= 1) return x;
-        if (!mode.IsStochastic) return Ops.Scale(x, (float)keep);
+        if (keep <= 0 || !mode.IsStochastic) return Ops.Scale(x, (float)keep);
         return Ops.Multiply(x, Ops.RandomBernoulli(x.Graph, x.Value.ShapeArray(), (float)keep, 1f, _random));
     }
 

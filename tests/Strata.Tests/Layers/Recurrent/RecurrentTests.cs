@@ -207,6 +207,7 @@ public sealed class RecurrentTests : IDisposable
     [InlineData("SimpleRNN")]
     [InlineData("LSTM")]
     [InlineData("GRU")]
+    [InlineData("WeightDropLSTM")]
     public void EachLayerLearnsToRememberTheFirstStep(string kind)
     {
         var x = TestSupport.Random(6, 1, 256, 4, 1);
@@ -216,6 +217,7 @@ public sealed class RecurrentTests : IDisposable
         {
             "SimpleRNN" => new SimpleRNN(8),
             "LSTM" => new LSTM(8, recurrentDropout: 0.1),
+            "WeightDropLSTM" => new WeightDropLSTM(8, 0.2),
             _ => new GRU(8, dropout: 0.1),
         };
         var model = new Sequential([new InputLayer([-1, 4, 1]), recurrent, new Dense(1)], seed: 2);
