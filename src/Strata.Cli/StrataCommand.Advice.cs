@@ -114,7 +114,7 @@ internal sealed partial class StrataCommand
         var outDir = Text("--out", "DIR", "Keep the run of a spec in DIR.", "a temporary folder, removed afterwards");
         var json = Flag("--json", "Print the report as JSON.");
         var command = With(NewCommand("diagnose", "Measure the variance shift, moving statistics and dead units of a model.",
-            "Measure a model on data: per BatchNormalization layer the variance of its input in training with and without the dropout family (variance shift) and the gap between its moving and true statistics; the effect of recalibrating them on predictions; dead ReLU and saturated sigmoid/tanh units. A spec is trained first."),
+            "Measure a model on data: per BatchNormalization layer the variance of its input in training with and without the dropout family (variance shift) and the gap between its moving and true statistics; the effect of recalibrating them on predictions; dead ReLU and saturated sigmoid/tanh units; the saturation of each recurrent layer's gates. A spec is trained first."),
             path, data, targets, specOption, rows, batchSize, seed, epochs, outDir, json);
         command.SetAction(parsed =>
         {

@@ -39,7 +39,11 @@ public sealed record DiagnosisReport(
     IReadOnlyList<ActivationDiagnosis> Activations,
     double? OutputDifference,
     IReadOnlyDictionary<string, double>? MovingStatisticsScores,
-    IReadOnlyDictionary<string, double>? RecalibratedScores);
+    IReadOnlyDictionary<string, double>? RecalibratedScores)
+{
+    /// <summary>The saturation of each recurrent layer's gates at inference (<see cref="GateSaturation"/>), one entry per direction.</summary>
+    public IReadOnlyList<RecurrentDiagnosis> Recurrent { get; init; } = [];
+}
 
 /// <summary>The layer-order advisor's measuring half: runs a model on data in training and inference mode and reports what each layer sees.</summary>
 public static class Diagnosis
@@ -62,6 +66,8 @@ public static class Diagnosis
         var batchNorms = Enumerable.Range(0, layers.Count).Where(i => layers[i] is BatchNormalization { Axes.Count: 1 }).ToList();
         var activations = Enumerable.Range(0, layers.Count)
             .Where(i => LayerRoles.ActivationOf(layers[i]) is ActivationFunction.Relu or ActivationFunction.Sigmoid or ActivationFunction.Tanh).ToList();
+        var gates = Enumerable.Range(0, layers.Count)
+            .SelectMany(i => GateSaturation.Cells(layers[i]).Select(cell => (Index: i, Counter: new GateSaturation.Counter(cell)))).ToList();
 
         var training = new PopulationStatistics[layers.Count];
         var noiseFree = new PopulationStatistics[layers.Count];
@@ -74,11 +80,11 @@ public static class Diagnosis
         foreach (var stream in streams) { stream.Seed = generator.NextSeed(); stream.Step = 0; }
         try
         {
-            Pass(model, x, CallMode.Training, batchSize, (i, input, _) =>
+            Pass(model, x, CallMode.Training, batchSize, (i, input, _, _) =>
             {
                 if (batchNorms.Contains(i)) Collect(training, i, layers[i], input);
             });
-            Pass(model, x, CallMode.BatchStatisticsWithoutNoise, batchSize, (i, input, _) =>
+            Pass(model, x, CallMode.BatchStatisticsWithoutNoise, batchSize, (i, input, _, _) =>
             {
                 if (batchNorms.Contains(i)) Collect(noiseFree, i, layers[i], input);
             });
@@ -89,8 +95,9 @@ public static class Diagnosis
             model.SetWeights(weights);
             for (int i = 0; i < streams.Count; i++) (streams[i].Seed, streams[i].Step) = saved[i];
         }
-        Pass(model, x, CallMode.Inference, batchSize, (i, input, output) =>
+        Pass(model, x, CallMode.Inference, batchSize, (i, input, output, mask) =>
         {
+            foreach (var g in gates) if (g.Index == i) g.Counter.Add(input, mask);
             if (batchNorms.Contains(i)) Collect(inference, i, layers[i], input);
             if (activations.Contains(i)) (outputs[i] ??= new ActivationCounts(output.Shape[^1])).Add(output, LayerRoles.ActivationOf(layers[i])!.Value);
         });
@@ -115,17 +122,23 @@ public static class Diagnosis
                 recalibrated = copy.Evaluate(e.X, e.Y, batchSize);
             }
         }
-        return new DiagnosisReport(x.Dim(0), bnReports, activationReports, difference, moving, recalibrated);
+        return new DiagnosisReport(x.Dim(0), bnReports, activationReports, difference, moving, recalibrated)
+        {
+            Recurrent = gates.Select(g => g.Counter.Summarize(g.Index)).ToList(),
+        };
     }
 
     /// <summary>The mean variance shift over a model's BatchNormalization layers, or null without any.</summary>
     public static double? MeanVarianceShift(DiagnosisReport report) =>
         report.BatchNormalization.Count == 0 ? null : report.BatchNormalization.Average(b => b.VarianceShift);
 
-    /// <summary>Runs the model over x in <paramref name="mode"/>, handing each layer's input and output to <paramref name="visit"/>.</summary>
-    private static void Pass(Sequential model, Tensor x, CallMode mode, int batchSize, Action<int, Tensor, Tensor> visit)
+    /// <summary>
+    /// Runs the model over x in <paramref name="mode"/>, handing each layer's input, output and input mask
+    /// (null when none reaches it) to <paramref name="visit"/>.
+    /// </summary>
+    private static void Pass(Sequential model, Tensor x, CallMode mode, int batchSize, Action<int, Tensor, Tensor, Tensor?> visit)
     {
-        var graphs = new Dictionary<int, (Graph Graph, InputNode Input, Node[] Inputs, Node[] Outputs)>();
+        var graphs = new Dictionary<int, (Graph Graph, InputNode Input, Node[] Inputs, Node[] Outputs, Node?[] Masks)>();
         int n = x.Dim(0), width = x.Size / n;
         for (int start = 0; start < n; start += batchSize)
         {
@@ -138,18 +151,19 @@ public static class Diagnosis
                 var input = graph.Input(shape);
                 var inputs = new Node[model.Layers.Count];
                 var outputs = new Node[model.Layers.Count];
+                var inputMasks = new Node?[model.Layers.Count];
                 Node h = input;
                 var masks = new MaskFlow();
                 for (int i = 0; i < model.Layers.Count; i++)
                 {
-                    inputs[i] = h;
+                    (inputs[i], inputMasks[i]) = (h, masks.Mask);
                     h = outputs[i] = masks.Call(model.Layers[i], h, mode);
                 }
-                graphs[count] = g = (graph, input, inputs, outputs);
+                graphs[count] = g = (graph, input, inputs, outputs, inputMasks);
             }
             x.Data.AsSpan(start * width, count * width).CopyTo(g.Input.Value.Data);
             g.Graph.Forward();
-            for (int i = 0; i < model.Layers.Count; i++) visit(i, g.Inputs[i].Value, g.Outputs[i].Value);
+            for (int i = 0; i < model.Layers.Count; i++) visit(i, g.Inputs[i].Value, g.Outputs[i].Value, g.Masks[i]?.Value);
         }
     }
 

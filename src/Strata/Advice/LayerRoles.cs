@@ -1,5 +1,6 @@
 using Strata.Autodiff;
 using Strata.Layers;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Regularization;
 using Strata.Tensors;
 
@@ -15,8 +16,28 @@ public sealed record LintedLayer(int Index, Layer Layer, IReadOnlyList<int>? Inp
 /// <summary>What a layer does, in the terms the lint rules reason with, asked of the layer's capabilities.</summary>
 internal static class LayerRoles
 {
-    /// <summary>Layers with weights that mix units: the layers between which variance shift fades.</summary>
-    public static bool IsWeightLayer(Layer layer) => layer is IWeightLayer || layer.Children.Any(IsWeightLayer);
+    /// <summary>Layers with weights that mix units (recurrent layers too): the layers between which variance shift fades.</summary>
+    public static bool IsWeightLayer(Layer layer) => layer is IWeightLayer || RecurrentConfigOf(layer) is not null || layer.Children.Any(IsWeightLayer);
+
+    /// <summary>
+    /// The config of a SimpleRNN, LSTM or GRU, or of the layer a Bidirectional wrapper runs forward; null for
+    /// other layers. Its return_sequences says whether the next layer sees a sequence.
+    /// </summary>
+    public static RecurrentConfig? RecurrentConfigOf(Layer layer) => layer switch
+    {
+        SimpleRNN s => s.Config,
+        LSTM l => l.Config,
+        GRU g => g.Config,
+        Bidirectional b => RecurrentConfigOf(b.ForwardLayer),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Layers that work on each unit or step where they stand (the dropout family, normalization, activation
+    /// layers): the rules about recurrent stacks look through them to the layers on either side.
+    /// </summary>
+    public static bool IsPerElement(Layer layer) =>
+        IsDropoutFamily(layer) || Normalizes(layer) || (layer is IActivated && !IsWeightLayer(layer));
 
     /// <summary>Noise layers that change their output's variance between training and inference.</summary>
     public static bool ShiftsVariance(Layer layer) => layer is IDropoutFamily { ShiftsVariance: true };

@@ -172,7 +172,8 @@ internal static partial class LintRules
             double rate = DropRate(d.Layer) ?? 0;
             bool onInputs = !model.Take(d.Index).Any(l => IsWeightLayer(l.Layer));
             double limit = onInputs ? 0.2 : 0.5;
-            if (rate <= limit) continue;
+            // Dropout on a recurrent layer's last output before the head has a rule of its own.
+            if (rate <= limit || IsRecurrentHeadDropout(model, d)) continue;
             yield return new LintFinding(DropoutRateId, LintSeverity.Info, [d.Ref],
                 $"{d.Layer.ClassName} '{d.Layer.Name}' drops {N(rate, "0.##")} of its {(onInputs ? "inputs" : "units")}; the usual range is up to {N(limit)}.",
                 $"Dropout's authors found about 0.2 on inputs and 0.5 on hidden units to work across tasks; higher rates need much wider layers and longer training to fit at all, and on inputs they discard information no layer can recover.",

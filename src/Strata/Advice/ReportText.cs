@@ -9,7 +9,7 @@ public static class DiagnosisText
 {
     /// <summary>
     /// The variance shift and moving-statistics gap per BatchNormalization layer, the effect of
-    /// recalibrating, and the dead and saturated units; <paramref name="described"/> says which rows
+    /// recalibrating, the dead and saturated units, and the saturation of recurrent gates; <paramref name="described"/> says which rows
     /// were measured ("the training rows of 'red-wine'").
     /// </summary>
     public static string ToText(DiagnosisReport report, string described)
@@ -43,6 +43,17 @@ public static class DiagnosisText
             foreach (var a in report.Activations)
                 sb.AppendLine(string.Create(c, $"{$"#{a.Layer.Index} {a.Layer.Name}",-28} {a.Activation,10} {a.Units,7} {Percent(a.DeadUnits),7} {Percent(a.ZeroOutputs),7} {Percent(a.Saturated),10}"));
         }
+        if (report.Recurrent.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Recurrent gates at inference, over the steps that are not padding: the share of each gate's values that");
+            sb.AppendLine(string.Create(c, $"are saturated (sigmoid below {GateSaturation.SigmoidMargin} or above {1 - GateSaturation.SigmoidMargin}, tanh beyond ±{GateSaturation.TanhLimit}) and their mean."));
+            sb.AppendLine("LSTM: i, f, c (candidate), o; GRU: z, r, h (candidate); SimpleRNN has no gates, h is its output.");
+            sb.AppendLine($"{"layer",-28} {"class",-10} {"units",7} {"gate",5} {"activation",12} {"saturated",10} {"mean",8}");
+            foreach (var r in report.Recurrent)
+                foreach (var g in r.Gates)
+                    sb.AppendLine(string.Create(c, $"{$"#{r.Layer.Index} {r.Layer.Name}",-28} {r.Layer.ClassName,-10} {r.Units,7} {g.Gate,5} {g.Activation,12} {Percent(g.Saturated),10} {g.Mean,8:F3}"));
+        }
         return sb.ToString();
     }
 
@@ -71,6 +82,20 @@ public static class DiagnosisText
             ["dead_units"] = Number(a.DeadUnits),
             ["zero_outputs"] = Number(a.ZeroOutputs),
             ["saturated"] = Number(a.Saturated),
+        }).ToArray()),
+        ["recurrent"] = new JsonArray(report.Recurrent.Select(r => (JsonNode)new JsonObject
+        {
+            ["index"] = r.Layer.Index,
+            ["name"] = r.Layer.Name,
+            ["class_name"] = r.Layer.ClassName,
+            ["units"] = r.Units,
+            ["gates"] = new JsonArray(r.Gates.Select(g => (JsonNode)new JsonObject
+            {
+                ["gate"] = g.Gate,
+                ["activation"] = g.Activation,
+                ["saturated"] = Number(g.Saturated),
+                ["mean"] = Number(g.Mean),
+            }).ToArray()),
         }).ToArray()),
         ["output_difference"] = report.OutputDifference is double d ? Number(d) : null,
         ["moving_statistics_scores"] = Scores(report.MovingStatisticsScores),
