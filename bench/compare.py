@@ -6,19 +6,22 @@ a shared machine's speed hits both. The table shows min and median over the repe
 Strata / PyTorch ratio of the medians (for throughputs, higher is better; for times, lower).
 
 Usage: bench/compare.py [--repeats 3] [--epochs 6] [--fashion-limit 6000] [--fashion-epochs 1]
-                        [--threads 2] [--reference ../shared/bench/torch_reference.py] [WORKLOAD ...]
+                        [--rnn-limit 6000] [--rnn-epochs 2] [--threads 2] [--reference bench/torch_reference.py] [WORKLOAD ...]
 """
 import argparse, json, os, statistics, subprocess, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
-p.add_argument("workloads", nargs="*", default=["gemm", "redwine", "redwine-infer", "fashion-cnn"])
+p.add_argument("workloads", nargs="*", default=["gemm", "redwine", "redwine-infer", "fashion-cnn", "fashion-rnn"])
 p.add_argument("--repeats", type=int, default=3)
 p.add_argument("--epochs", type=int, default=6)
 p.add_argument("--fashion-limit", type=int, default=6000)
 p.add_argument("--fashion-epochs", type=int, default=1)
 p.add_argument("--threads", type=int, default=2)
-p.add_argument("--reference", default=os.path.join(root, "..", "shared", "bench", "torch_reference.py"))
+p.add_argument("--rnn-limit", type=int, default=6000)
+p.add_argument("--rnn-epochs", type=int, default=2)
+# bench/torch_reference.py is ../shared/bench/torch_reference.py with the fashion-rnn workload added.
+p.add_argument("--reference", default=os.path.join(root, "bench", "torch_reference.py"))
 a = p.parse_args()
 
 subprocess.run(["dotnet", "build", "src/Strata.Cli", "-c", "Release", "-v", "quiet", "-nologo"], cwd=root, check=True,
@@ -31,6 +34,8 @@ def options(workload):
         return ["--epochs", str(a.epochs)]
     if workload == "fashion-cnn":
         return ["--epochs", str(a.fashion_epochs), "--limit", str(a.fashion_limit)]
+    if workload == "fashion-rnn":
+        return ["--epochs", str(a.rnn_epochs), "--limit", str(a.rnn_limit)]
     return []
 
 
@@ -48,7 +53,8 @@ def run(engine, workload):
 rows = [("gemm", 256, "gflops", True, None), ("gemm", 1024, "gflops", True, 0.9), ("gemm", 2048, "gflops", True, 0.9),
         ("redwine", None, "seconds_per_epoch_median", False, 0.33),
         ("redwine-infer", None, "batch1_latency_us", False, 0.25), ("redwine-infer", None, "batch1024_rows_per_s", True, 1.5),
-        ("fashion-cnn", None, "seconds_per_epoch_median", False, 0.5)]
+        ("fashion-cnn", None, "seconds_per_epoch_median", False, 0.5),
+        ("fashion-rnn", None, "seconds_per_epoch_median", False, 0.5)]
 results = {}
 for r in range(a.repeats):
     for workload in a.workloads:
@@ -61,6 +67,9 @@ for r in range(a.repeats):
                         results.setdefault((engine, key, metric), []).append(value)
         print(f"repeat {r + 1}/{a.repeats}: {workload} done", file=sys.stderr)
 
+with open("/proc/cpuinfo") as f:
+    cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown processor")
+print(f"processor: {cpu}; strata instruction set: {os.environ.get('STRATA_ISA', 'default (the widest this processor runs)')}")
 print(f"{'workload':<16} {'metric':<26} {'strata min/median':>22} {'pytorch min/median':>22} {'ratio':>7} {'target':>8}")
 for workload, n, metric, higher, target in rows:
     if workload not in a.workloads:
@@ -78,11 +87,15 @@ for n in (256, 1024, 2048):
     s = results.get(("strata", ("gemm", n), "peak_fraction"))
     if s:
         print(f"{'gemm ' + str(n):<16} {'fraction of FMA peak':<26} {max(s):>10.2f}/{statistics.median(s):<11.2f} {'(strata only)':>22}")
-for workload in ("redwine", "fashion-cnn"):
+for workload in ("redwine", "fashion-cnn", "fashion-rnn"):
     s = results.get(("strata", (workload, None), "allocated_bytes_per_step"))
     if s:
         print(f"{workload:<16} {'allocated_bytes_per_step':<26} {min(s):>10.4g}/{statistics.median(s):<11.4g} {'(strata only)':>22}")
-for workload, metric in (("redwine", "best_val_mae"), ("fashion-cnn", "test_accuracy")):
+for workload in ("fashion-rnn",):
+    s, t = results.get(("strata", (workload, None), "peak_working_set_mb")), results.get(("pytorch", (workload, None), "peak_rss_mb"))
+    if s and t:
+        print(f"{workload:<16} {'peak memory, MB':<26} {max(s):>10.4g}/{statistics.median(s):<11.4g} {max(t):>10.4g}/{statistics.median(t):<11.4g}")
+for workload, metric in (("redwine", "best_val_mae"), ("fashion-cnn", "test_accuracy"), ("fashion-rnn", "test_accuracy")):
     s, t = results.get(("strata", (workload, None), metric)), results.get(("pytorch", (workload, None), metric))
     if s and t:
         print(f"{workload:<16} {metric:<26} {statistics.median(s):>22.4f} {statistics.median(t):>22.4f}")
