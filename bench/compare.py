@@ -3,12 +3,15 @@
 
 Each repeat runs every workload once with each engine, alternating which goes first, so drift in
 a shared machine's speed hits both. The table shows min and median over the repeats and the
-Strata / PyTorch ratio of the medians (for throughputs, higher is better; for times, lower).
+Strata / PyTorch ratio of the medians (for throughputs, higher is better; for times, lower). The
+Red Wine inference workload also runs in ONNX Runtime (../shared/bench/onnxruntime, the NuGet package
+Microsoft.ML.OnnxRuntime) on the model `strata export` writes, and the Strata / ORT ratios follow.
 
 Usage: bench/compare.py [--repeats 3] [--epochs 6] [--fashion-limit 6000] [--fashion-epochs 1]
-                        [--rnn-limit 6000] [--rnn-epochs 2] [--threads 2] [--reference bench/torch_reference.py] [WORKLOAD ...]
+                        [--rnn-limit 6000] [--rnn-epochs 2] [--threads 2] [--reference bench/torch_reference.py]
+                        [--ort-reference ../shared/bench/onnxruntime] [WORKLOAD ...]
 """
-import argparse, json, os, statistics, subprocess, sys
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
@@ -22,11 +25,33 @@ p.add_argument("--rnn-limit", type=int, default=6000)
 p.add_argument("--rnn-epochs", type=int, default=2)
 # bench/torch_reference.py is ../shared/bench/torch_reference.py with the fashion-rnn workload added.
 p.add_argument("--reference", default=os.path.join(root, "bench", "torch_reference.py"))
+p.add_argument("--ort-reference", default=os.path.join(root, "..", "shared", "bench", "onnxruntime"),
+               help="the folder of the ONNX Runtime reference (Program.cs, ort_reference.csproj); built in a scratch folder")
 a = p.parse_args()
 
 subprocess.run(["dotnet", "build", "src/Strata.Cli", "-c", "Release", "-v", "quiet", "-nologo"], cwd=root, check=True,
                stdout=subprocess.DEVNULL)
 strata = os.path.join(root, "src", "Strata.Cli", "bin", "Release", "net10.0", "Strata.Cli")
+scratch = tempfile.mkdtemp(prefix="strata-compare-")
+
+
+def onnx_runtime():
+    """Builds the ONNX Runtime reference and exports the Red Wine model for it; None when the reference is missing."""
+    if "redwine-infer" not in a.workloads or not os.path.isfile(os.path.join(a.ort_reference, "Program.cs")):
+        return None
+    project = os.path.join(scratch, "ort")
+    shutil.copytree(a.ort_reference, project)
+    subprocess.run(["dotnet", "build", project, "-c", "Release", "-v", "quiet", "-nologo", "-o", os.path.join(project, "out")],
+                   check=True, stdout=subprocess.DEVNULL)
+    run_dir = os.path.join(scratch, "redwine")
+    subprocess.run([strata, "train", "examples/red-wine.json", "--epochs", "1", "--out", run_dir, "--no-lint"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL)
+    model = os.path.join(scratch, "red-wine.onnx")
+    subprocess.run([strata, "export", os.path.join(run_dir, "model.strata"), "--output", model], cwd=root, check=True, stdout=subprocess.DEVNULL)
+    return [os.path.join(project, "out", "ort_reference"), model]
+
+
+ort = onnx_runtime()
 
 
 def options(workload):
@@ -40,7 +65,9 @@ def options(workload):
 
 
 def run(engine, workload):
-    if engine == "strata":
+    if engine == "onnxruntime":
+        command = ort + ["--threads", str(a.threads)]
+    elif engine == "strata":
         command = [strata, "bench", workload, "--threads", str(a.threads), "--data", os.path.join(root, "data")] + options(workload)
     else:
         command = ["/usr/bin/python3", a.reference, workload, "--threads", str(a.threads),
@@ -51,7 +78,7 @@ def run(engine, workload):
 
 # (workload, key that tells results apart, metric, higher is better, target ratio)
 rows = [("gemm", 256, "gflops", True, None), ("gemm", 1024, "gflops", True, 0.9), ("gemm", 2048, "gflops", True, 0.9),
-        ("redwine", None, "seconds_per_epoch_median", False, 0.33),
+        ("redwine", None, "seconds_per_epoch_median", False, 0.25),
         ("redwine-infer", None, "batch1_latency_us", False, 0.25), ("redwine-infer", None, "batch1024_rows_per_s", True, 1.5),
         ("fashion-cnn", None, "seconds_per_epoch_median", False, 0.5),
         ("fashion-rnn", None, "seconds_per_epoch_median", False, 0.5)]
@@ -59,6 +86,8 @@ results = {}
 for r in range(a.repeats):
     for workload in a.workloads:
         engines = ["strata", "pytorch"] if r % 2 == 0 else ["pytorch", "strata"]
+        if workload == "redwine-infer" and ort:
+            engines.append("onnxruntime")
         for engine in engines:
             for item in run(engine, workload):
                 key = (workload, item.get("n"))
@@ -83,6 +112,16 @@ for workload, n, metric, higher, target in rows:
     goal = "" if target is None else (f">= {target}" if higher else f"<= {target}")
     name = workload + (f" {n}" if n else "")
     print(f"{name:<16} {metric:<26} {best(s):>10.4g}/{statistics.median(s):<11.4g} {best(t):>10.4g}/{statistics.median(t):<11.4g} {ratio:>7.2f} {goal:>8}")
+for metric, higher in (("batch1_latency_us", False), ("batch1024_rows_per_s", True)):
+    s, o = results.get(("strata", ("redwine-infer", None), metric)), results.get(("onnxruntime", ("redwine-infer", None), metric))
+    if s and o:
+        best = max if higher else min
+        goal = ">= 1.0" if higher else "<= 1.0"
+        print(f"{'redwine-infer':<16} {metric + ' vs ORT':<26} {best(s):>10.4g}/{statistics.median(s):<11.4g} {best(o):>10.4g}/{statistics.median(o):<11.4g} "
+              f"{statistics.median(s) / statistics.median(o):>7.2f} {goal:>8}")
+    p_ = results.get(("strata", ("redwine-infer", None), "predict_" + metric))
+    if p_:
+        print(f"{'redwine-infer':<16} {'Sequential.Predict ' + metric.split('_')[0]:<26} {(max if higher else min)(p_):>10.4g}/{statistics.median(p_):<11.4g} {'(strata only)':>22}")
 for n in (256, 1024, 2048):
     s = results.get(("strata", ("gemm", n), "peak_fraction"))
     if s:
