@@ -12,14 +12,16 @@ namespace Strata.Models;
 /// Dropout-family layers vanish (they are the identity at inference), each BatchNormalization becomes
 /// the affine map its moving statistics define and is folded into a neighbouring Dense — into the one
 /// before when that one is linear (exact: the map applies to its output), otherwise into the one after
-/// (its rows scaled, its bias shifted) — and bias and activation run in the product's epilogue. A batch
-/// of up to three rows reads each weight once. The weights are copied when the model is compiled: train
+/// (its rows scaled, its bias shifted). Kernels are stored transposed, so a batch of up to three rows
+/// streams each Dense's weights once, front to back, with bias and activation applied to each block of
+/// outputs while it is in cache; larger batches run the packed matrix product. The weights are copied when the model is compiled: train
 /// the Sequential again and compile it again.
 /// </summary>
 /// <remarks>
-/// Folding moves BatchNormalization's rounding into the weights, so predictions agree with
-/// <see cref="Sequential.Predict(Tensor, int)"/> to float precision, not bit for bit; without
-/// BatchNormalization they agree bit for bit. One call at a time: the buffers are reused.
+/// Folding moves BatchNormalization's rounding into the weights, and a batch of up to three rows sums
+/// each output in another order than the graph's product, so predictions agree with
+/// <see cref="Sequential.Predict(Tensor, int)"/> to float precision; without BatchNormalization, batches
+/// of four rows or more agree bit for bit. One call at a time: the buffers are reused.
 /// </remarks>
 public sealed class InferenceModel
 {
@@ -92,6 +94,7 @@ public sealed class InferenceModel
             }
         }
         Flush(steps, ref scale, ref shift, width);
+        foreach (var step in steps) step.Transpose();
         return new InferenceModel(steps, input[1]);
     }
 
@@ -161,7 +164,9 @@ public sealed class InferenceModel
     /// <summary>One product with bias and activation, one per-feature affine map, or one activation.</summary>
     private sealed class Step
     {
+        // [inputs, units] while folding, then [units, inputs]: each output's weights contiguous.
         public float[]? Kernel;
+        public bool Transposed;
         public float[]? Bias;
         public float[]? Scale;
         public ActivationFunction Activation;
@@ -208,11 +213,26 @@ public sealed class InferenceModel
             for (int j = 0; j < Width; j++) Bias![j] = (float)bias[j];
         }
 
+        public void Transpose()
+        {
+            if (Kernel is null) return;
+            int inputs = Kernel.Length / Width;
+            var transposed = new float[Kernel.Length];
+            for (int r = 0; r < inputs; r++)
+                for (int j = 0; j < Width; j++) transposed[j * inputs + r] = Kernel[r * Width + j];
+            Kernel = transposed;
+            Transposed = true;
+        }
+
         public void Run(ReadOnlySpan<float> x, int rows, int inputs, float[] y)
         {
-            if (Kernel is not null)
+            if (Kernel is not null && rows <= Gemm.DirectRows && Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax))
             {
-                Gemm.Multiply(x, inputs, false, Kernel, Width, false, y, Width, rows, Width, inputs, false);
+                Gemv.Multiply(x, rows, Kernel, Bias, inputs, Width, y, Activation);
+            }
+            else if (Kernel is not null)
+            {
+                Gemm.Multiply(x, inputs, false, Kernel, inputs, true, y, Width, rows, Width, inputs, false);
                 RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
             }
             else if (Scale is not null)
