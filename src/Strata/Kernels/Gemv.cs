@@ -14,6 +14,7 @@ namespace Strata.Kernels;
 internal static unsafe class Gemv
 {
     private const int OutputsPerItem = 64;
+    private const long InlineWork = 1 << 17;
 
     [ThreadStatic] private static GemvTask? _task;
 
@@ -32,7 +33,12 @@ internal static unsafe class Gemv
             var task = _task ??= new GemvTask();
             task.X = px; task.W = pw; task.B = pb; task.Y = py;
             (task.Rows, task.Inputs, task.Outputs, task.Function, task.Isa) = (rows, inputs, outputs, f, InstructionSets.Current);
-            WorkerPool.Run(task, (outputs + OutputsPerItem - 1) / OutputsPerItem);
+            int items = (outputs + OutputsPerItem - 1) / OutputsPerItem;
+            // Waking another thread costs microseconds: a small product runs on the calling thread alone.
+            if ((long)rows * inputs * outputs < InlineWork)
+                for (int i = 0; i < items; i++) task.Execute(i);
+            else
+                WorkerPool.Run(task, items);
             task.X = task.W = task.B = task.Y = null;
         }
     }

@@ -14,7 +14,7 @@ namespace Strata.Models;
 /// before when that one is linear (exact: the map applies to its output), otherwise into the one after
 /// (its rows scaled, its bias shifted). Kernels are stored transposed, so a batch of up to three rows
 /// streams each Dense's weights once, front to back, with bias and activation applied to each block of
-/// outputs while it is in cache; larger batches run the packed matrix product. The weights are copied when the model is compiled: train
+/// outputs while it is in cache; larger batches run the matrix product on weights packed once. The weights are copied when the model is compiled: train
 /// the Sequential again and compile it again.
 /// </summary>
 /// <remarks>
@@ -167,6 +167,8 @@ public sealed class InferenceModel
         // [inputs, units] while folding, then [units, inputs]: each output's weights contiguous.
         public float[]? Kernel;
         public bool Transposed;
+        // The kernel packed into the matrix product's panels once, for batches of four rows or more.
+        private Gemm.PackedB? _packed;
         public float[]? Bias;
         public float[]? Scale;
         public ActivationFunction Activation;
@@ -232,7 +234,12 @@ public sealed class InferenceModel
             }
             else if (Kernel is not null)
             {
-                Gemm.Multiply(x, inputs, false, Kernel, inputs, true, y, Width, rows, Width, inputs, false);
+                if (_packed is null || _packed.Isa != InstructionSets.Current)
+                {
+                    _packed ??= new Gemm.PackedB();
+                    _packed.Pack(Kernel, inputs, true, inputs, Width);
+                }
+                Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, false);
                 RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
             }
             else if (Scale is not null)

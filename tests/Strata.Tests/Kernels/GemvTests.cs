@@ -12,8 +12,8 @@ public class GemvTests
     [MemberData(nameof(Paths))]
     public void RowsTimesTransposedWeightsPlusBiasThroughTheActivationMatchDoubleSums(string path)
     {
-        // 133 inputs: whole vector groups, single vectors and a scalar tail on every width; 150 outputs: a partial block.
-        int inputs = 133, outputs = 150, rows = 3;
+        // 133 inputs: whole vector groups, single vectors and a scalar tail on every width; 400 outputs: a partial block, and enough work to be shared among threads.
+        int inputs = 133, outputs = 400, rows = 3;
         var x = TestSupport.Random(1, 1.0, rows, inputs).Data;
         var w = TestSupport.Random(2, 0.2, outputs, inputs).Data;
         var b = TestSupport.Random(3, 1.0, outputs).Data;
