@@ -219,6 +219,8 @@ public sealed class InferenceModel
         {
             if (Kernel is null) return;
             int inputs = Kernel.Length / Width;
+            // A few inputs make a dot product all tail: such a layer keeps its rows and runs as a sum of scaled rows.
+            if (inputs < MinimumDotLength) return;
             var transposed = new float[Kernel.Length];
             for (int r = 0; r < inputs; r++)
                 for (int j = 0; j < Width; j++) transposed[j * inputs + r] = Kernel[r * Width + j];
@@ -226,9 +228,16 @@ public sealed class InferenceModel
             Transposed = true;
         }
 
+        private const int MinimumDotLength = 32;
+
         public void Run(ReadOnlySpan<float> x, int rows, int inputs, float[] y)
         {
-            if (Kernel is not null && rows <= Gemm.DirectRows && Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax))
+            if (Kernel is not null && !Transposed)
+            {
+                Gemm.Multiply(x, inputs, false, Kernel, Width, false, y, Width, rows, Width, inputs, false);
+                RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
+            }
+            else if (Kernel is not null && rows <= Gemm.DirectRows && Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax))
             {
                 Gemv.Multiply(x, rows, Kernel, Bias, inputs, Width, y, Activation);
             }
