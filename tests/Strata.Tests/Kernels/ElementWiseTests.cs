@@ -89,6 +89,20 @@ public class ElementWiseTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void DropoutMasksFollowTheGeneratorAtEveryRateIncludingTheEdges(string path)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        // Rates whose 2²⁴ multiples are whole and not, 0 (keep all) and the largest float below 1; 37 values, so every width has a tail.
+        foreach (float rate in new[] { 0f, 0.25f, 0.3f, 1f / 3f, 0.5f, 0.9f, MathF.BitDecrement(1f) })
+        {
+            var mask = new float[37];
+            DropoutKernels.Fill(7, rate, 2f, 1000, mask);
+            Assert.Equal(Enumerable.Range(0, 37).Select(i => RandomGenerator.Uniform(7, 1000 + (ulong)i) >= rate ? 2f : 0f).ToArray(), mask);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void DropoutProductIsTheMaskTimesXOnEveryPathAndThreadCount(string path)
     {
         // Several 8192-value chunks, so two threads split the work; the mask itself comes from the generator alone.
@@ -115,6 +129,8 @@ public class ElementWiseTests
         Assert.Equal(one.Mask, two.Mask);
         Assert.Equal(one.Y, two.Y);
         Assert.All(one.Mask, m => Assert.True(m == 0f || m == 4f / 3f));
+        // Every path draws the counter-based generator's own values, lane by lane.
+        Assert.Equal(Enumerable.Range(0, n).Select(i => RandomGenerator.Uniform(42, (ulong)i) >= 0.25f ? 4f / 3f : 0f).ToArray(), one.Mask);
         Assert.Equal(Enumerable.Range(0, n).Select(i => x[i] * one.Mask[i]).ToArray(), one.Y);
     }
 }
