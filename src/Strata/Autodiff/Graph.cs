@@ -24,6 +24,12 @@ public sealed class Graph
     /// </summary>
     public bool CollectsLosses { get; init; } = true;
 
+    /// <summary>
+    /// Whether the graph only ever runs forward (prediction and evaluation): its parameters then take no
+    /// gradient, and nodes whose inputs take none keep only what the next step needs, not what backward would.
+    /// </summary>
+    public bool ForwardOnly { get; init; }
+
     /// <summary>Scalar terms layers added to the model's loss (Keras's <c>add_loss</c>).</summary>
     public IReadOnlyList<Node> Losses => _losses;
 

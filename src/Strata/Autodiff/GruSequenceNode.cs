@@ -11,6 +11,8 @@ namespace Strata.Autodiff;
 internal sealed class GruSequenceNode : RecurrentSequenceNode
 {
     private readonly float[] _z, _a, _inner;
+    // Steps kept: all of them for backward, else the current one.
+    private readonly int _slots;
     private readonly float[] _zeros, _ones;
     private float[]? _dz, _dInner, _direct;
 
@@ -21,7 +23,8 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
         if (recurrentBias is not null && recurrentBias.Value.Size != Width)
             throw new StrataException($"A fused GRU's recurrent bias needs {Width} values; got shape {ShapeOps.Format(recurrentBias.Shape)}.");
         HasBias = recurrentBias is not null;
-        _z = new float[Steps * Batch * Width];
+        _slots = StepSlots(1);
+        _z = new float[_slots * Batch * Width];
         _a = new float[_z.Length];
         _inner = new float[_z.Length];
         _zeros = new float[Units];
@@ -36,7 +39,7 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
 
     protected override Span<float> RecurrentInput(int step, int time)
     {
-        var inner = _inner.AsSpan(step * Batch * Width, Batch * Width);
+        var inner = _inner.AsSpan(step % _slots * Batch * Width, Batch * Width);
         for (int b = 0; b < Batch; b++)
         {
             if (HasBias) Inputs[2].Value.Data.CopyTo(inner.Slice(b * Width, Width));
@@ -50,7 +53,7 @@ internal sealed class GruSequenceNode : RecurrentSequenceNode
         int both = 2 * Units;
         for (int b = 0; b < Batch; b++)
         {
-            int at = (step * Batch + b) * Width;
+            int at = (step % _slots * Batch + b) * Width;
             var x = Projected(b, time);
             var i = _inner.AsSpan(at, Width);
             var z = _z.AsSpan(at, Width);

@@ -11,25 +11,28 @@ namespace Strata.Autodiff;
 internal sealed class LstmSequenceNode : RecurrentSequenceNode
 {
     private readonly float[] _z, _a, _carry, _activatedCarry;
+    // Steps kept: all of them for backward, else the current one (and the previous carry).
+    private readonly int _slots, _carrySlots;
     private float[]? _dz, _da, _dc, _scratch;
 
     public LstmSequenceNode(Node projected, Node recurrentKernel, Node? stateMask, ActivationFunction activation, ActivationFunction recurrentActivation, bool backwards)
         : base("LSTM", 4, projected, recurrentKernel, [], stateMask, activation, recurrentActivation, backwards)
     {
-        _z = new float[Steps * Batch * Width];
+        (_slots, _carrySlots) = (StepSlots(1), StepSlots(2));
+        _z = new float[_slots * Batch * Width];
         _a = new float[_z.Length];
-        _carry = new float[Steps * Batch * Units];
-        _activatedCarry = new float[_carry.Length];
+        _carry = new float[_carrySlots * Batch * Units];
+        _activatedCarry = new float[_slots * Batch * Units];
     }
 
     private ActivationFunction GateActivation(int gate) => gate == 2 ? Activation : RecurrentActivation;
 
     // The carry of row b after step − 1; step > 0.
-    private Span<float> PreviousCarry(int step, int row) => _carry.AsSpan(((step - 1) * Batch + row) * Units, Units);
+    private Span<float> PreviousCarry(int step, int row) => _carry.AsSpan(((step - 1) % _carrySlots * Batch + row) * Units, Units);
 
     protected override Span<float> RecurrentInput(int step, int time)
     {
-        var z = _z.AsSpan(step * Batch * Width, Batch * Width);
+        var z = _z.AsSpan(step % _slots * Batch * Width, Batch * Width);
         for (int b = 0; b < Batch; b++) Projected(b, time).CopyTo(z.Slice(b * Width, Width));
         return z;
     }
@@ -38,11 +41,11 @@ internal sealed class LstmSequenceNode : RecurrentSequenceNode
     {
         for (int b = 0; b < Batch; b++)
         {
-            int at = (step * Batch + b) * Width, state = (step * Batch + b) * Units;
+            int at = (step % _slots * Batch + b) * Width, state = (step % _slots * Batch + b) * Units;
             var gates = _a.AsSpan(at, Width);
             for (int g = 0; g < 4; g++)
                 ActivationKernels.Forward(GateActivation(g), _z.AsSpan(at + g * Units, Units), gates.Slice(g * Units, Units), Units);
-            var c = _carry.AsSpan(state, Units);
+            var c = _carry.AsSpan((step % _carrySlots * Batch + b) * Units, Units);
             // c = i·act(z_c) + f·c_prev: each product rounded, then the sum.
             RowKernels.Multiply(gates[..Units], gates.Slice(2 * Units, Units), c);
             if (step > 0) RowKernels.MultiplyAdd(gates.Slice(Units, Units), PreviousCarry(step, b), c);

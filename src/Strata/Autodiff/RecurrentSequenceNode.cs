@@ -30,8 +30,14 @@ internal abstract class RecurrentSequenceNode : Node
             throw new ArgumentException($"The fused {cell} needs element-wise activations, not softmax.", nameof(activation));
         (Activation, RecurrentActivation, _backwards) = (activation, recurrentActivation, backwards);
         _maskIndex = stateMask is null ? -1 : 2 + own.Length;
-        _previous = new float[Steps * Batch * Units];
+        _previous = new float[StepSlots(1) * Batch * Units];
     }
+
+    /// <summary>
+    /// How many steps' worth of a buffer to keep: every step's when backward will read them, otherwise
+    /// only the last <paramref name="needed"/> steps' (a prediction graph keeps no history).
+    /// </summary>
+    protected int StepSlots(int needed) => RequiresGradient ? Steps : needed;
 
     /// <summary>Whether an activation works element by element, as the fused gate updates need (softmax does not).</summary>
     public static bool Supports(ActivationFunction f) => f is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
@@ -80,7 +86,7 @@ internal abstract class RecurrentSequenceNode : Node
             var inner = RecurrentInput(s, t);
             if (s > 0)
             {
-                var previous = _previous.AsSpan(s * states, states);
+                var previous = _previous.AsSpan(s % StepSlots(1) * states, states);
                 for (int b = 0; b < Batch; b++)
                 {
                     var h = y.AsSpan((b * Steps + s - 1) * Units, Units);

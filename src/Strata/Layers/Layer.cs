@@ -159,7 +159,7 @@ public abstract class Layer
         var graph = input.Graph;
         bool first = !graph.Uses(variable);
         bool trainable = Trainable && variable.Trainable;
-        var node = graph.Parameter(variable, trainable);
+        var node = graph.Parameter(variable, trainable && !graph.ForwardOnly);
         if (first && trainable && graph.CollectsLosses && _regularizers.TryGetValue(variable, out var regularizer))
             graph.AddLoss(regularizer.Penalty(node));
         return node;

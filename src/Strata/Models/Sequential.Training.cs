@@ -89,7 +89,7 @@ public sealed partial class Sequential
         var key = (batch, mode, targets, _trainability.Check(_layers));
         if (_steps.TryGetValue(key, out var step)) return step;
 
-        var graph = new Autodiff.Graph { CollectsLosses = targets };
+        var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining };
         var inputShape = (int[])_inputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
