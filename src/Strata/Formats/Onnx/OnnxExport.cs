@@ -5,6 +5,7 @@ using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Pooling;
+using Strata.Layers.Recurrent;
 using Strata.Layers.Regularization;
 using Strata.Layers.Reshaping;
 using Strata.Models;
@@ -19,7 +20,8 @@ namespace Strata.Formats.Onnx;
 /// convolutions and pooling are wrapped in transposes to ONNX's channels-first. The dropout family
 /// is left out (the identity at inference); BatchNormalization becomes the per-channel scale and
 /// shift its moving statistics give; a layer that only applies an activation takes the activation's
-/// form. A layer that cannot be expressed is an error naming it.
+/// form; recurrent layers become ONNX's RNN, LSTM and GRU operators. A layer that cannot be expressed
+/// is an error naming it.
 /// </summary>
 public static partial class OnnxExport
 {
@@ -33,7 +35,12 @@ public static partial class OnnxExport
         var graph = new OnnxGraph();
         const string input = "input";
         string value = input;
-        foreach (var layer in model.Layers) value = Lower(graph, layer, value);
+        string? maskFrom = null;
+        foreach (var layer in model.Layers)
+        {
+            maskFrom = FollowMask(layer, maskFrom);
+            value = Lower(graph, layer, value);
+        }
         if (value == input) value = graph.Node("Identity", "output", [value]);
         var modelProto = new ProtoMessage()
             .Int(1, 8)
@@ -74,6 +81,12 @@ public static partial class OnnxExport
         [typeof(ZeroPadding2D)] = Of<ZeroPadding2D>((g, z, x) => g.Node("Pad", "pad", [x, g.Int64s("pads", [0, z.Top, z.Left, 0, 0, z.Bottom, z.Right, 0])])),
         [typeof(Residual)] = Of<Residual>((g, r, x) => g.Node("Add", "residual", [x, r.Children.Aggregate(x, (h, child) => Lower(g, child, h))])),
         [typeof(Swapout)] = Of<Swapout>(Swapout),
+        [typeof(Embedding)] = Of<Embedding>(Embed),
+        [typeof(TimeDistributed)] = Of<TimeDistributed>(TimeDistribute),
+        [typeof(SimpleRNN)] = Recurrent,
+        [typeof(LSTM)] = Recurrent,
+        [typeof(GRU)] = Recurrent,
+        [typeof(Bidirectional)] = Of<Bidirectional>(Bidirectional),
         [typeof(PReLU)] = Of<PReLU>((g, p, x) => g.Node("PRelu", "prelu", [x, g.Floats($"{p.Name}_alpha", p.Alpha!.Value.ShapeArray(), p.Alpha.Value.Data)])),
     };
 

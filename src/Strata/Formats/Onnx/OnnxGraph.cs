@@ -29,6 +29,22 @@ internal sealed class OnnxGraph
         return output;
     }
 
+    /// <summary>
+    /// Adds a node with several outputs, one per stem; an empty stem leaves that optional output out.
+    /// Returns the outputs' names ("" for those left out).
+    /// </summary>
+    public string[] Node(string op, IReadOnlyList<string> inputs, string[] outputStems, params (string Name, object Value)[] attributes)
+    {
+        var outputs = outputStems.Select(stem => stem.Length == 0 ? "" : Name(stem)).ToArray();
+        var node = new ProtoMessage();
+        foreach (var input in inputs) node.String(1, input);
+        foreach (var output in outputs) node.String(2, output);
+        node.String(3, outputs.First(o => o.Length > 0)).String(4, op);
+        foreach (var (name, value) in attributes) node.Message(5, Attribute(name, value));
+        _nodes.Add(node);
+        return outputs;
+    }
+
     public string Floats(string stem, int[] dims, ReadOnlySpan<float> values)
     {
         string name = Name(stem);
@@ -75,6 +91,8 @@ internal sealed class OnnxGraph
             long l => a.Int(3, l).Int(20, 2),
             string s => a.Bytes(4, System.Text.Encoding.UTF8.GetBytes(s)).Int(20, 3),
             int[] ints => a.PackedInts(8, ints.Select(x => (long)x)).Int(20, 7),
+            float[] floats => a.Bytes(7, MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()).Int(20, 6),
+            string[] strings => strings.Aggregate(a, (m, s) => m.Bytes(9, System.Text.Encoding.UTF8.GetBytes(s))).Int(20, 8),
             _ => throw new ArgumentException($"Unsupported ONNX attribute type {value.GetType().Name}."),
         };
     }
