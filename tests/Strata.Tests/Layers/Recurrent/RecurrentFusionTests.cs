@@ -67,4 +67,24 @@ public class RecurrentFusionTests
         TestSupport.CheckGradients(n => Ops.GruSequence(n[0], n[1], n[2], Mask(n[0].Graph), ActivationFunction.Tanh, ActivationFunction.Sigmoid, goBackwards: true),
             [TestSupport.Random(1, 1, 2, 4, 9), TestSupport.Random(2, 0.5, 3, 9), TestSupport.Random(3, 0.5, 9)], beforeForward: () => stream.Step = 1, step: 1e-3, tolerance: 3e-2);
     }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void AForwardOnlyGraphKeepsOneStepAndGivesTheSameBitsAsOneReadyForBackward(RecurrentConfig config)
+    {
+        var x = TestSupport.Random(9, 1, 3, 6, 4);
+        var layer = Create(config, fused: true);
+        layer.Build([-1, 6, 4], new RandomGenerator(3));
+        float[] Run(bool forwardOnly)
+        {
+            var graph = new Graph { ForwardOnly = forwardOnly };
+            var input = graph.Input([3, 6, 4], requiresGradient: !forwardOnly);
+            input.Set(x);
+            var y = layer.Call(input, CallMode.Inference);
+            Assert.Equal(!forwardOnly, y.RequiresGradient);
+            graph.Forward();
+            return y.Value.Data.ToArray();
+        }
+        Assert.Equal(Run(forwardOnly: false), Run(forwardOnly: true));
+    }
 }
