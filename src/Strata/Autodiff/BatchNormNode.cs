@@ -49,7 +49,9 @@ internal sealed class BatchNormNode : Node
         {
             _general = new BatchNormGeneral(shape, axes, mode.IsTraining ? options.VirtualBatchSize : 0);
         }
-        _xhat = new float[Value.Size];
+        // x̂ is kept for backward; a graph that never runs backward lets the output take its place (each
+        // element's x̂ is written just before its output).
+        _xhat = RequiresGradient || mode.IsTraining ? new float[Value.Size] : Value.Data;
         int statistics = _general?.Statistics ?? _channels;
         _invStd = new float[statistics];
         _mean = new float[statistics];
