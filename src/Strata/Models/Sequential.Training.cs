@@ -46,6 +46,7 @@ public sealed partial class Sequential
         EnsureBuilt(x);
         var metrics = CreateMetrics();
         int n = x.Dim(0);
+        batchSize = ForwardRows(batchSize, targets: true);
         double lossSum = 0;
         for (int start = 0; start < n; start += batchSize)
         {
@@ -67,6 +68,7 @@ public sealed partial class Sequential
         EnsureBuilt(x);
         if (batchSize <= 0) throw new StrataException($"Expected a positive batch_size. Received: batch_size={batchSize}");
         int n = x.Dim(0);
+        batchSize = ForwardRows(batchSize, targets: false);
         int[] shape = [.. OutputShape!];
         shape[0] = n;
         var result = new Tensor(shape);
@@ -81,6 +83,27 @@ public sealed partial class Sequential
         }
         return result;
     }
+
+    /// <summary>Values a prediction or evaluation graph may hold before its rows are split: 16 M floats, 64 MB.</summary>
+    internal const long ForwardGraphValues = 16L << 20;
+
+    /// <summary>
+    /// How many rows a prediction or evaluation graph takes at once: the caller's batch size, unless the
+    /// graph's values for that many rows would pass <see cref="ForwardGraphValues"/>. Each row's outputs
+    /// are the same whatever rows share its graph (products sum in a fixed order, inference normalizes with
+    /// moving statistics), so only memory changes; an evaluation's mean loss is summed over smaller parts.
+    /// </summary>
+    private int ForwardRows(int batchSize, bool targets)
+    {
+        var one = GetStep(1, CallMode.Inference, targets);
+        long perRow = 0;
+        foreach (var node in one.Graph.Nodes)
+            if (node is not Autodiff.ParameterNode) perRow += node.Value.Size;
+        return (int)Math.Max(1, Math.Min(batchSize, ForwardGraphValues / Math.Max(1, perRow)));
+    }
+
+    /// <summary>The row counts of the graphs compiled so far, for any mode.</summary>
+    internal IEnumerable<int> CompiledRowCounts => _steps.Keys.Select(k => k.Batch);
 
     /// <summary>The compiled graph for a batch size and mode, built on first use and kept until the layers or compile settings change.</summary>
     // A change of Trainable anywhere in the model (a Residual's branch, a single variable) gets new graphs.

@@ -119,3 +119,24 @@ public class InferenceModelTests
         Assert.Contains("'capped'", e.Message);
     }
 }
+
+public class ForwardGraphRowsTests
+{
+    [Fact]
+    public void ABatchWhoseValuesPassTheLimitRunsInPartsWithTheSameResults()
+    {
+        // 2048 inputs + 8192 units + 1 output: 10,241 values a row, so a graph takes at most 16 M / 10,241 = 1638 rows.
+        var model = new Sequential([new InputLayer([-1, 2048]), new Dense(8192, "relu"), new Dense(1)], seed: 1);
+        model.Compile(new Strata.Training.Optimizers.Adam(), new Strata.Training.Losses.MeanSquaredError());
+        var x = TestSupport.Random(2, 1.0, 2000, 2048);
+        var y = TestSupport.Random(3, 1.0, 2000, 1);
+        var whole = model.Predict(x, batchSize: 2000);
+        Assert.Equal(model.Predict(x, batchSize: 500).Data, whole.Data);
+        var evaluated = model.Evaluate(x, y, batchSize: 2000)["loss"];
+        Assert.Equal(model.Evaluate(x, y, batchSize: 1638)["loss"], evaluated);
+        Assert.Equal(1638, model.CompiledRowCounts.Max());
+        // The loss is the mean squared error of those predictions.
+        double expected = Enumerable.Range(0, 2000).Average(i => Math.Pow(whole.Data[i] - y.Data[i], 2));
+        Assert.Equal(expected, evaluated, 1e-4 * expected);
+    }
+}
