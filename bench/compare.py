@@ -130,7 +130,7 @@ for workload in ("redwine", "fashion-cnn", "fashion-rnn"):
     s = results.get(("strata", (workload, None), "allocated_bytes_per_step"))
     if s:
         print(f"{workload:<16} {'allocated_bytes_per_step':<26} {min(s):>10.4g}/{statistics.median(s):<11.4g} {'(strata only)':>22}")
-for workload in ("fashion-rnn",):
+for workload in ("redwine", "fashion-cnn", "fashion-rnn"):
     s, t = results.get(("strata", (workload, None), "peak_working_set_mb")), results.get(("pytorch", (workload, None), "peak_rss_mb"))
     if s and t:
         print(f"{workload:<16} {'peak memory, MB':<26} {max(s):>10.4g}/{statistics.median(s):<11.4g} {max(t):>10.4g}/{statistics.median(t):<11.4g}")

@@ -18,8 +18,9 @@ Workloads:
                 LSTM(128) on the last step's output, Linear(10); adam, batch
                 128; seconds per epoch over N training images, test accuracy
 
-A copy of ../shared/bench/torch_reference.py with the fashion-rnn workload added;
-the workloads they share are the same code.
+A copy of ../shared/bench/torch_reference.py with the fashion-rnn workload added and
+every result carrying the process's peak resident memory (peak_rss_mb); the workloads
+they share are the same code.
 """
 import argparse, gzip, json, os, struct, sys, time
 
@@ -46,7 +47,9 @@ torch.manual_seed(a.seed)
 
 
 def emit(**kw):
-    kw.update(engine="pytorch", version=torch.__version__, threads=torch.get_num_threads())
+    import resource
+    kw.update(engine="pytorch", version=torch.__version__, threads=torch.get_num_threads(),
+              peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(kw), flush=True)
 
 
@@ -237,8 +240,7 @@ def bench_fashion_rnn():
         acc = sum((m(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item() for i in range(0, 10000, 1000)) / 10000
     s = sorted(times)
     emit(workload="fashion-rnn", epochs=a.epochs, train_images=len(xtr),
-         seconds_per_epoch_median=s[len(s) // 2], seconds_per_epoch_min=s[0], test_accuracy=acc,
-         peak_rss_mb=__import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss / 1024)
+         seconds_per_epoch_median=s[len(s) // 2], seconds_per_epoch_min=s[0], test_accuracy=acc)
 
 
 {"gemm": bench_gemm, "redwine": bench_redwine, "redwine-infer": bench_redwine_infer,

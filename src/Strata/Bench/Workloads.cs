@@ -215,6 +215,7 @@ public static class Workloads
             ["workload"] = "fashion-cnn", ["epochs"] = epochs, ["train_images"] = set.TrainImages.Dim(0),
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min, ["test_accuracy"] = accuracy,
             ["allocated_bytes_per_step"] = timer.BytesPerStep,
+            ["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
         });
     }
 
