@@ -67,6 +67,9 @@ internal unsafe interface ISimd<TVector> where TVector : struct
 
     /// <summary>The sum of the lanes, in the order the runtime's Vector*.Sum forms it (fixed for a width).</summary>
     static abstract float Sum(TVector x);
+
+    /// <summary>√x, correctly rounded as <see cref="MathF.Sqrt"/>.</summary>
+    static abstract TVector Sqrt(TVector x);
 }
 
 /// <summary>
@@ -94,6 +97,7 @@ internal readonly unsafe struct Simd1 : ISimd<float>
     public static float TimesPowerOfTwo(float x, float n) => x * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
     public static float WhereLess(float a, float b, float ifLess, float otherwise) => a < b ? ifLess : otherwise;
     public static float Sum(float x) => x;
+    public static float Sqrt(float x) => MathF.Sqrt(x);
 }
 
 /// <summary>AVX-512F on zmm registers.</summary>
@@ -122,6 +126,7 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WhereLess(Vector512<float> a, Vector512<float> b, Vector512<float> ifLess, Vector512<float> otherwise) =>
         Vector512.ConditionalSelect(Vector512.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> x) => Vector512.Sum(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
 }
 
 /// <summary>AVX2/FMA on ymm registers.</summary>
@@ -150,6 +155,7 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WhereLess(Vector256<float> a, Vector256<float> b, Vector256<float> ifLess, Vector256<float> otherwise) =>
         Vector256.ConditionalSelect(Vector256.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> x) => Vector256.Sum(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
 }
 
 /// <summary>The portable 128-bit vectors: NEON on ARM64, SSE/AVX on x86.</summary>
@@ -178,4 +184,5 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WhereLess(Vector128<float> a, Vector128<float> b, Vector128<float> ifLess, Vector128<float> otherwise) =>
         Vector128.ConditionalSelect(Vector128.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> x) => Vector128.Sum(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> x) => Vector128.Sqrt(x);
 }

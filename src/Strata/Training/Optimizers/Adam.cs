@@ -42,41 +42,7 @@ public class Adam : Optimizer
     {
         double t = Iterations;
         float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        AdamStep(w, g, slots[0], slots[1], alpha, (float)(1 - Beta1), (float)(1 - Beta2), (float)Epsilon);
-    }
-
-    internal static void AdamStep(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var wv = MemoryMarshal.Cast<float, Vector<float>>(w);
-            var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-            var mv = MemoryMarshal.Cast<float, Vector<float>>(m);
-            var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-            var a = new Vector<float>(alpha);
-            var b1 = new Vector<float>(oneMinusBeta1);
-            var b2 = new Vector<float>(oneMinusBeta2);
-            var eps = new Vector<float>(epsilon);
-            for (int k = 0; k < wv.Length; k++)
-            {
-                var gk = gv[k];
-                var mk = mv[k] + (gk - mv[k]) * b1;
-                var vk = vv[k] + (gk * gk - vv[k]) * b2;
-                mv[k] = mk;
-                vv[k] = vk;
-                wv[k] -= a * mk / (Vector.SquareRoot(vk) + eps);
-            }
-            i = wv.Length * Vector<float>.Count;
-        }
-        for (; i < w.Length; i++)
-        {
-            float gi = g[i];
-            m[i] += (gi - m[i]) * oneMinusBeta1;
-            v[i] += (gi * gi - v[i]) * oneMinusBeta2;
-            w[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + epsilon);
-        }
+        Kernels.OptimizerKernels.Adam(w, g, slots[0], slots[1], alpha, (float)(1 - Beta1), (float)(1 - Beta2), (float)Epsilon);
     }
 
     /// <inheritdoc/>
