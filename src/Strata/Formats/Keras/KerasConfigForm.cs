@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Strata.Layers;
+using Strata.Layers.Core;
+using Strata.Layers.Recurrent;
 using Strata.Models;
 
 namespace Strata.Formats.Keras;
@@ -21,11 +23,8 @@ internal static class KerasConfigForm
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "ZeroPadding2D",
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise", "AlphaDropout",
         "BatchNormalization", "LayerNormalization", "GroupNormalization", "Normalization",
-        "SimpleRNN", "LSTM", "GRU",
+        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
     ];
-
-    /// <summary>Keras's wrapper layers, which Strata has but does not write yet.</summary>
-    private static readonly HashSet<string> KerasWrappers = ["Bidirectional", "TimeDistributed"];
 
     /// <summary>What a Keras does with an argument: lacks it (left out at its neutral value, refused otherwise), writes it always, or only when set.</summary>
     private enum Form { Lacks, Written, WrittenWhenSet }
@@ -68,19 +67,7 @@ internal static class KerasConfigForm
                 ["registered_name"] = null,
             },
         };
-        foreach (var layer in model.Layers)
-        {
-            var entry = new JsonObject
-            {
-                ["module"] = "keras.layers",
-                ["class_name"] = layer.ClassName,
-                ["config"] = LayerConfig(layer, keras3: true),
-                ["registered_name"] = null,
-            };
-            // Keras 3 records the input shape of the layers it built; its weightless layers are built on creation.
-            if (layer.Variables.Any()) entry["build_config"] = new JsonObject { ["input_shape"] = ShapeJson(layer.InputShape!) };
-            layers.Add(entry);
-        }
+        foreach (var layer in model.Layers) layers.Add(Entry(layer, keras3: true));
         return new JsonObject
         {
             ["module"] = "keras",
@@ -113,8 +100,7 @@ internal static class KerasConfigForm
                 },
             },
         };
-        foreach (var layer in model.Layers)
-            layers.Add(new JsonObject { ["class_name"] = layer.ClassName, ["config"] = LayerConfig(layer, keras3: false) });
+        foreach (var layer in model.Layers) layers.Add(Entry(layer, keras3: false));
         return new JsonObject
         {
             ["class_name"] = "Sequential",
@@ -125,10 +111,55 @@ internal static class KerasConfigForm
     /// <summary>Refuses a layer Keras does not have, naming it.</summary>
     public static void RequireKerasLayer(Layer layer)
     {
-        if (KerasWrappers.Contains(layer.ClassName))
-            throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) wraps another layer, which Strata does not write to Keras files yet; Keras files can hold {string.Join(", ", KerasClasses.Order(StringComparer.Ordinal))}.");
         if (!KerasClasses.Contains(layer.ClassName))
             throw new StrataException($"Layer '{layer.Name}' ({layer.ClassName}) exists only in Strata and has no Keras form; Keras files can hold {string.Join(", ", KerasClasses.Order(StringComparer.Ordinal))}.");
+    }
+
+    /// <summary>A layer as a model's layer list (or a wrapper's config) holds it: Keras 3's module/class_name/config/registered_name and build_config, or tf.keras 2's class_name/config.</summary>
+    private static JsonObject Entry(Layer layer, bool keras3)
+    {
+        if (!keras3) return new JsonObject { ["class_name"] = layer.ClassName, ["config"] = LayerConfig(layer, keras3: false) };
+        var entry = new JsonObject
+        {
+            ["module"] = "keras.layers",
+            ["class_name"] = layer.ClassName,
+            ["config"] = LayerConfig(layer, keras3: true),
+            ["registered_name"] = null,
+        };
+        // Keras 3 records the input shape of the layers it built; its weightless layers are built on creation.
+        if (layer.Variables.Any()) entry["build_config"] = new JsonObject { ["input_shape"] = ShapeJson(layer.InputShape!) };
+        return entry;
+    }
+
+    /// <summary>
+    /// The wrapped layers of a wrapper, each in the same Keras form. Keras 3 writes Bidirectional's two layers as
+    /// they run (forward_lstm under "layer", backward_lstm under "backward_layer", both with zero_output_for_mask
+    /// set to return_sequences, as Bidirectional forces); tf.keras 2 writes the layer as it was given (lstm).
+    /// </summary>
+    private static void AddWrapped(Layer layer, JsonObject config, bool keras3)
+    {
+        switch (layer)
+        {
+            case TimeDistributed td:
+                config["layer"] = Entry(td.Layer, keras3);
+                break;
+            case Bidirectional b when keras3:
+                config["layer"] = WithZeroOutputForMask(Entry(b.ForwardLayer, keras3));
+                config["backward_layer"] = WithZeroOutputForMask(Entry(b.BackwardLayer, keras3));
+                break;
+            case Bidirectional b:
+                var forward = Entry(b.ForwardLayer, keras3);
+                forward["config"]!["name"] = b.GetConfig()["layer"]!["config"]!["name"]!.DeepClone();
+                config["layer"] = forward;
+                break;
+        }
+    }
+
+    private static JsonObject WithZeroOutputForMask(JsonObject entry)
+    {
+        var config = (JsonObject)entry["config"]!;
+        config["zero_output_for_mask"] = config["return_sequences"]!.DeepClone();
+        return entry;
     }
 
     private static JsonObject LayerConfig(Layer layer, bool keras3)
@@ -156,6 +187,7 @@ internal static class KerasConfigForm
         if (keras3) config["dtype"] = DTypePolicy();
         var result = new JsonObject();
         foreach (var (key, value) in config) result[key] = keras3 ? WithRegisteredNames(value) : WithoutModules(value);
+        AddWrapped(layer, result, keras3);
         return result;
     }
 

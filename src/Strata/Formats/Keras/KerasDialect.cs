@@ -103,6 +103,9 @@ internal static class KerasDialect
                     break;
                 case "weights" when value is null:
                     break;
+                case "input_length" when value is null && className == "Embedding":
+                    // tf.keras 2 writes Embedding's optional sequence length, null unless given; the input shape says it anyway.
+                    break;
                 case "noise_shape" when value is null && className.StartsWith("SpatialDropout", StringComparison.Ordinal):
                     // tf.keras wrote Dropout's noise_shape into SpatialDropout configs, always null there.
                     break;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PureHDF;
+using Strata.Layers;
 using Strata.Models;
 
 namespace Strata.Formats.Keras;
@@ -28,7 +29,8 @@ public static class KerasExport
     /// <summary>
     /// Writes <paramref name="model"/> (built) as a Keras 3 <c>.keras</c> zip: metadata.json, config.json and
     /// model.weights.h5 (each layer's variables at <c>layers/&lt;class&gt;[_k]/vars/&lt;i&gt;</c>, a recurrent layer's at
-    /// <c>layers/&lt;class&gt;[_k]/cell/vars/&lt;i&gt;</c>, see
+    /// <c>layers/&lt;class&gt;[_k]/cell/vars/&lt;i&gt;</c>, a wrapper's under its wrapped layers' attributes,
+    /// <c>layers/bidirectional/forward_layer/cell/vars/&lt;i&gt;</c> and <c>layers/time_distributed/layer/vars/&lt;i&gt;</c>, see
     /// <see cref="KerasNaming.Keras3LayerPaths"/>), stored uncompressed in that order, as Keras writes them.
     /// </summary>
     public static void SaveKeras(Sequential model, string path)
@@ -53,8 +55,9 @@ public static class KerasExport
     /// <summary>
     /// Writes <paramref name="model"/> (built) as a legacy HDF5 file in tf.keras 2's layout: root attributes
     /// model_config (JSON), keras_version and backend; <c>/model_weights</c> with layer_names, and per layer
-    /// weight_names ("dense/kernel:0", "lstm/lstm_cell/kernel:0", ...) naming datasets at
-    /// <c>/model_weights/&lt;layer&gt;/&lt;layer&gt;[/&lt;cell&gt;]/&lt;weight&gt;:0</c>.
+    /// weight_names ("dense/kernel:0", "lstm/lstm_cell/kernel:0", "bidirectional/forward_lstm/lstm_cell/kernel:0",
+    /// "time_distributed/kernel:0", ...) naming datasets at
+    /// <c>/model_weights/&lt;layer&gt;/&lt;weight name&gt;</c>.
     /// </summary>
     public static void SaveH5(Sequential model, string path)
     {
@@ -69,19 +72,18 @@ public static class KerasExport
         modelWeights.Attributes["layer_names"] = model.Layers.Select(l => l.Name).ToArray();
         foreach (var layer in model.Layers)
         {
-            var weights = KerasWeights.Of(layer);
             var group = new H5Group();
-            string? cell = KerasWeights.CellName(layer.ClassName);
-            string prefix = cell is null ? layer.Name : $"{layer.Name}/{cell}";
-            var names = weights.Select(w => $"{prefix}/{w.Name}:0").ToArray();
+            var names = new List<string>();
+            // A wrapper's variables are named after the layers it wraps: "bidirectional/forward_lstm/lstm_cell/kernel:0".
+            foreach (var (owner, prefix) in KerasWeights.LegacyOwners(layer))
+                foreach (var w in KerasWeights.Of(owner))
+                {
+                    string name = $"{prefix}/{w.Name}:0";
+                    names.Add(name);
+                    Put(group, name, Dataset(w.Value, w.Shape));
+                }
             // tf.keras writes an empty float64 array, not an empty string array, for a layer without weights.
-            group.Attributes["weight_names"] = names.Length == 0 ? new H5Attribute(Array.Empty<double>(), [0]) : names;
-            if (weights.Count > 0)
-            {
-                var inner = new H5Group();
-                foreach (var w in weights) inner[$"{w.Name}:0"] = Dataset(w.Value, w.Shape);
-                group[layer.Name] = cell is null ? inner : new H5Group { [cell] = inner };
-            }
+            group.Attributes["weight_names"] = names.Count == 0 ? new H5Attribute(Array.Empty<double>(), [0]) : names.ToArray();
             modelWeights[layer.Name] = group;
         }
         file["model_weights"] = modelWeights;
@@ -95,21 +97,44 @@ public static class KerasExport
         var paths = KerasNaming.Keras3LayerPaths(model.Layers.Select(l => l.ClassName));
         var file = new H5File();
         var layers = new H5Group();
-        for (int i = 0; i < model.Layers.Count; i++)
-        {
-            var layer = model.Layers[i];
-            string? cell = KerasWeights.CellName(layer.ClassName);
-            var vars = NamedGroup(cell ?? layer.Name);
-            var weights = KerasWeights.Of(layer);
-            for (int k = 0; k < weights.Count; k++) vars[k.ToString(CultureInfo.InvariantCulture)] = Dataset(weights[k].Value, weights[k].Shape);
-            // A recurrent layer's own vars stay empty; its cell holds the variables.
-            layers[paths[i]["layers/".Length..]] = cell is null
-                ? new H5Group { ["vars"] = vars }
-                : new H5Group { ["vars"] = NamedGroup(layer.Name), ["cell"] = new H5Group { ["vars"] = vars } };
-        }
+        for (int i = 0; i < model.Layers.Count; i++) layers[paths[i]["layers/".Length..]] = Keras3Group(model.Layers[i]);
         file["layers"] = layers;
         file["vars"] = NamedGroup(model.Name);
         return file;
+    }
+
+    /// <summary>
+    /// A layer's group in model.weights.h5: its own variables in vars; a recurrent layer's in cell/vars, its own
+    /// vars left empty; a wrapper's in a group per wrapped layer named after Keras's attribute (forward_layer, layer).
+    /// </summary>
+    private static H5Group Keras3Group(Layer layer)
+    {
+        if (KerasWeights.WrappedAttributes(layer.ClassName) is { } attributes)
+        {
+            var wrapper = new H5Group { ["vars"] = NamedGroup(layer.Name) };
+            for (int k = 0; k < attributes.Count; k++) wrapper[attributes[k]] = Keras3Group(layer.Children[k]);
+            return wrapper;
+        }
+        string? cell = KerasWeights.CellName(layer.ClassName);
+        var vars = NamedGroup(cell ?? layer.Name);
+        var weights = KerasWeights.Of(layer);
+        for (int k = 0; k < weights.Count; k++) vars[k.ToString(CultureInfo.InvariantCulture)] = Dataset(weights[k].Value, weights[k].Shape);
+        return cell is null
+            ? new H5Group { ["vars"] = vars }
+            : new H5Group { ["vars"] = NamedGroup(layer.Name), ["cell"] = new H5Group { ["vars"] = vars } };
+    }
+
+    /// <summary>Puts <paramref name="value"/> at the '/'-separated <paramref name="path"/> below <paramref name="root"/>, making the groups on the way.</summary>
+    private static void Put(H5Group root, string path, object value)
+    {
+        var parts = path.Split('/');
+        var group = root;
+        foreach (string part in parts[..^1])
+        {
+            if (!group.TryGetValue(part, out var child)) group[part] = child = new H5Group();
+            group = (H5Group)child;
+        }
+        group[parts[^1]] = value;
     }
 
     /// <summary>A vars group; from Keras 3.6 each names the layer (or cell) that owns it.</summary>

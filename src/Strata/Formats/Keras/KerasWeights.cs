@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Strata.Layers;
 
 namespace Strata.Formats.Keras;
@@ -24,6 +25,20 @@ internal static class KerasWeights
         ["SimpleRNN"] = "simple_rnn_cell",
         ["LSTM"] = "lstm_cell",
         ["GRU"] = "gru_cell",
+    };
+
+    /// <summary>
+    /// Keras's wrapper layers, by class: the attributes that hold the wrapped layers (Keras 3 names each one's
+    /// group after its attribute: <c>bidirectional/forward_layer/cell/vars</c>, <c>time_distributed/layer/vars</c>),
+    /// in the order of the wrapper's <see cref="Layer.Children"/>, and the config keys that describe them, where a
+    /// missing key (a Bidirectional without backward_layer) means the first one's layer. tf.keras 2 names the wrapped
+    /// variables under the wrapper's name, adding the wrapped layer's own name only for Bidirectional
+    /// ("bidirectional/forward_lstm/lstm_cell/kernel:0", but "time_distributed/kernel:0").
+    /// </summary>
+    private static readonly Dictionary<string, (string[] Attributes, string[] ConfigKeys, bool NamesChildren)> Wrappers = new(StringComparer.Ordinal)
+    {
+        ["Bidirectional"] = (["forward_layer", "backward_layer"], ["layer", "backward_layer"], true),
+        ["TimeDistributed"] = (["layer"], ["layer"], false),
     };
 
     /// <summary>
@@ -71,4 +86,43 @@ internal static class KerasWeights
 
     /// <summary>How many bookkeeping variables Keras keeps after the layer's own for the class.</summary>
     public static int VestigialCount(string className) => Vestigial.GetValueOrDefault(className, []).Length;
+
+    /// <summary>The attributes under which Keras 3 stores the layers a wrapper of class <paramref name="className"/> holds; null for any other layer.</summary>
+    public static IReadOnlyList<string>? WrappedAttributes(string className) => Wrappers.TryGetValue(className, out var w) ? w.Attributes : null;
+
+    /// <summary>
+    /// The groups of a <c>.keras</c> weights file, relative to the group of the layer that
+    /// <paramref name="layer"/> ({"class_name", "config"}) describes, that hold its variables, in Strata's
+    /// variable order: ["vars"] for a plain layer, ["cell", "vars"] for a recurrent one, and for a wrapper its
+    /// wrapped layers' groups under their attributes (["forward_layer", "cell", "vars"], ...).
+    /// </summary>
+    public static IReadOnlyList<string[]> Keras3VarsPaths(JsonObject layer, string where)
+    {
+        string className = layer["class_name"] is JsonValue v && v.TryGetValue(out string? s) ? s : "";
+        if (!Wrappers.TryGetValue(className, out var wrapper))
+            return [CellName(className) is null ? ["vars"] : ["cell", "vars"]];
+        var config = layer["config"] as JsonObject;
+        var paths = new List<string[]>();
+        for (int i = 0; i < wrapper.Attributes.Length; i++)
+        {
+            var wrapped = config?[wrapper.ConfigKeys[i]] as JsonObject ?? config?[wrapper.ConfigKeys[0]] as JsonObject
+                ?? throw new StrataException($"{where}: the {className} layer has no '{wrapper.ConfigKeys[0]}' config.");
+            paths.AddRange(Keras3VarsPaths(wrapped, where).Select(p => (string[])[wrapper.Attributes[i], .. p]));
+        }
+        return paths;
+    }
+
+    /// <summary>
+    /// The layers inside <paramref name="layer"/> that own variables (the layer itself unless it is a wrapper),
+    /// each with the prefix tf.keras 2 gives their weight names: "dense", "lstm/lstm_cell",
+    /// "bidirectional/forward_lstm/lstm_cell", "time_distributed".
+    /// </summary>
+    public static IReadOnlyList<(Layer Owner, string Prefix)> LegacyOwners(Layer layer) => LegacyOwners(layer, layer.Name);
+
+    private static IReadOnlyList<(Layer Owner, string Prefix)> LegacyOwners(Layer layer, string scope)
+    {
+        if (Wrappers.TryGetValue(layer.ClassName, out var wrapper))
+            return layer.Children.SelectMany(c => LegacyOwners(c, wrapper.NamesChildren ? $"{scope}/{c.Name}" : scope)).ToList();
+        return [(layer, CellName(layer.ClassName) is { } cell ? $"{scope}/{cell}" : scope)];
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using PureHDF;
@@ -8,7 +9,8 @@ namespace Strata.Formats.Keras;
 
 /// <summary>
 /// The Keras 3 .keras zip: config.json, metadata.json and model.weights.h5, where the variables sit
-/// at layers/&lt;snake_case class&gt;[_k]/vars/&lt;i&gt; (a recurrent layer's at .../cell/vars/&lt;i&gt;), named by class and position rather than by the
+/// at layers/&lt;snake_case class&gt;[_k]/vars/&lt;i&gt; (a recurrent layer's at .../cell/vars/&lt;i&gt;, a wrapper's
+/// at .../forward_layer/cell/vars/&lt;i&gt; or .../layer/vars/&lt;i&gt;), named by class and position rather than by the
 /// layer's own name (see <see cref="KerasNaming"/>).
 /// </summary>
 internal static class KerasZipReader
@@ -54,16 +56,16 @@ internal static class KerasZipReader
             string name = layers[i]["config"]?["name"] is JsonValue n && n.TryGetValue(out string? s) ? s : groups[i];
             string where = $"{path} (model.weights.h5, layer '{name}' at {groups[i]})";
             var list = new List<KerasWeight>();
-            string className = layers[i]["class_name"]!.GetValue<string>();
-            // A recurrent layer's variables belong to its cell, one group further down.
-            string[] varsPath = KerasWeights.CellName(className) is null ? [.. groups[i].Split('/'), "vars"] : [.. groups[i].Split('/'), "cell", "vars"];
-            if (KerasHdf5.Find(file, varsPath) is IH5Group vars)
+            // A recurrent layer's variables belong to its cell, a wrapper's to the layers it wraps, one or more groups further down.
+            foreach (var relative in KerasWeights.Keras3VarsPaths(layers[i], where))
             {
-                for (int k = 0; vars.LinkExists(k.ToString(System.Globalization.CultureInfo.InvariantCulture)); k++)
+                if (KerasHdf5.Find(file, [.. groups[i].Split('/'), .. relative]) is not IH5Group vars) continue;
+                string prefix = string.Join('/', relative);
+                for (int k = 0; vars.LinkExists(k.ToString(CultureInfo.InvariantCulture)); k++)
                 {
-                    string key = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (vars.Get(key) is not IH5Dataset dataset) throw new StrataException($"{where}: vars/{key} is not a dataset.");
-                    list.Add(KerasHdf5.Dataset(dataset, $"vars/{key}", fileBytes, where));
+                    string key = $"{prefix}/{k.ToString(CultureInfo.InvariantCulture)}";
+                    if (vars.Get(k.ToString(CultureInfo.InvariantCulture)) is not IH5Dataset dataset) throw new StrataException($"{where}: {key} is not a dataset.");
+                    list.Add(KerasHdf5.Dataset(dataset, key, fileBytes, where));
                 }
             }
             weights[name] = list;

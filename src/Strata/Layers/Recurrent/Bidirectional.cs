@@ -10,7 +10,8 @@ namespace Strata.Layers.Recurrent;
 /// it from the other end, and their outputs are merged. With return_sequences the backward output, which
 /// comes in its reading order, is reversed in time first so that both outputs line up step by step.
 /// The layers are named forward_&lt;name&gt; and backward_&lt;name&gt;; the weights are the forward
-/// layer's then the backward layer's. A mask reaches both layers.
+/// layer's then the backward layer's. A mask reaches both layers; with return_sequences the padded steps' outputs
+/// are zero, as Keras's Bidirectional forces (zero_output_for_mask).
 /// </summary>
 public sealed class Bidirectional : Layer, IMaskConsumer
 {
@@ -35,7 +36,9 @@ public sealed class Bidirectional : Layer, IMaskConsumer
         if (!MergeModes.Contains(mergeMode))
             throw new ArgumentException($"Invalid merge mode. Merge mode should be one of {{\"sum\", \"mul\", \"ave\", \"concat\", None}}. Received: merge_mode={mergeMode}", "merge_mode");
         MergeMode = mergeMode;
-        _layerName = string.IsNullOrEmpty(layer.Name) ? UniqueName(layer.ClassName, Array.Empty<string>()) : layer.Name;
+        // As Keras does, a layer already named forward_lstm (Keras 3's config holds the forward layer) stays forward_lstm.
+        _layerName = string.IsNullOrEmpty(layer.Name) ? UniqueName(layer.ClassName, Array.Empty<string>())
+            : layer.Name.StartsWith("forward_", StringComparison.Ordinal) && layer.Name.Length > "forward_".Length ? layer.Name["forward_".Length..] : layer.Name;
         var config = LayerRegistry.ToConfig(layer);
         _backward = Copy(config, $"backward_{_layerName}", flipDirection: true);
         _forward = layer;
@@ -76,15 +79,25 @@ public sealed class Bidirectional : Layer, IMaskConsumer
     public override Node Call(Node input, CallMode mode) => Merge(_forward.Call(input, mode), _backward.Call(input, mode));
 
     /// <inheritdoc/>
-    public Node Call(Node input, Node mask, CallMode mode) =>
-        Merge(((IMaskConsumer)_forward).Call(input, mask, mode), ((IMaskConsumer)_backward).Call(input, mask, mode));
+    public Node Call(Node input, Node mask, CallMode mode)
+    {
+        var forward = ((IMaskConsumer)_forward).Call(input, mask, mode);
+        var backward = ((IMaskConsumer)_backward).Call(input, mask, mode);
+        if (forward.Shape.Length != 3) return Merge(forward, backward);
+        // Keras's Bidirectional forces zero_output_for_mask when it returns sequences: padded steps give 0, not the
+        // previous output. The backward output is put in time order first, so each step meets its own mask entry.
+        var steps = Ops.Reshape(mask, mask.Shape[0], mask.Shape[1], 1);
+        return Combine(Ops.Multiply(forward, steps), Ops.Multiply(ReverseTime(backward), steps));
+    }
 
     /// <inheritdoc/>
     public Node? OutputMask(Node mask) => ((IMaskConsumer)_forward).OutputMask(mask);
 
-    private Node Merge(Node forward, Node backward)
+    private Node Merge(Node forward, Node backward) => Combine(forward, backward.Shape.Length == 3 ? ReverseTime(backward) : backward);
+
+    /// <summary>The two outputs, both in time order, merged by <see cref="MergeMode"/>.</summary>
+    private Node Combine(Node forward, Node backward)
     {
-        if (backward.Shape.Length == 3) backward = ReverseTime(backward);
         return MergeMode switch
         {
             "concat" => Ops.Concatenate([forward, backward], forward.Shape.Length - 1),
@@ -119,13 +132,24 @@ public sealed class Bidirectional : Layer, IMaskConsumer
     /// </summary>
     public static Bidirectional FromConfig(ConfigReader c)
     {
-        var inner = LayerRegistry.FromConfig(c.Raw("layer") ?? throw new StrataException($"Bidirectional layer '{c.Name}' needs a 'layer' config."), 0);
+        var inner = LayerRegistry.FromConfig(WithoutForcedKeys(c.Raw("layer") ?? throw new StrataException($"Bidirectional layer '{c.Name}' needs a 'layer' config.")), 0);
         // An explicit null is Keras's merge_mode=None, which the constructor refuses by name; absent is the default.
         string? mergeMode = c.Contains("merge_mode") ? c.String("merge_mode", null) : "concat";
         var layer = new Bidirectional(inner, mergeMode, c.Name);
-        if (c.Raw("backward_layer") is { } given && !SameAsBackward(given, layer))
+        if (c.Raw("backward_layer") is { } given && !SameAsBackward(WithoutForcedKeys(given), layer))
             throw new StrataException($"Bidirectional layer '{c.Name}': a backward_layer other than the wrapped layer with go_backwards flipped is not supported; leave it out to have the copy made.");
         return layer;
+    }
+
+    /// <summary>
+    /// A wrapped layer's config without zero_output_for_mask, which Keras's Bidirectional overwrites with
+    /// return_sequences whatever it says (and Keras 3 then writes); this layer does the same in its masked call.
+    /// </summary>
+    private static JsonNode WithoutForcedKeys(JsonNode layer)
+    {
+        var copy = layer.DeepClone();
+        if (copy["config"] is JsonObject config) config.Remove("zero_output_for_mask");
+        return copy;
     }
 
     private static bool SameAsBackward(JsonNode given, Bidirectional layer)

@@ -9,7 +9,7 @@ Windows variant of it whose weight groups are literal 'layers\\dense' names. Als
 tests refuse (a weight missing, a shape that disagrees, a huge declared dataset, a branching graph), and
 an LSTM and GRU model in the Keras 3 and tf.keras 2 layouts, whose variables sit on the layers' cells.
 
-Run from this folder: python3 generate_keras_files.py
+Run from this folder: python3 generate_keras_files.py (the wrapper layers' files come from generate_keras_wrappers.py)
 """
 import io
 import json
@@ -445,16 +445,18 @@ def recurrent(path):
     record(path, x, gru(lstm(x, lk, lrk, lb), gk, grk, gb) @ dk + db)
 
 
-keras1()
-keras2()
-tfkeras("tfkeras210.h5", "sequential")
-tfkeras("tfkeras-h5-named.keras", "sequential_1")
-functional("functional-chain.h5")
-functional("bad-branch.h5", branch=True)
-keras3("keras3.keras", windows=False)
-keras3("keras3-windows.keras", windows=True)
-bad_files()
-recurrent("recurrent.keras")
-recurrent("recurrent.h5")
-with open("expected.json", "w") as out:
-    json.dump(expected, out)
+
+if __name__ == "__main__":
+    keras1()
+    keras2()
+    tfkeras("tfkeras210.h5", "sequential")
+    tfkeras("tfkeras-h5-named.keras", "sequential_1")
+    functional("functional-chain.h5")
+    functional("bad-branch.h5", branch=True)
+    keras3("keras3.keras", windows=False)
+    keras3("keras3-windows.keras", windows=True)
+    bad_files()
+    recurrent("recurrent.keras")
+    recurrent("recurrent.h5")
+    with open("expected.json", "w") as out:
+        json.dump(expected, out)

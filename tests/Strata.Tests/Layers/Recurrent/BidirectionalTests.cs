@@ -70,10 +70,11 @@ public sealed class BidirectionalTests
     [Fact]
     public void TheMaskReachesBothDirections()
     {
-        // Steps 2 and 3 are padding. Forward: 1, 2.5, then 2.5 repeated. Backward reads padding twice (0, 0),
-        // then 4 and 2 + 2 = 4; by time step 4, 4, 0, 0.
+        // Steps 2 and 3 are padding. Forward: 1, 2.5, then the state kept. Backward reads padding twice (0, 0),
+        // then 4 and 2 + 2 = 4; by time step 4, 4, 0, 0. Keras's Bidirectional forces zero_output_for_mask, so the
+        // padded steps give 0 in both directions rather than the forward layer's repeated 2.5.
         var layer = Linear("sum");
-        Assert.Equal(new float[] { 5, 6.5f, 2.5f, 2.5f }, Run(layer, Steps, new Tensor([1, 4], [1, 1, 0, 0])));
+        Assert.Equal(new float[] { 5, 6.5f, 0, 0 }, Run(layer, Steps, new Tensor([1, 4], [1, 1, 0, 0])));
         Assert.NotNull(((IMaskConsumer)layer).OutputMask(new Graph().Input([1, 4])));
         Assert.Null(((IMaskConsumer)Linear("sum", returnSequences: false)).OutputMask(new Graph().Input([1, 4])));
     }
