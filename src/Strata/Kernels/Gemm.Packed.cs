@@ -214,18 +214,18 @@ internal static unsafe partial class Gemm
             {
                 int kc = Math.Min(_kc, _k - kb * _kc);
                 bool accumulate = _accumulate || kb > 0;
-                for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                // The A panel (Mr·kc) stays in L1 while the tile's B panels stream past from L2.
+                for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
                 {
-                    int j = jp * _nr;
-                    int nr = Math.Min(_nr, _n - j);
-                    float* bp = BPanel(kb, jp, kc);
-                    for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
+                    int i = ip * Mr;
+                    int mr = Math.Min(Mr, _m - i);
+                    float* ap = APanel(kb, ip, kc);
+                    for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                     {
-                        int i = ip * Mr;
-                        int mr = Math.Min(Mr, _m - i);
-                        float* ap = APanel(kb, ip, kc);
+                        int j = jp * _nr;
+                        int nr = Math.Min(_nr, _n - j);
                         float* c = _c + (long)i * _ldc + j;
-                        MicroKernel(_isa, kc, ap, bp, c, _ldc, mr, nr, accumulate);
+                        MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, mr, nr, accumulate);
                     }
                 }
             }
