@@ -14,7 +14,7 @@ namespace Strata.Kernels;
 /// in 12 zmm registers (B panels <see cref="Nr512"/> wide), the portable one a 6×16 tile in
 /// <c>Vector128</c> halves; the path is <see cref="InstructionSets.Current"/> at the call. Packing is shared by all
 /// threads; then C is cut into tiles, each tile running through the K blocks while its part of C
-/// stays in L2, its A block in L2 and one B panel in L1.
+/// stays in L2: one A panel (Mr rows) stays in L1 while the tile's B panels stream past from L2.
 /// Each output value is always accumulated in the same order (K blocks in turn, each from zero),
 /// so the result is identical for any thread count and any tiling; and since every path, the scalar
 /// reference included, forms that sum with fused multiply-adds, every path gives the same bits.
