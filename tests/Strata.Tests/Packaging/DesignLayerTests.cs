@@ -12,7 +12,7 @@ public partial class DesignLayerTests
 {
     private static readonly (string Namespace, int Rank)[] Ranks =
     [
-        ("Strata.Tensors", 0), ("Strata.Kernels", 0),
+        ("Strata.Tensors", 0), ("Strata.Kernels", 0), ("Strata.Distributed", 0),
         ("Strata.Autodiff", 1),
         ("Strata.Layers", 2),
         ("Strata.Models", 3), ("Strata.Training", 3),

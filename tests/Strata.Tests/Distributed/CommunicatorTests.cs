@@ -1,0 +1,93 @@
+using Strata.Distributed;
+using Xunit;
+
+namespace Strata.Tests.Distributed;
+
+/// <summary>Exchanges between ranks that are threads of this process, and the merged statistics of shards.</summary>
+public class CommunicatorTests
+{
+    // Runs body on every member of a group of the given size, each on its own thread; returns their results by rank.
+    private static T[] OnRanks<T>(int size, Func<ICommunicator, T> body)
+    {
+        using var group = new InProcessGroup(size);
+        var results = new T[size];
+        var threads = group.Members.Select(member => new Thread(() => results[member.Rank] = body(member))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return results;
+    }
+
+    [Fact]
+    public void AllGatherPutsEveryRanksValuesInRankOrderOnEveryRank()
+    {
+        var results = OnRanks(3, c =>
+        {
+            var all = new double[6];
+            c.AllGather([c.Rank, 10.0 * c.Rank + 0.5], all);
+            return all;
+        });
+        Assert.All(results, all => Assert.Equal([0, 0.5, 1, 10.5, 2, 20.5], all));
+    }
+
+    [Fact]
+    public void AllReduceSumAddsInRankOrderAndEveryRankGetsTheSameBits()
+    {
+        var results = OnRanks(3, c =>
+        {
+            float[] values = [c.Rank + 1f, 0.1f * c.Rank, 1e-8f, c.Rank == 1 ? 1e8f : 1f];
+            c.AllReduceSum(values);
+            return values;
+        });
+        // Summed in double, rounded once: (1 + 1e8) + 1 is exact there.
+        float[] expected = [6f, (float)(0.0 + 0.1f + 0.2f), (float)(3 * (double)1e-8f), (float)(1.0 + 1e8 + 1.0)];
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Theory]
+    [InlineData(new[] { 5, 0, 3 })]
+    [InlineData(new[] { 0, 0, 7, 1 })]
+    [InlineData(new[] { 2, 2 })]
+    public void MergedMomentsAreThoseOfTheWholeBatchWhateverTheShards(int[] shardRows)
+    {
+        int ranks = shardRows.Length, channels = 2;
+        var random = new Random(3);
+        // Channel 1 sits far from zero, where a sum of squares would lose digits.
+        var shards = shardRows.Select(n => Enumerable.Range(0, n).Select(_ => new[] { random.NextDouble(), 1e4 + random.NextDouble() }).ToArray()).ToArray();
+        var whole = shards.SelectMany(s => s).ToArray();
+        var results = OnRanks(ranks, c =>
+        {
+            var rows = shards[c.Rank];
+            var mean = new double[channels];
+            var squares = new double[channels];
+            for (int ch = 0; ch < channels; ch++)
+            {
+                mean[ch] = rows.Length == 0 ? 0 : rows.Average(r => r[ch]);
+                squares[ch] = rows.Sum(r => (r[ch] - mean[ch]) * (r[ch] - mean[ch]));
+            }
+            long count = SynchronizedMoments.AllMerge(c, rows.Length, mean, squares);
+            return (count, mean, squares);
+        });
+        for (int ch = 0; ch < channels; ch++)
+        {
+            double mean = whole.Average(r => r[ch]);
+            double squares = whole.Sum(r => (r[ch] - mean) * (r[ch] - mean));
+            Assert.All(results, r =>
+            {
+                Assert.Equal(whole.Length, r.count);
+                Assert.Equal(mean, r.mean[ch], 1e-12 * Math.Abs(mean));
+                Assert.Equal(squares, r.squares[ch], 1e-9 * squares);
+            });
+        }
+        Assert.All(results, r => Assert.Equal(results[0].mean, r.mean));
+    }
+
+    [Fact]
+    public void OneProcessIsItsOwnGroup()
+    {
+        var single = Communicators.Single;
+        Assert.Equal((0, 1), (single.Rank, single.Size));
+        float[] values = [1.5f, -2f];
+        single.AllReduceSum(values);
+        Assert.Equal([1.5f, -2f], values);
+    }
+}
