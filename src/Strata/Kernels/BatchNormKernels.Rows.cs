@@ -1,86 +1,56 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Strata.Kernels;
 
 internal static partial class BatchNormKernels
 {
-    /// <summary>The element passes over channels-last rows: per row, or flat over blocks of whole-vector rows.</summary>
+    /// <summary>
+    /// The element passes over channels-last rows, on whole vectors of the call's instruction-set path
+    /// and a scalar tail with the same arithmetic (every path gives the same bits).
+    /// </summary>
     private sealed partial class BatchNormTask
     {
-        private void ExecuteRows(int r0, int r1, int c0, int width)
+        private unsafe void ExecuteRows(int r0, int r1, int c0, int width)
         {
-            if (width == Channels && Channels % Vector<float>.Count == 0)
+            var isa = InstructionSets.Current;
+            fixed (float* mean = Mean, invStd = InvStd, scale = _scale, shift = _shift, meanDyXHat = _meanDyXHat,
+                   x = X, xhat = XHat, y = Y, dx = Dx)
             {
-                ExecuteContiguous(r0, r1);
-                return;
-            }
-            for (int r = r0; r < r1; r++)
-            {
-                int o = r * Channels + c0;
-                if (_pass == GridPass.Normalize)
-                    NormalizeRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Y.AsSpan(o, width),
-                        Mean.AsSpan(c0, width), InvStd.AsSpan(c0, width), _scale.AsSpan(c0, width), _shift.AsSpan(c0, width));
-                else
-                    InputGradientRow(X.AsSpan(o, width), XHat.AsSpan(o, width), Dx.AsSpan(o, width),
-                        _scale.AsSpan(c0, width), _shift.AsSpan(c0, width), _meanDyXHat.AsSpan(c0, width));
-            }
-        }
-
-        /// <summary>
-        /// The passes over a block whose rows hold every channel in whole vectors: one flat loop over
-        /// the block's vectors, the channel chunk cycling, instead of a call per row.
-        /// </summary>
-        private void ExecuteContiguous(int r0, int r1)
-        {
-            int chunks = Channels / Vector<float>.Count, start = r0 * Channels, length = (r1 - r0) * Channels;
-            if (_pass == GridPass.Normalize)
-            {
-                var x = Vectors(X, start, length);
-                var xhat = Vectors(XHat, start, length);
-                var y = Vectors(Y, start, length);
-                var mean = Vectors(Mean, 0, Channels);
-                var invStd = Vectors(InvStd, 0, Channels);
-                var scale = Vectors(_scale, 0, Channels);
-                var shift = Vectors(_shift, 0, Channels);
-                for (int v = 0, q = 0; v < x.Length; v++)
+                for (int r = r0; r < r1; r++)
                 {
-                    var h = (x[v] - mean[q]) * invStd[q];
-                    xhat[v] = h;
-                    y[v] = h * scale[q] + shift[q];
-                    if (++q == chunks) q = 0;
-                }
-            }
-            else
-            {
-                var dy = Vectors(X, start, length);
-                var xhat = Vectors(XHat, start, length);
-                var dx = Vectors(Dx, start, length);
-                var k = Vectors(_scale, 0, Channels);
-                var meanDy = Vectors(_shift, 0, Channels);
-                var meanDyXHat = Vectors(_meanDyXHat, 0, Channels);
-                for (int v = 0, q = 0; v < dy.Length; v++)
-                {
-                    dx[v] += k[q] * (dy[v] - meanDy[q] - xhat[v] * meanDyXHat[q]);
-                    if (++q == chunks) q = 0;
+                    long o = (long)r * Channels + c0;
+                    if (_pass == GridPass.Normalize)
+                        switch (isa)
+                        {
+                            case InstructionSet.Avx512: Normalize<Vector512<float>, Simd512>(x + o, xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
+                            case InstructionSet.Avx2: Normalize<Vector256<float>, Simd256>(x + o, xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
+                            case InstructionSet.Portable: Normalize<Vector128<float>, Simd128>(x + o, xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
+                            default: Normalize<float, Simd1>(x + o, xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
+                        }
+                    else
+                        switch (isa)
+                        {
+                            case InstructionSet.Avx512: InputGradient<Vector512<float>, Simd512>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
+                            case InstructionSet.Avx2: InputGradient<Vector256<float>, Simd256>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
+                            case InstructionSet.Portable: InputGradient<Vector128<float>, Simd128>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
+                            default: InputGradient<float, Simd1>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
+                        }
                 }
             }
         }
 
-        private static Span<Vector<float>> Vectors(float[]? values, int start, int length) =>
-            MemoryMarshal.Cast<float, Vector<float>>(values.AsSpan(start, length));
-
-        private static void NormalizeRow(ReadOnlySpan<float> x, Span<float> xhat, Span<float> y,
-            ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta)
+        // x̂ = (x − mean)·invStd, y = x̂·γ + β (product and sum rounded apart).
+        private static unsafe void Normalize<TV, TOp>(float* x, float* xhat, float* y, float* mean, float* invStd, float* gamma, float* beta, int n)
+            where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;
-            for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
+            for (; j + TOp.Width <= n; j += TOp.Width)
             {
-                var h = (new Vector<float>(x[j..]) - new Vector<float>(mean[j..])) * new Vector<float>(invStd[j..]);
-                h.CopyTo(xhat[j..]);
-                (h * new Vector<float>(gamma[j..]) + new Vector<float>(beta[j..])).CopyTo(y[j..]);
+                var h = TOp.Multiply(TOp.Subtract(TOp.Load(x + j), TOp.Load(mean + j)), TOp.Load(invStd + j));
+                TOp.Store(xhat + j, h);
+                TOp.Store(y + j, TOp.Add(TOp.Multiply(h, TOp.Load(gamma + j)), TOp.Load(beta + j)));
             }
-            for (; j < x.Length; j++)
+            for (; j < n; j++)
             {
                 float h = (x[j] - mean[j]) * invStd[j];
                 xhat[j] = h;
@@ -89,16 +59,16 @@ internal static partial class BatchNormKernels
         }
 
         // dx += k·(dy − mean(dy) − x̂·mean(dy·x̂)); the means are zero with moving statistics.
-        private static void InputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, Span<float> dx,
-            ReadOnlySpan<float> k, ReadOnlySpan<float> meanDy, ReadOnlySpan<float> meanDyXHat)
+        private static unsafe void InputGradient<TV, TOp>(float* dy, float* xhat, float* dx, float* k, float* meanDy, float* meanDyXHat, int n)
+            where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;
-            for (; j <= dy.Length - Vector<float>.Count; j += Vector<float>.Count)
+            for (; j + TOp.Width <= n; j += TOp.Width)
             {
-                var g = new Vector<float>(dy[j..]) - new Vector<float>(meanDy[j..]) - new Vector<float>(xhat[j..]) * new Vector<float>(meanDyXHat[j..]);
-                (new Vector<float>(dx[j..]) + new Vector<float>(k[j..]) * g).CopyTo(dx[j..]);
+                var g = TOp.Subtract(TOp.Subtract(TOp.Load(dy + j), TOp.Load(meanDy + j)), TOp.Multiply(TOp.Load(xhat + j), TOp.Load(meanDyXHat + j)));
+                TOp.Store(dx + j, TOp.Add(TOp.Load(dx + j), TOp.Multiply(TOp.Load(k + j), g)));
             }
-            for (; j < dy.Length; j++) dx[j] += k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
+            for (; j < n; j++) dx[j] += k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
         }
     }
 }
