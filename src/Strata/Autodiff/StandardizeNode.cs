@@ -1,4 +1,3 @@
-using System.Numerics;
 using Strata.Kernels;
 using Strata.Tensors;
 
@@ -90,32 +89,9 @@ internal sealed class StandardizeNode : Node
                 }
     }
 
-    // Divides by σ rather than multiplying by 1/σ: one rounding instead of two.
-    private static void NormalizeRun(ReadOnlySpan<float> x, Span<float> y, float mean, float std)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var m = new Vector<float>(mean);
-            var k = new Vector<float>(std);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                ((new Vector<float>(x[i..]) - m) / k).CopyTo(y[i..]);
-        }
-        for (; i < x.Length; i++) y[i] = (x[i] - mean) / std;
-    }
+    private static void NormalizeRun(ReadOnlySpan<float> x, Span<float> y, float mean, float std) =>
+        StandardizeKernels.Normalize(x, y, mean, std);
 
     private static void InputGradientRun(ReadOnlySpan<float> g, ReadOnlySpan<float> xhat, Span<float> dx,
-        float std, float meanG, float meanGX)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var k = new Vector<float>(std);
-            var mg = new Vector<float>(meanG);
-            var mgx = new Vector<float>(meanGX);
-            for (; i <= g.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (new Vector<float>(dx[i..]) + (new Vector<float>(g[i..]) - mg - new Vector<float>(xhat[i..]) * mgx) / k).CopyTo(dx[i..]);
-        }
-        for (; i < g.Length; i++) dx[i] += (g[i] - meanG - xhat[i] * meanGX) / std;
-    }
+        float std, float meanG, float meanGX) => StandardizeKernels.InputGradient(g, xhat, dx, std, meanG, meanGX);
 }

@@ -88,6 +88,19 @@ public class ElementWiseTests
     }
 
     [Theory]
+    [MemberData(nameof(PathsAndLengths))]
+    public void StandardizeRunsGiveTheFormulaBitsOnEveryPath(string path, int n)
+    {
+        var (x, g, h) = (Values(9, n), Values(10, n), Values(11, n));
+        const float mean = 0.75f, std = 1.3f, meanG = -0.2f, meanGX = 0.4f;
+        var y = Run(path, x, x, new float[n], (a, _, c) => StandardizeKernels.Normalize(a, c, mean, std));
+        Assert.Equal(x.Select(v => (v - mean) / std).ToArray(), y);
+        var dx = Values(12, n);
+        var expected = Enumerable.Range(0, n).Select(i => dx[i] + (g[i] - meanG - h[i] * meanGX) / std).ToArray();
+        Assert.Equal(expected, Run(path, g, h, dx, (a, b, c) => StandardizeKernels.InputGradient(a, b, c, std, meanG, meanGX)));
+    }
+
+    [Theory]
     [MemberData(nameof(Paths))]
     public void DropoutMasksFollowTheGeneratorAtEveryRateIncludingTheEdges(string path)
     {
