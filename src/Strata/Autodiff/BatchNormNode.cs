@@ -24,6 +24,7 @@ internal sealed class BatchNormNode : Node
     private readonly int _outer, _channels, _inner;
     private readonly BatchNormGeneral? _general;
     private readonly float[] _xhat, _invStd, _mean, _variance;
+    private long _count;
     public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, CallMode mode, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
@@ -47,6 +48,8 @@ internal sealed class BatchNormNode : Node
         }
         else
         {
+            if (options.Synchronized && mode.IsTraining && x.Graph.Communicator.Size > 1)
+                throw new StrataException("Synchronized BatchNormalization normalizes adjacent feature axes without ghost batches or renormalization; this layer uses one of them.");
             _general = new BatchNormGeneral(shape, axes, mode.IsTraining ? options.VirtualBatchSize : 0);
         }
         // x̂ is kept for backward; a graph that never runs backward lets the output take its place (each
@@ -81,8 +84,8 @@ internal sealed class BatchNormNode : Node
         }
         if (_general is null)
         {
-            BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
-                _mean, _variance, _invStd, _xhat, Value.Data, _mode);
+            _count = BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
+                _mean, _variance, _invStd, _xhat, Value.Data, _mode, Synchronized);
             UpdateMovingStatistics(groups: 1);
         }
         else
@@ -95,6 +98,9 @@ internal sealed class BatchNormNode : Node
     }
 
     // Ghost batches contribute the average of their statistics, as Keras does.
+    // The graph's ranks when the statistics are synchronized among them.
+    private Distributed.ICommunicator? Synchronized => _options.Synchronized && _mode.IsTraining ? Graph.Communicator : null;
+
     private void UpdateMovingStatistics(int groups)
     {
         var movingMean = _nodes.MovingMean.Value.Data;
@@ -153,7 +159,7 @@ internal sealed class BatchNormNode : Node
         var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
         var dx = Flows(x) ? x.Gradient!.Data : null;
         if (_general is null)
-            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode);
+            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count);
         else
             _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }

@@ -42,6 +42,14 @@ public sealed record BatchNormOptions
     /// <summary>Ghost batch size: consecutive groups of this many samples are normalized separately; 0 for off.</summary>
     public int VirtualBatchSize { get; init; }
 
+    /// <summary>
+    /// Whether training statistics are those of the global batch shared among the graph's ranks
+    /// (<see cref="Graph.Communicator"/>): Keras's <c>synchronized</c>, PyTorch's SyncBatchNorm. Each rank's
+    /// count, mean and squared deviations are merged, and backward sums the two per-channel sums the input
+    /// gradient needs over the ranks; γ and β get each rank's own part, summed with the other gradients.
+    /// </summary>
+    public bool Synchronized { get; init; }
+
     /// <summary>Batch renormalization (Ioffe 2017) with its moving averages' momentum and clipping of r and d.</summary>
     public bool Renorm { get; init; }
 

@@ -30,6 +30,9 @@ public sealed class Graph
     /// </summary>
     public bool ForwardOnly { get; init; }
 
+    /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
+    public Distributed.ICommunicator Communicator { get; init; } = Distributed.Communicators.Single;
+
     /// <summary>Scalar terms layers added to the model's loss (Keras's <c>add_loss</c>).</summary>
     public IReadOnlyList<Node> Losses => _losses;
 

@@ -1,3 +1,4 @@
+using Strata.Distributed;
 using Strata.Tensors;
 
 namespace Strata.Kernels;
@@ -17,18 +18,24 @@ internal static partial class BatchNormKernels
 
     /// <summary>
     /// Normalizes x. With batch statistics (<see cref="CallMode.IsTraining"/>) it writes the batch
-    /// mean and biased variance first; otherwise it reads the given ones. Writes 1/σ and x̂ for the backward pass.
+    /// mean and biased variance first (of the global batch, with <paramref name="synchronized"/> ranks);
+    /// otherwise it reads the given ones. Writes 1/σ and x̂ for the backward pass; returns the batch's values
+    /// per statistic.
     /// </summary>
-    public static void Forward(float[] x, int outer, int channels, int inner, float epsilon,
-        float[]? gamma, float[]? beta, float[] mean, float[] variance, float[] invStd, float[] xhat, float[] y, CallMode mode)
+    public static long Forward(float[] x, int outer, int channels, int inner, float epsilon,
+        float[]? gamma, float[]? beta, float[] mean, float[] variance, float[] invStd, float[] xhat, float[] y, CallMode mode,
+        ICommunicator? synchronized = null)
     {
         var t = Prepare(x, outer, channels, inner, gamma, beta);
         t.Epsilon = epsilon; t.Mean = mean; t.Variance = variance; t.InvStd = invStd; t.XHat = xhat; t.Y = y;
+        long n = (long)outer * inner;
         if (mode.IsTraining)
         {
             var moments = t.Statistics.AsSpan(0, 2 * channels);
             Moments.MeanAndSquares(x, 0, 1, outer, channels, inner, moments[..channels], moments[channels..]);
-            long n = (long)outer * inner;
+            // Synchronized: the global batch's moments, merged from every rank's in rank order.
+            if (synchronized is { Size: > 1 })
+                n = SynchronizedMoments.AllMerge(synchronized, n, moments[..channels], moments[channels..]);
             for (int c = 0; c < channels; c++)
             {
                 mean[c] = (float)moments[c];
@@ -37,11 +44,16 @@ internal static partial class BatchNormKernels
         }
         t.PrepareNormalize();
         t.Run(GridPass.Normalize);
+        return n;
     }
 
-    /// <summary>Accumulates into dγ, dβ and dx where they are given; <paramref name="mode"/> is the forward pass's.</summary>
+    /// <summary>
+    /// Accumulates into dγ, dβ and dx where they are given; <paramref name="mode"/> is the forward pass's. With
+    /// <paramref name="synchronized"/> ranks the means dx needs are over the global batch of <paramref name="count"/>
+    /// values per statistic (what <see cref="Forward"/> returned); dγ and dβ get this rank's part.
+    /// </summary>
     public static void Backward(float[] dy, float[] xhat, float[] invStd, int outer, int channels, int inner,
-        float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode)
+        float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode, ICommunicator? synchronized = null, long count = 0)
     {
         var t = Prepare(dy, outer, channels, inner, gamma, null);
         t.XHat = xhat; t.InvStd = invStd; t.Dx = dx;
@@ -57,7 +69,9 @@ internal static partial class BatchNormKernels
         }
         if (dx is not null)
         {
-            t.PrepareInputGradient(training);
+            if (training && synchronized is { Size: > 1 })
+                synchronized.AllReduceSum(t.GradientSums.AsSpan(0, 2 * channels));
+            t.PrepareInputGradient(training, count > 0 ? count : (long)outer * inner);
             t.Run(GridPass.InputGradient);
         }
         t.Clear();
@@ -128,9 +142,9 @@ internal static partial class BatchNormKernels
         }
 
         // dx's coefficients: γ/σ, and the means of dy and dy·x̂, zero with moving statistics.
-        public void PrepareInputGradient(bool training)
+        public void PrepareInputGradient(bool training, long count)
         {
-            float invN = 1f / ((long)Outer * Inner);
+            float invN = 1f / count;
             for (int c = 0; c < Channels; c++)
             {
                 _scale[c] = (Gamma is null ? 1f : Gamma[c]) * InvStd![c];

@@ -15,7 +15,6 @@ public enum MovingStatistics
 
 /// <summary>The arguments of <see cref="BatchNormalization"/>, with Keras's defaults.</summary>
 [KerasUnsupported("adjustment")]
-[KerasConstant("synchronized", false)]
 public sealed record BatchNormalizationConfig : LayerConfig
 {
     /// <summary>The feature axis or axes (negative counts from the end): one statistic per position along them.</summary>
@@ -53,6 +52,13 @@ public sealed record BatchNormalizationConfig : LayerConfig
 
     /// <summary>Move the moving variance toward the unbiased batch variance, as PyTorch does (Keras uses the biased one).</summary>
     public bool UnbiasedMovingVariance { get; init; }
+
+    /// <summary>
+    /// Whether a distributed fit normalizes with the statistics of the global batch, merged over the ranks
+    /// (Keras 3's <c>synchronized</c>, PyTorch's SyncBatchNorm); false by default, when each rank normalizes
+    /// with its own rows, as Keras and PyTorch do. One process is one rank either way.
+    /// </summary>
+    public bool Synchronized { get; init; }
 
     /// <inheritdoc/>
     public override void Validate()
@@ -196,6 +202,7 @@ public sealed class BatchNormalization : Layer<BatchNormalizationConfig>, INorma
             RenormRMin = (float?)Config.RenormClipping?.RMin,
             RenormRMax = (float?)Config.RenormClipping?.RMax,
             RenormDMax = (float?)Config.RenormClipping?.DMax,
+            Synchronized = Config.Synchronized,
         };
         return Ops.BatchNormalization(input, variables, options, Trainable ? mode : mode.Frozen, _population);
     }

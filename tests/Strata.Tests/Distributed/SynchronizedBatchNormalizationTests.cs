@@ -1,0 +1,84 @@
+using Strata.Autodiff;
+using Strata.Distributed;
+using Strata.Layers.Normalization;
+using Strata.Tensors;
+using Xunit;
+
+namespace Strata.Tests.Distributed;
+
+/// <summary>
+/// BatchNormalization(synchronized=True) on ranks that each hold a shard of the batch: the same outputs, input
+/// gradients and moving statistics as one process normalizing the whole batch; γ and β gradients are the
+/// ranks' parts of the whole one.
+/// </summary>
+public class SynchronizedBatchNormalizationTests
+{
+    private const int Features = 4;
+
+    private sealed record Result(float[] Output, float[] InputGradient, float[] GammaGradient, float[] BetaGradient, float[] MovingMean, float[] MovingVariance);
+
+    // One step of a synchronized layer on rows [start, start + count) of x, with loss Σ y ⊙ w over the same rows.
+    private static Result Step(ICommunicator communicator, Tensor x, Tensor w, int start, int count)
+    {
+        var layer = new BatchNormalization(new BatchNormalizationConfig { Synchronized = true, Momentum = 0.5 });
+        layer.Build([-1, Features], new RandomGenerator(1));
+        foreach (var v in layer.Variables.Where(v => v.Name is "gamma" or "beta"))
+            TestSupport.Random(v.Name == "gamma" ? 2 : 3, 0.5, Features).Data.CopyTo(v.Value.Data, 0);
+        var graph = new Graph { Communicator = communicator };
+        var input = graph.Input([count, Features], requiresGradient: true);
+        input.Set(Rows(x, start, count));
+        var y = layer.Call(input, CallMode.Training);
+        var weights = graph.Input([count, Features]);
+        weights.Set(Rows(w, start, count));
+        var loss = Ops.Sum(Ops.Multiply(y, weights));
+        graph.Forward();
+        graph.Backward(loss);
+        float[] Gradient(string name) => graph.GradientOf(layer.Variables.Single(v => v.Name == name))!.Data.ToArray();
+        float[] Value(string name) => layer.Variables.Single(v => v.Name == name).Value.Data.ToArray();
+        return new(y.Value.Data.ToArray(), input.Gradient!.Data.ToArray(), Gradient("gamma"), Gradient("beta"), Value("moving_mean"), Value("moving_variance"));
+    }
+
+    private static Tensor Rows(Tensor t, int start, int count)
+    {
+        var rows = new Tensor(count, Features);
+        t.Data.AsSpan(start * Features, count * Features).CopyTo(rows.Data);
+        return rows;
+    }
+
+    [Theory]
+    [InlineData(new[] { 5, 2, 3 })]
+    [InlineData(new[] { 1, 9 })]
+    [InlineData(new[] { 4, 4, 1, 3 })]
+    public void ShardsNormalizeAsTheWholeBatchDoes(int[] shardRows)
+    {
+        int rows = shardRows.Sum();
+        // Features far from zero and of different scales, so local and global statistics differ clearly.
+        var x = TestSupport.Random(4, 3.0, rows, Features);
+        for (int i = 0; i < x.Size; i++) x.Data[i] += 10f * (i % Features);
+        var w = TestSupport.Random(5, 1.0, rows, Features);
+        var whole = Step(Communicators.Single, x, w, 0, rows);
+
+        using var group = new InProcessGroup(shardRows.Length);
+        var results = new Result[shardRows.Length];
+        var threads = group.Members.Select(m => new Thread(() =>
+            results[m.Rank] = Step(m, x, w, shardRows.Take(m.Rank).Sum(), shardRows[m.Rank]))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        TestSupport.AssertClose(whole.Output, results.SelectMany(r => r.Output).ToArray(), 1e-5, "output");
+        TestSupport.AssertClose(whole.InputGradient, results.SelectMany(r => r.InputGradient).ToArray(), 1e-4, "input gradient");
+        float[] Summed(Func<Result, float[]> part) => Enumerable.Range(0, Features).Select(c => results.Sum(r => part(r)[c])).ToArray();
+        TestSupport.AssertClose(whole.GammaGradient, Summed(r => r.GammaGradient), 1e-5, "gamma gradient");
+        TestSupport.AssertClose(whole.BetaGradient, Summed(r => r.BetaGradient), 1e-5, "beta gradient");
+        foreach (var r in results)
+        {
+            // Every rank moves its moving statistics to the same global ones, bit for bit.
+            Assert.Equal(results[0].MovingMean, r.MovingMean);
+            Assert.Equal(results[0].MovingVariance, r.MovingVariance);
+            TestSupport.AssertClose(whole.MovingMean, r.MovingMean, 1e-5, "moving mean");
+            TestSupport.AssertClose(whole.MovingVariance, r.MovingVariance, 1e-5, "moving variance");
+        }
+        // Without synchronization a shard's own statistics would differ from the whole batch's.
+        Assert.NotEqual(whole.MovingMean, Step(Communicators.Single, x, w, 0, shardRows[0]).MovingMean);
+    }
+}
