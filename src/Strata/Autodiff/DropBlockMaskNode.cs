@@ -28,6 +28,9 @@ internal sealed class DropBlockMaskNode : Node
 
     internal override void Forward()
     {
+        // The mask is rescaled by the share kept in the whole batch, which no rank sees alone.
+        if (Graph.Communicator.Size > 1)
+            throw new StrataException("DropBlock2D rescales by the share of the batch it keeps, so it cannot yet train with the batch shared among ranks.");
         ulong key = _random.NextKey();
         var mask = Value.Data;
         Array.Fill(mask, 1f);

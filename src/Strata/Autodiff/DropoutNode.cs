@@ -13,6 +13,8 @@ internal sealed class DropoutNode : Node
     private readonly RandomStream _random;
     private readonly float[] _mask;
     private readonly int[]? _maskMap;
+    // Mask values per row when each row has its own (not for a mask shared across the batch, nor for a weight's).
+    private readonly long _perRow;
 
     public DropoutNode(Node x, float rate, int[] noiseShape, RandomStream random)
         : base(x.Graph, x.Value.ShapeArray(), x)
@@ -21,6 +23,7 @@ internal sealed class DropoutNode : Node
         _random = random;
         _mask = new float[ShapeOps.Size(noiseShape)];
         _maskMap = Broadcast.OffsetMap(noiseShape, x.Shape);
+        _perRow = x is ParameterNode || noiseShape[0] == 1 ? 0 : _mask.Length / noiseShape[0];
     }
 
     /// <summary>The last mask drawn: 0 for dropped units, 1/(1 − rate) for kept ones.</summary>
@@ -34,10 +37,10 @@ internal sealed class DropoutNode : Node
         var y = Value.Data;
         if (_maskMap is null)
         {
-            DropoutKernels.Forward(key, _rate, keepScale, _mask, x, y);
+            DropoutKernels.Forward(key, _rate, keepScale, _mask, x, y, Graph.FirstIndex(_perRow));
             return;
         }
-        DropoutKernels.Forward(key, _rate, keepScale, _mask, null, null);
+        DropoutKernels.Forward(key, _rate, keepScale, _mask, null, null, Graph.FirstIndex(_perRow));
         for (int i = 0; i < y.Length; i++) y[i] = x[i] * _mask[_maskMap[i]];
     }
 

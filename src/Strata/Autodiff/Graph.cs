@@ -31,7 +31,22 @@ public sealed class Graph
     public bool ForwardOnly { get; init; }
 
     /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
-    public Distributed.ICommunicator Communicator { get; init; } = Distributed.Communicators.Single;
+    public Distributed.ICommunicator Communicator { get; internal set; } = Distributed.Communicators.Single;
+
+    /// <summary>
+    /// How many rows of the global batch come before this graph's first row, when ranks share a batch:
+    /// random masks and noise are drawn by global row, so each row gets what one process would give it.
+    /// </summary>
+    public long RowOffset { get; internal set; }
+
+    /// <summary>
+    /// The derivative backward starts from (1): a rank holding part of a batch scales its mean loss by its share
+    /// of the rows, so every rank's gradients are parts of the whole batch's and add up to them.
+    /// </summary>
+    public float LossScale { get; internal set; } = 1f;
+
+    /// <summary>The index of the first value of this graph's rows among the global batch's, for values of <paramref name="perRow"/> each.</summary>
+    internal ulong FirstIndex(long perRow) => (ulong)(RowOffset * perRow);
 
     /// <summary>Scalar terms layers added to the model's loss (Keras's <c>add_loss</c>).</summary>
     public IReadOnlyList<Node> Losses => _losses;
@@ -100,7 +115,7 @@ public sealed class Graph
         var nodes = _nodes;
         for (int i = 0; i < nodes.Count; i++)
             nodes[i].Gradient?.Span.Clear();
-        loss.Gradient!.Data[0] = 1f;
+        loss.Gradient!.Data[0] = LossScale;
         int end = nodes.IndexOf(loss);
         for (int i = end; i >= 0; i--)
             if (nodes[i].RequiresGradient)

@@ -36,7 +36,7 @@ internal sealed class MaxPoolingDropoutNode : Node
     {
         var x = Inputs[0].Value.Data;
         var y = Value.Data;
-        ulong key = _random?.NextKey() ?? 0;
+        ulong key = _random?.NextKey() ?? 0, first = Graph.FirstIndex(x.Length / Math.Max(1, Inputs[0].Shape[0]));
         Span<int> window = stackalloc int[_g.WindowHeight * _g.WindowWidth];
         for (int o = 0; o < y.Length; o++)
         {
@@ -54,7 +54,7 @@ internal sealed class MaxPoolingDropoutNode : Node
             {
                 int i = window[p];
                 // The same test as inverted dropout's mask, so a unit is dropped for every window holding it.
-                if (RandomGenerator.Uniform(key, (ulong)i) < _rate) continue;
+                if (RandomGenerator.Uniform(key, first + (ulong)i) < _rate) continue;
                 if (winner < 0 || x[i] > x[winner]) winner = i;
             }
             _winner[o] = winner;

@@ -276,12 +276,16 @@ public static class Ops
     }
 
     /// <summary>A fresh Bernoulli draw on every forward pass: <paramref name="value"/> with probability <paramref name="probability"/>, else 0.</summary>
-    public static Node RandomBernoulli(Graph graph, int[] shape, float probability, float value, RandomStream random) =>
-        new NoiseNode(graph, shape, NoiseDistribution.Bernoulli, probability, value, random);
+    /// <remarks>
+    /// With <paramref name="perRow"/> (the default) the first axis is the batch and, when ranks share a batch,
+    /// each row draws by its global index; a mask over a weight passes false, so every rank draws the same one.
+    /// </remarks>
+    public static Node RandomBernoulli(Graph graph, int[] shape, float probability, float value, RandomStream random, bool perRow = true) =>
+        new NoiseNode(graph, shape, NoiseDistribution.Bernoulli, probability, value, random, perRow);
 
     /// <summary>Fresh Gaussian noise on every forward pass.</summary>
     public static Node RandomNormal(Graph graph, int[] shape, float mean, float stddev, RandomStream random) =>
-        new NoiseNode(graph, shape, NoiseDistribution.Gaussian, mean, stddev, random);
+        new NoiseNode(graph, shape, NoiseDistribution.Gaussian, mean, stddev, random, perRow: true);
 
     /// <summary>
     /// Weighted Channel Dropout (Hou &amp; Wang 2019) of channels-last x: per sample, <paramref name="selected"/>

@@ -46,6 +46,9 @@ internal sealed class WeightedChannelDropoutNode : Node
 
     internal override void Forward()
     {
+        // Its draws are indexed by the batch's size, which differs between a rank's share and the whole batch.
+        if (Graph.Communicator.Size > 1)
+            throw new StrataException("WeightedChannelDropout cannot yet train with the batch shared among ranks.");
         ulong key = _random.NextKey();
         var x = Inputs[0].Value.Data;
         var y = Value.Data;

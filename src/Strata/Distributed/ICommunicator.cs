@@ -48,6 +48,25 @@ public static class Communicators
         }
     }
 
+    /// <summary>
+    /// Replaces <paramref name="values"/> on every rank by the mean over ranks, summed in rank order and divided
+    /// in double, then rounded once: values equal on every rank stay exactly what they were.
+    /// </summary>
+    public static void AllReduceMean(this ICommunicator communicator, Span<float> values)
+    {
+        if (communicator.Size == 1) return;
+        var mine = new double[values.Length];
+        for (int i = 0; i < values.Length; i++) mine[i] = values[i];
+        var all = new double[mine.Length * communicator.Size];
+        communicator.AllGather(mine, all);
+        for (int i = 0; i < values.Length; i++)
+        {
+            double sum = 0;
+            for (int r = 0; r < communicator.Size; r++) sum += all[r * values.Length + i];
+            values[i] = (float)(sum / communicator.Size);
+        }
+    }
+
     private sealed class SingleProcess : ICommunicator
     {
         public int Rank => 0;

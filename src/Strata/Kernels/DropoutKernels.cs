@@ -17,18 +17,18 @@ internal static class DropoutKernels
 
     [ThreadStatic] private static MaskTask? _task;
 
-    /// <summary>mask[i] = keepScale where Uniform(key, i) ≥ rate, else 0; and y = x·mask when x and y are given.</summary>
-    public static void Forward(ulong key, float rate, float keepScale, float[] mask, float[]? x, float[]? y)
+    /// <summary>mask[i] = keepScale where Uniform(key, first + i) ≥ rate, else 0; and y = x·mask when x and y are given.</summary>
+    public static void Forward(ulong key, float rate, float keepScale, float[] mask, float[]? x, float[]? y, ulong first = 0)
     {
         var t = _task ??= new MaskTask();
-        (t.Key, t.Rate, t.KeepScale, t.Mask, t.X, t.Y) = (key, rate, keepScale, mask, x, y);
+        (t.Key, t.Rate, t.KeepScale, t.Mask, t.X, t.Y, t.First) = (key, rate, keepScale, mask, x, y, first);
         WorkerPool.Run(t, (mask.Length + Chunk - 1) / Chunk);
         (t.Mask, t.X, t.Y) = (null, null, null);
     }
 
     private sealed class MaskTask : ParallelTask
     {
-        public ulong Key;
+        public ulong Key, First;
         public float Rate, KeepScale;
         public float[]? Mask, X, Y;
 
@@ -36,7 +36,7 @@ internal static class DropoutKernels
         {
             int start = chunk * Chunk, end = Math.Min(Mask!.Length, start + Chunk);
             var mask = Mask.AsSpan(start, end - start);
-            Fill(Key, Rate, KeepScale, (ulong)start, mask);
+            Fill(Key, Rate, KeepScale, First + (ulong)start, mask);
             if (X is not null)
                 RowKernels.Multiply(X.AsSpan(start, end - start), mask, Y.AsSpan(start, end - start));
         }

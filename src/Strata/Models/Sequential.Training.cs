@@ -31,12 +31,17 @@ public sealed partial class Sequential
     /// Stops the fit after the current batch, as Ctrl-C does: no exception, the unfinished epoch not
     /// recorded, <see cref="History.Interrupted"/> set on the returned history.
     /// </param>
+    /// <param name="communicator">
+    /// The ranks training this model together, each calling Fit with the same model, data and arguments:
+    /// each batch is split into contiguous row blocks, one per rank, and the gradients summed over the ranks
+    /// before every rank takes the same step. One process when not given.
+    /// </param>
     /// <returns>The loss and metrics of each finished epoch.</returns>
     public History Fit(Tensor x, Tensor y, int batchSize = 32, int epochs = 1,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
         int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null,
-        CancellationToken cancellationToken = default) =>
-        new FitLoop(this, x, y, batchSize, epochs, validationData, validationSplit, shuffle, seed, callbacks, resume).Run(cancellationToken);
+        CancellationToken cancellationToken = default, Distributed.ICommunicator? communicator = null) =>
+        new FitLoop(this, x, y, batchSize, epochs, validationData, validationSplit, shuffle, seed, callbacks, resume, communicator).Run(cancellationToken);
 
     /// <summary>The loss and metrics over (x, y) in inference mode, averaged over samples.</summary>
     public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)

@@ -1,3 +1,4 @@
+using Strata.Distributed;
 using Strata.Models;
 using Strata.Tensors;
 using Strata.Training.Callbacks;
@@ -20,6 +21,7 @@ public sealed partial class FitLoop
     private readonly RandomGenerator _shuffleRandom;
     private readonly List<Callback> _callbacks;
     private readonly TrainingState? _resume;
+    private readonly ICommunicator _communicator;
     private int[] _order;
     private History _history = new();
     private volatile bool _interruptRequested;
@@ -34,11 +36,14 @@ public sealed partial class FitLoop
     /// so a model's first fit shuffles as its seed says and a later fit does not repeat that order.
     /// With <paramref name="resume"/> (from <see cref="CaptureTrainingState(int)"/>, with the same data
     /// and callbacks) the fit continues after its epoch and ends exactly as an uninterrupted fit would.
+    /// With a <paramref name="communicator"/> of several ranks, each holding the same model, data and
+    /// arguments, every batch is split into contiguous row blocks, one per rank (see <see cref="FitDistribution"/>).
     /// </summary>
     public FitLoop(Sequential model, Tensor x, Tensor y, int batchSize = 32, int epochs = 1,
         (Tensor X, Tensor Y)? validationData = null, double validationSplit = 0, bool shuffle = true,
-        int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null)
+        int? seed = null, IEnumerable<Callback>? callbacks = null, TrainingState? resume = null, ICommunicator? communicator = null)
     {
+        _communicator = communicator ?? Communicators.Single;
         ArgumentNullException.ThrowIfNull(model);
         model.RequireCompiled();
         model.CheckRows(x, y, "training");
@@ -145,14 +150,18 @@ public sealed partial class FitLoop
                 for (int b = 0; b < batches; b++)
                 {
                     int start = b * batchSize, count = Math.Min(batchSize, n - start);
-                    var step = model.GetStep(count, CallMode.Training, targets: true);
-                    _x.GatherRows(order.AsSpan(start, count), step.Input.Value);
-                    _y.GatherRows(order.AsSpan(start, count), step.Targets!.Value);
+                    var (offset, rows) = FitDistribution.Share(count, _communicator);
+                    var step = model.GetStep(rows, CallMode.Training, targets: true);
+                    FitDistribution.Place(step.Graph, _communicator, offset, rows, count);
+                    _x.GatherRows(order.AsSpan(start + offset, rows), step.Input.Value);
+                    _y.GatherRows(order.AsSpan(start + offset, rows), step.Targets!.Value);
                     double loss = step.Run();
+                    if (_communicator.Size > 1) loss = FitDistribution.SumGradients(step, _communicator, rows, count, loss);
                     model.Optimizer!.Apply(step.Variables, step.Gradients);
                     for (int i = 0; i < layers.Count; i++) layers[i].ApplyConstraints();
+                    if (_communicator.Size > 1) FitDistribution.AverageStatistics(model, _communicator);
                     lossSum += loss * count;
-                    foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
+                    foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, rows);
                     foreach (var c in callbacks) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
                     if (StopTraining || _interruptRequested) break;
                 }
@@ -162,6 +171,7 @@ public sealed partial class FitLoop
                     history.Interrupted = true;
                     break;
                 }
+                foreach (var m in metrics) m.Merge(_communicator);
                 var logs = new Dictionary<string, double> { ["loss"] = lossSum / n };
                 foreach (var m in metrics) logs[m.Name] = m.Result;
                 if (_validation is { } val)

@@ -106,7 +106,7 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
         var recurrentKernel = Parameter(input, RecurrentKernel!);
         // DropConnect on the recurrent kernel (weight-dropped LSTM): one mask per call, shared by every row and step.
         if (noisy && RecurrentKernelDropout > 0)
-            recurrentKernel = Ops.Multiply(recurrentKernel, Mask(graph, [Units, width], RecurrentKernelDropout));
+            recurrentKernel = Ops.Multiply(recurrentKernel, Mask(graph, [Units, width], RecurrentKernelDropout, perRow: false));
         var bias = Bias is null ? null : Parameter(input, Bias);
         var projected = Ops.Dense(x, kernel, InputBias(bias), ActivationFunction.Linear);
 
@@ -181,6 +181,6 @@ public abstract class RecurrentLayer<TConfig> : Layer<TConfig>, IMaskConsumer wh
     /// <summary>The state multiplied by the recurrent dropout mask, when there is one.</summary>
     protected static Node Masked(Node state, Node? mask) => mask is null ? state : Ops.Multiply(state, mask);
 
-    private Node Mask(Graph graph, int[] shape, double rate) =>
-        Ops.RandomBernoulli(graph, shape, (float)(1 - rate), (float)(1 / (1 - rate)), _random);
+    private Node Mask(Graph graph, int[] shape, double rate, bool perRow = true) =>
+        Ops.RandomBernoulli(graph, shape, (float)(1 - rate), (float)(1 / (1 - rate)), _random, perRow);
 }

@@ -21,6 +21,20 @@ public abstract class Metric
         _count = 0;
     }
 
+    /// <summary>Gives every rank the running total and count of all of them, added in rank order.</summary>
+    internal void Merge(Distributed.ICommunicator communicator)
+    {
+        if (communicator.Size == 1) return;
+        var all = new double[2 * communicator.Size];
+        communicator.AllGather([_total, _count], all);
+        (_total, _count) = (0, 0);
+        for (int r = 0; r < communicator.Size; r++)
+        {
+            _total += all[2 * r];
+            _count += (long)all[2 * r + 1];
+        }
+    }
+
     /// <summary>Adds the first <paramref name="rows"/> samples of a batch.</summary>
     public void Update(Tensor predictions, Tensor targets, int rows)
     {
