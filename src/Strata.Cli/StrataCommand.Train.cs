@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Strata.Advice;
+using Strata.Distributed;
 using Strata.Runs;
 using Strata.Models;
 using Strata.Tensors;
@@ -48,6 +49,11 @@ internal sealed partial class StrataCommand
 
     private int Train(TrainingSpec spec, string specPath, string? outDir, string? resumeDir, bool overwrite, bool lint, int checkpointEvery)
     {
+        // Started by Open MPI's mpirun: every rank trains its share of each batch; rank 0 alone prints and writes the run.
+        using var ranks = OpenMpiCommunicator.Launched ? OpenMpiCommunicator.Create() : null;
+        if (ranks is { Size: > 1 } && resumeDir is not null)
+            throw new UsageException("Option --resume continues a run in one process; several ranks cannot resume yet.");
+        if (ranks is { Rank: > 0 }) return TrainShare(spec, ranks);
         string defaultDirectory = Path.Combine("runs", spec.Name);
         // Without --out a new run goes to the first free runs/<name>, runs/<name>-2, ... and says so.
         string directory = resumeDir ?? outDir ?? (overwrite ? defaultDirectory : RunDirectory.NextFree(defaultDirectory));
@@ -64,6 +70,7 @@ internal sealed partial class StrataCommand
         if (resumeDir is null && outDir is null && directory != defaultDirectory)
             _output.WriteLine($"{defaultDirectory} already holds a run; this one goes to {directory} (--out DIR chooses the folder, --overwrite replaces {defaultDirectory}).");
         _output.WriteLine(TrainingRunText.Starting(spec, Compute.Threads));
+        if (ranks is { Size: > 1 }) _output.WriteLine($"Each batch is shared among {ranks.Size} ranks (mpirun); rank 0 prints and writes the run.");
         var clock = Stopwatch.StartNew();
         int interrupts = 0;
         bool training = false;
@@ -81,7 +88,7 @@ internal sealed partial class StrataCommand
         {
             result = WithRunHints(directory, () => TrainingRun.Execute(spec, directory, _output, interactive: !Console.IsOutputRedirected && _output == Console.Out, data: data,
                 checkpoints: new TrainingRun.Checkpoints(checkpointEvery, Resume: resumeDir is not null, Started: _ => Volatile.Write(ref training, true)), overwrite: overwrite,
-                cancellationToken: stop.Token));
+                cancellationToken: stop.Token, communicator: ranks));
         }
         finally
         {
@@ -94,6 +101,21 @@ internal sealed partial class StrataCommand
             return CommandLine.Interrupted;
         }
         _output.Write(TrainingRunText.Finished(result, clock.Elapsed));
+        return CommandLine.Success;
+    }
+
+    /// <summary>A rank other than 0: trains its share of every batch, prints nothing and keeps no files.</summary>
+    private static int TrainShare(TrainingSpec spec, ICommunicator ranks)
+    {
+        string scratch = Directory.CreateTempSubdirectory($"strata-rank-{ranks.Rank}-").FullName;
+        try
+        {
+            TrainingRun.Execute(spec, scratch, progress: null, checkpoints: new TrainingRun.Checkpoints(Every: 0), communicator: ranks);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
         return CommandLine.Success;
     }
 

@@ -36,9 +36,12 @@ public static class TrainingRun
     /// <see cref="ExistingRunException"/>, unless the run resumes there or <paramref name="overwrite"/>
     /// asks to replace the run it holds. Cancelling <paramref name="cancellationToken"/> (Ctrl-C) stops
     /// the fit after its current batch; the run then writes what it has and says so in <see cref="Result.Interrupted"/>.
+    /// With a <paramref name="communicator"/> of several ranks the fit is shared among them (every rank runs this
+    /// with the same spec); each writes to its own <paramref name="outputDirectory"/>, so only rank 0 should be given the run's.
     /// </summary>
     public static Result Execute(TrainingSpec spec, string outputDirectory, TextWriter? progress = null, bool interactive = false, SpecData? data = null,
-        Checkpoints? checkpoints = null, bool overwrite = false, CancellationToken cancellationToken = default)
+        Checkpoints? checkpoints = null, bool overwrite = false, CancellationToken cancellationToken = default,
+        Distributed.ICommunicator? communicator = null)
     {
         checkpoints ??= new Checkpoints(Every: 0);
         data ??= SpecData.Load(spec);
@@ -81,7 +84,7 @@ public static class TrainingRun
         checkpoints.Started?.Invoke(model);
 
         var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume,
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken, communicator: communicator);
         if (nan.StoppedAt is not null)
             throw new StrataException($"Training diverged: the loss became NaN or infinite at {nan.StoppedAt}. "
                 + (saver?.LastSavedEpoch is int saved ? $"The last good checkpoint, after epoch {saved}, is {checkpointPath}."
