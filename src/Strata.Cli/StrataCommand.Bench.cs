@@ -2,6 +2,7 @@ using System.CommandLine;
 using Strata.Autodiff;
 using Strata.Bench;
 using Strata.Data;
+using Strata.Distributed;
 
 namespace Strata.Cli;
 
@@ -32,8 +33,10 @@ internal sealed partial class StrataCommand
         {
             bool profiling = parsed.GetValue(profile);
             NodeTimings.Enabled = profiling;
+            // Under mpirun the training workloads share each batch among the ranks.
+            using var ranks = OpenMpiCommunicator.Launched ? OpenMpiCommunicator.Create() : null;
             Workloads.Run(parsed.GetValue(workload)!, parsed.GetValue(epochs), parsed.GetValue(limit), parsed.GetValue(data) ?? "data",
-                parsed.GetValue(fashion) ?? Datasets.FashionMnistDirectory, parsed.GetValue(seed), _output, parsed.GetValue(width), parsed.GetValue(batchSize));
+                parsed.GetValue(fashion) ?? Datasets.FashionMnistDirectory, parsed.GetValue(seed), _output, parsed.GetValue(width), parsed.GetValue(batchSize), ranks);
             if (profiling) _output.Write(Workloads.ProfileText());
             return CommandLine.Success;
         });

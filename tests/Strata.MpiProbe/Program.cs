@@ -12,6 +12,16 @@ mpi.AllGather([rank, 10.0 * rank + 0.5], gathered);
 float[] sum = [rank + 1f, 0.1f * rank, 1e-8f];
 mpi.AllReduceSum(sum);
 
+// Rank r sends 100r + j to rank j.
+float[] sent = [.. Enumerable.Range(0, size).Select(j => 100f * rank + j)], received = new float[size];
+mpi.AllToAll(sent, received);
+
+// Longer than one exchange piece and not a multiple of the ranks: value i of rank r is r + i mod 7.
+var large = new float[3_000_001];
+for (int i = 0; i < large.Length; i++) large[i] = rank + i % 7;
+mpi.AllReduceSum(large);
+int largeWrong = Enumerable.Range(0, large.Length).Count(i => large[i] != size * (size - 1) / 2 + size * (i % 7));
+
 // Rank r holds r + 1 rows of one channel, 10r + j for j = 0..r, except the last rank, which holds none.
 int rows = rank == size - 1 ? 0 : rank + 1;
 double[] values = [.. Enumerable.Range(0, rows).Select(j => 10.0 * rank + j)];
@@ -23,6 +33,6 @@ long count = SynchronizedMoments.AllMerge(mpi, rows, means, deviations);
 mpi.Barrier();
 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
 {
-    ["rank"] = rank, ["size"] = size, ["gathered"] = gathered, ["sum"] = sum,
+    ["rank"] = rank, ["size"] = size, ["gathered"] = gathered, ["sum"] = sum, ["received"] = received, ["large_wrong"] = largeWrong,
     ["count"] = count, ["mean"] = means[0], ["squared_deviations"] = deviations[0],
 }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));

@@ -41,9 +41,14 @@ public static class Workloads
     /// <param name="output">Receives the JSON lines.</param>
     /// <param name="width">The Red Wine model's layer width.</param>
     /// <param name="batchSize">The Red Wine workload's batch size.</param>
+    /// <param name="communicator">
+    /// The ranks that share the training workloads' batches (mpirun); rank 0 alone writes, and the results
+    /// add the ranks and the time per step they spent exchanging.
+    /// </param>
     public static void Run(string workload, int epochs, int limit, string dataDirectory, string fashionDirectory, int seed, TextWriter output,
-        int width = 1024, int batchSize = 256)
+        int width = 1024, int batchSize = 256, Distributed.ICommunicator? communicator = null)
     {
+        var ranks = communicator is { Size: > 1 } ? new TimedCommunicator(communicator) : null;
         if (epochs < 1 || limit < 1 || width < 1 || batchSize < 1)
             throw new StrataException($"The benchmark's epochs, limit, width and batch size must be positive. Received: {epochs}, {limit}, {width}, {batchSize}");
         Action<JsonObject> emit = fields =>
@@ -51,6 +56,11 @@ public static class Workloads
             fields["engine"] = "strata";
             fields["version"] = typeof(Sequential).Assembly.GetName().Version?.ToString(3);
             fields["threads"] = Compute.Threads;
+            if (ranks is not null)
+            {
+                if (ranks.Rank > 0) return;
+                fields["ranks"] = ranks.Size;
+            }
             output.WriteLine(fields.ToJsonString());
             output.Flush();
         };
@@ -58,9 +68,9 @@ public static class Workloads
         {
             case "peak": Peak(emit); break;
             case "gemm": Gemm(emit); break;
-            case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit); break;
+            case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit, ranks); break;
             case "redwine-infer": RedWineInference(seed, emit); break;
-            case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit); break;
+            case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit, ranks); break;
             case "fashion-rnn": FashionRecurrent(epochs, limit, fashionDirectory, seed, emit); break;
             default: throw new StrataException($"Unknown workload '{workload}'{NameSuggestion.DidYouMean(workload, Names)}. Workloads: {string.Join(", ", Names)}.");
         }
@@ -133,7 +143,7 @@ public static class Workloads
         new Dense(1),
     ], seed: seed);
 
-    private static void RedWine(int epochs, string dataDirectory, int seed, int width, int batchSize, Action<JsonObject> emit)
+    private static void RedWine(int epochs, string dataDirectory, int seed, int width, int batchSize, Action<JsonObject> emit, TimedCommunicator? ranks)
     {
         var table = CsvTable.Load(Path.Combine(dataDirectory, "red-wine.csv"));
         var (x, y, _) = table.Split("quality");
@@ -141,7 +151,7 @@ public static class Workloads
         var model = RedWineModel(seed, width);
         model.Compile(new Adam(), new MeanAbsoluteError());
         var timer = new StepMeter();
-        var history = model.Fit(tx, ty, batchSize: batchSize, epochs: epochs, validationData: (vx, vy), seed: seed, callbacks: [timer]);
+        var history = model.Fit(tx, ty, batchSize: batchSize, epochs: epochs, validationData: (vx, vy), seed: seed, callbacks: [timer], communicator: ranks);
         var (median, min) = timer.EpochSeconds();
         emit(new JsonObject
         {
@@ -149,6 +159,7 @@ public static class Workloads
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min,
             ["best_val_mae"] = history["val_loss"].Min(), ["allocated_bytes_per_step"] = timer.BytesPerStep,
             ["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+            ["exchange_ms_per_step"] = timer.PerStep(ranks),
         });
     }
 
@@ -201,13 +212,13 @@ public static class Workloads
         new Dense(10, "softmax"),
     ], seed: seed);
 
-    private static void Fashion(int epochs, int limit, string directory, int seed, Action<JsonObject> emit)
+    private static void Fashion(int epochs, int limit, string directory, int seed, Action<JsonObject> emit, TimedCommunicator? ranks)
     {
         var set = Datasets.FashionMnist(directory, limit);
         var model = FashionModel(seed);
         model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
         var timer = new StepMeter();
-        model.Fit(set.TrainImages, set.TrainLabels, batchSize: 128, epochs: epochs, seed: seed, callbacks: [timer]);
+        model.Fit(set.TrainImages, set.TrainLabels, batchSize: 128, epochs: epochs, seed: seed, callbacks: [timer], communicator: ranks);
         var (median, min) = timer.EpochSeconds(skipFirst: false);
         double accuracy = model.Evaluate(set.TestImages, set.TestLabels, 1000)["accuracy"];
         emit(new JsonObject
@@ -216,6 +227,7 @@ public static class Workloads
             ["seconds_per_epoch_median"] = median, ["seconds_per_epoch_min"] = min, ["test_accuracy"] = accuracy,
             ["allocated_bytes_per_step"] = timer.BytesPerStep,
             ["peak_working_set_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+            ["exchange_ms_per_step"] = timer.PerStep(ranks),
         });
     }
 
@@ -248,7 +260,7 @@ public static class Workloads
     {
         private readonly List<double> _epochs = [];
         private readonly Stopwatch _clock = new();
-        private long _lastBytes, _bytes, _steps;
+        private long _lastBytes, _bytes, _steps, _allSteps;
         private int _epoch, _totalEpochs;
 
         public double? BytesPerStep => _steps == 0 ? null : (double)_bytes / _steps;
@@ -261,8 +273,12 @@ public static class Workloads
             _clock.Restart();
         }
 
+        // Milliseconds per step the ranks spent exchanging, over the whole fit; null in one process.
+        public double? PerStep(TimedCommunicator? ranks) => ranks is null || _allSteps == 0 ? null : ranks.Seconds * 1e3 / _allSteps;
+
         public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss)
         {
+            _allSteps++;
             // The first epoch builds the graphs and warms every thread's buffers; a one-epoch run
             // counts from its third step.
             if (_epoch == 0 && (_totalEpochs > 1 || batch < 2)) return;

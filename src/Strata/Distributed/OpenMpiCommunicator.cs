@@ -4,8 +4,8 @@ namespace Strata.Distributed;
 
 /// <summary>
 /// The ranks of an <c>mpirun</c> launch, through Open MPI's C library (<c>libmpi.so.40</c>, Debian's
-/// <c>openmpi-bin</c>). Open MPI's handles (MPI_COMM_WORLD, MPI_DOUBLE) are the addresses of the
-/// library's exported objects <c>ompi_mpi_comm_world</c> and <c>ompi_mpi_double</c>; the library is
+/// <c>openmpi-bin</c>). Open MPI's handles (MPI_COMM_WORLD, MPI_DOUBLE, MPI_FLOAT) are the addresses of the
+/// library's exported objects <c>ompi_mpi_comm_world</c>, <c>ompi_mpi_double</c> and <c>ompi_mpi_float</c>; the library is
 /// opened with RTLD_GLOBAL, as its plugins need to find its symbols.
 /// </summary>
 public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
@@ -14,8 +14,8 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
     private const int Success = 0;
     private const int RtldNow = 2, RtldGlobal = 0x100;
 
-    private readonly nint _world, _double;
-    private readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> _allGather;
+    private readonly nint _world, _double, _float;
+    private readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> _allGather, _allToAll;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<int> _finalize;
     private bool _finalized;
@@ -25,7 +25,9 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
         nint Export(string name) => NativeLibrary.GetExport(library, name);
         _world = Export("ompi_mpi_comm_world");
         _double = Export("ompi_mpi_double");
+        _float = Export("ompi_mpi_float");
         _allGather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");
+        _allToAll = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Alltoall");
         _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         _finalize = (delegate* unmanaged<int>)Export("MPI_Finalize");
         var initialized = (delegate* unmanaged<int*, int>)Export("MPI_Initialized");
@@ -68,6 +70,24 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
             throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
         fixed (double* send = mine, receive = all)
             Check(_allGather(send, mine.Length, _double, receive, mine.Length, _double, _world), "MPI_Allgather");
+    }
+
+    /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<float> mine, Span<float> all)
+    {
+        if (all.Length != mine.Length * Size)
+            throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
+        fixed (float* send = mine, receive = all)
+            Check(_allGather(send, mine.Length, _float, receive, mine.Length, _float, _world), "MPI_Allgather");
+    }
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<float> send, Span<float> receive)
+    {
+        if (send.Length % Size != 0 || receive.Length != send.Length)
+            throw new ArgumentException($"All-to-all on {Size} ranks needs a multiple of {Size} values sent and as many received; got {send.Length} and {receive.Length}.", nameof(receive));
+        fixed (float* s = send, r = receive)
+            Check(_allToAll(s, send.Length / Size, _float, r, send.Length / Size, _float, _world), "MPI_Alltoall");
     }
 
     /// <inheritdoc/>

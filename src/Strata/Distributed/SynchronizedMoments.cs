@@ -22,7 +22,7 @@ public static class SynchronizedMoments
     }
 
     /// <summary>
-    /// Merges the packed moments of every rank (<see cref="ICommunicator.AllGather"/>'s layout) into the global
+    /// Merges the packed moments of every rank (<see cref="ICommunicator.AllGather(ReadOnlySpan{double}, Span{double})"/>'s layout) into the global
     /// count, mean and sum of squared deviations of each channel.
     /// </summary>
     public static long Merge(ReadOnlySpan<double> gathered, int ranks, Span<double> mean, Span<double> squaredDeviations)

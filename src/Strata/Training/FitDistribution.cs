@@ -36,24 +36,68 @@ internal static class FitDistribution
         graph.LossScale = communicator.Size == 1 ? 1f : (float)rows / count;
     }
 
+    // Gradients shorter than this are packed into one exchange: each exchange costs a round of messages.
+    private const int Packed = 1 << 16;
+
+    [ThreadStatic] private static float[]? t_packed;
+    [ThreadStatic] private static double[]? t_losses;
+
     /// <summary>
     /// Replaces each gradient (already scaled by this rank's share, see <see cref="Place"/>) by its sum over the
-    /// ranks, and returns the batch's loss Σ_r (rows_r/count)·loss_r: the mean over the whole batch.
+    /// ranks, and returns the batch's loss Σ_r (rows_r/count)·loss_r (the mean over the whole batch) and whether
+    /// any rank asked to stop after this batch, so that all stop together.
     /// </summary>
-    public static double SumGradients(CompiledStep step, ICommunicator communicator, int rows, int count, double loss)
+    public static (double Loss, bool Stop) SumGradients(CompiledStep step, ICommunicator communicator, int rows, int count, double loss, bool stop)
     {
-        foreach (var gradient in step.Gradients) communicator.AllReduceSum(gradient.Data);
-        var all = new double[communicator.Size];
-        communicator.AllGather([loss * rows / count], all);
+        var gradients = step.Gradients;
+        int packed = 0;
+        foreach (var gradient in gradients)
+            if (gradient.Data.Length < Packed) packed += gradient.Data.Length;
+            else communicator.AllReduceSum(gradient.Data);
+        if (packed > 0)
+        {
+            if (t_packed is null || t_packed.Length < packed) t_packed = new float[packed];
+            var buffer = t_packed.AsSpan(0, packed);
+            int at = 0;
+            foreach (var gradient in gradients)
+                if (gradient.Data.Length < Packed) { gradient.Data.CopyTo(buffer[at..]); at += gradient.Data.Length; }
+            communicator.AllReduceSum(buffer);
+            at = 0;
+            foreach (var gradient in gradients)
+                if (gradient.Data.Length < Packed) { buffer.Slice(at, gradient.Data.Length).CopyTo(gradient.Data); at += gradient.Data.Length; }
+        }
+        if (t_losses is null || t_losses.Length != 2 * communicator.Size) t_losses = new double[2 * communicator.Size];
+        communicator.AllGather([loss * rows / count, stop ? 1 : 0], t_losses);
         double total = 0;
-        foreach (double part in all) total += part;
-        return total;
+        bool anyStop = false;
+        for (int r = 0; r < communicator.Size; r++)
+        {
+            total += t_losses[2 * r];
+            anyStop |= t_losses[2 * r + 1] != 0;
+        }
+        return (total, anyStop);
     }
 
-    /// <summary>Sets every variable the optimizer does not train (moving statistics) to its mean over the ranks.</summary>
+    /// <summary>
+    /// Sets every variable the optimizer does not train (moving statistics) to its mean over the ranks. Their
+    /// updates are linear in the batch statistics, so averaging once after an epoch's batches gives what
+    /// averaging after every batch would; with synchronized BatchNormalization they are equal on every rank
+    /// and stay exactly as they are.
+    /// </summary>
     public static void AverageStatistics(Sequential model, ICommunicator communicator)
     {
+        int length = 0;
         foreach (var variable in model.Variables)
-            if (!variable.Trainable) communicator.AllReduceMean(variable.Value.Data);
+            if (!variable.Trainable) length += variable.Value.Data.Length;
+        if (length == 0) return;
+        if (t_packed is null || t_packed.Length < length) t_packed = new float[length];
+        var buffer = t_packed.AsSpan(0, length);
+        int at = 0;
+        foreach (var variable in model.Variables)
+            if (!variable.Trainable) { variable.Value.Data.CopyTo(buffer[at..]); at += variable.Value.Data.Length; }
+        communicator.AllReduceMean(buffer);
+        at = 0;
+        foreach (var variable in model.Variables)
+            if (!variable.Trainable) { buffer.Slice(at, variable.Value.Data.Length).CopyTo(variable.Value.Data); at += variable.Value.Data.Length; }
     }
 }

@@ -101,6 +101,10 @@ public sealed partial class FitLoop
     /// </summary>
     public void RequestInterrupt() => _interruptRequested = true;
 
+    // With several ranks a stop counts once every rank knows of it (see FitDistribution.SumGradients), so all leave after the same batch.
+    private bool _agreedInterrupt;
+    private bool Interrupting => _communicator.Size > 1 ? _agreedInterrupt : _interruptRequested;
+
     /// <summary>
     /// Trains: the epochs from the first (or after the resumed one) to <see cref="Epochs"/>, unless a
     /// callback sets <see cref="StopTraining"/> or the fit is interrupted. When
@@ -138,7 +142,7 @@ public sealed partial class FitLoop
             if (_resume is not null) RestoreCallbackStates(callbacks, _resume.Callbacks);
             for (int epoch = firstEpoch; epoch < Epochs && !StopTraining; epoch++)
             {
-                if (_interruptRequested)
+                if (Interrupting)
                 {
                     history.Interrupted = true;
                     break;
@@ -156,16 +160,18 @@ public sealed partial class FitLoop
                     _x.GatherRows(order.AsSpan(start + offset, rows), step.Input.Value);
                     _y.GatherRows(order.AsSpan(start + offset, rows), step.Targets!.Value);
                     double loss = step.Run();
-                    if (_communicator.Size > 1) loss = FitDistribution.SumGradients(step, _communicator, rows, count, loss);
+                    // Ranks stop together: a rank asked to stop (Ctrl-C) tells the others with this batch's loss.
+                    if (_communicator.Size > 1)
+                        (loss, _agreedInterrupt) = FitDistribution.SumGradients(step, _communicator, rows, count, loss, _interruptRequested);
                     model.Optimizer!.Apply(step.Variables, step.Gradients);
                     for (int i = 0; i < layers.Count; i++) layers[i].ApplyConstraints();
-                    if (_communicator.Size > 1) FitDistribution.AverageStatistics(model, _communicator);
                     lossSum += loss * count;
                     foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, rows);
                     foreach (var c in callbacks) c.OnBatchEnd(b, batches, loss, lossSum / (start + count));
-                    if (StopTraining || _interruptRequested) break;
+                    if (StopTraining || Interrupting) break;
                 }
-                if (_interruptRequested)
+                if (_communicator.Size > 1) FitDistribution.AverageStatistics(model, _communicator);
+                if (Interrupting)
                 {
                     // The unfinished epoch is not recorded: a checkpoint of the last whole epoch stays the place to resume from.
                     history.Interrupted = true;

@@ -43,6 +43,51 @@ public class CommunicatorTests
         Assert.All(results, r => Assert.Equal(expected, r));
     }
 
+    [Fact]
+    public void AllToAllSendsBlockJToRankJ()
+    {
+        var results = OnRanks(3, c =>
+        {
+            // Rank r sends 100r + 10j + k to rank j, k = 0, 1.
+            float[] send = [.. Enumerable.Range(0, 6).Select(i => 100f * c.Rank + 10 * (i / 2) + i % 2)];
+            var receive = new float[6];
+            c.AllToAll(send, receive);
+            var gathered = new float[9];
+            c.AllGather([c.Rank, c.Rank + 0.5f, -c.Rank], gathered);
+            return (receive, gathered);
+        });
+        for (int j = 0; j < 3; j++)
+        {
+            Assert.Equal([.. Enumerable.Range(0, 6).Select(i => 100f * (i / 2) + 10 * j + i % 2)], results[j].receive);
+            Assert.Equal([0, 0.5f, 0, 1, 1.5f, -1, 2, 2.5f, -2], results[j].gathered);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 7)]
+    [InlineData(3, 3_000_001)]
+    [InlineData(3, 2)]
+    public void AllReduceSumOfAnyLengthAddsEachValueInRankOrder(int ranks, int length)
+    {
+        // Values of very different sizes, so that another order of additions would round differently.
+        static float Value(int rank, int i) => (float)(Math.Sin(i * 0.37 + rank) * Math.Pow(10, (i + rank) % 9 - 4));
+        var results = OnRanks(ranks, c =>
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++) values[i] = Value(c.Rank, i);
+            c.AllReduceSum(values);
+            return values;
+        });
+        var expected = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            double sum = 0;
+            for (int r = 0; r < ranks; r++) sum += Value(r, i);
+            expected[i] = (float)sum;
+        }
+        Assert.All(results, r => Assert.True(expected.AsSpan().SequenceEqual(r), "the sums differ"));
+    }
+
     [Theory]
     [InlineData(new[] { 5, 0, 3 })]
     [InlineData(new[] { 0, 0, 7, 1 })]

@@ -94,4 +94,47 @@ public class DataParallelFitTests
         threads.ForEach(t => t.Join());
         Assert.All(errors, e => Assert.Contains("cannot be shared among 3 ranks", e!.Message));
     }
+
+    // Cancels its token at the end of one batch of one epoch.
+    private sealed class CancelAt(int epoch, int batch, CancellationTokenSource source) : Strata.Training.Callbacks.Callback
+    {
+        private int _epoch;
+        public override void OnEpochBegin(int epoch, int epochs) => _epoch = epoch;
+        public override void OnBatchEnd(int batch1, int batches, double batchLoss, double meanLoss)
+        {
+            if (_epoch == epoch && batch1 == batch) source.Cancel();
+        }
+    }
+
+    [Fact]
+    public void AStopAskedOfOneRankStopsEveryRankAfterTheSameBatch()
+    {
+        using var group = new InProcessGroup(2);
+        var results = new (Strata.Training.History History, float[] Weights, int Batches)[2];
+        var threads = group.Members.Select(m => new Thread(() =>
+        {
+            using var stop = new CancellationTokenSource();
+            var model = Model(true);
+            model.Compile(new Adam(), new MeanSquaredError());
+            var counter = new BatchCounter();
+            // Rank 1 alone is asked to stop, at the end of the third batch of the second epoch.
+            Strata.Training.Callbacks.Callback[] callbacks = m.Rank == 1 ? [counter, new CancelAt(1, 2, stop)] : [counter];
+            var history = model.Fit(X, Y, batchSize: 40, epochs: 4, seed: 9, callbacks: callbacks, cancellationToken: stop.Token, communicator: m);
+            results[m.Rank] = (history, model.GetWeights().SelectMany(w => w).ToArray(), counter.Batches);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        // A rank that left alone would leave the other waiting: fail instead of hanging.
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a rank is still waiting for the other"));
+        Assert.All(results, r => Assert.True(r.History.Interrupted));
+        // The stop is shared with the next batch's exchange: both ranks run 8 + 4 batches and record epoch 1 only.
+        Assert.All(results, r => Assert.Equal(12, r.Batches));
+        Assert.All(results, r => Assert.Equal([1], r.History.Epochs));
+        Assert.Equal(results[0].Weights, results[1].Weights);
+    }
+
+    private sealed class BatchCounter : Strata.Training.Callbacks.Callback
+    {
+        public int Batches { get; private set; }
+        public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss) => Batches++;
+    }
 }

@@ -44,6 +44,9 @@ public class OpenMpiTests
             Assert.Equal(ranks, (int)r["size"]!);
             Assert.Equal(Enumerable.Range(0, ranks).SelectMany(k => new[] { k, 10.0 * k + 0.5 }), r["gathered"]!.AsArray().Select(v => (double)v!));
             Assert.Equal(ranks * (ranks + 1) / 2.0, (double)r["sum"]![0]!);
+            int rank = (int)r["rank"]!;
+            Assert.Equal(Enumerable.Range(0, ranks).Select(k => 100.0 * k + rank), r["received"]!.AsArray().Select(v => (double)v!));
+            Assert.Equal(0, (int)r["large_wrong"]!);
             Assert.Equal(rows.Length, (long)r["count"]!);
             Assert.Equal(mean, (double)r["mean"]!, 1e-12);
             Assert.Equal(squares, (double)r["squared_deviations"]!, 1e-9);
