@@ -28,6 +28,14 @@ internal static class Invocation
         }
     }
 
+    /// <summary>The words that start this program again directly: its executable, or dotnet and its assembly.</summary>
+    public static string[] Self()
+    {
+        string process = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        string assembly = typeof(Invocation).Assembly.Location;
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" && assembly.Length > 0 ? [process, assembly] : [process];
+    }
+
     private static string[] CommandLineOf(string process) =>
         File.ReadAllText($"/proc/{process}/cmdline").Split('\0', StringSplitOptions.None)[..^1];
 

@@ -27,7 +27,8 @@ public static class TrainingRun
     /// <param name="Every">Write the training state every this many epochs (0: never).</param>
     /// <param name="Resume">Continue from the output directory's checkpoint, when there is one.</param>
     /// <param name="Started">Called with the model just before the fit starts (from then on, cancelling the run's token stops it after a batch).</param>
-    public sealed record Checkpoints(int Every = 1, bool Resume = false, Action<Sequential>? Started = null);
+    /// <param name="ResumeFrom">The checkpoint to continue from when it is not the output directory's (a rank other than 0 reads rank 0's).</param>
+    public sealed record Checkpoints(int Every = 1, bool Resume = false, Action<Sequential>? Started = null, string? ResumeFrom = null);
 
     /// <summary>
     /// Trains <paramref name="spec"/> into <paramref name="outputDirectory"/>, which is locked while the
@@ -57,7 +58,7 @@ public static class TrainingRun
         if (progress is not null) callbacks.Insert(0, new ProgressLogger(progress, interactive));
         var nan = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
         if (nan is null) callbacks.Add(nan = new TerminateOnNaN());
-        string checkpointPath = Path.Combine(outputDirectory, TrainingCheckpoint.FileName);
+        string checkpointPath = Path.Combine(outputDirectory, TrainingCheckpoint.FileName), resumePath = checkpoints.ResumeFrom ?? checkpointPath;
         // What must match for a resumed run to continue this one: the model, the data, the seed, the batch size.
         var info = new JsonObject
         {
@@ -69,13 +70,13 @@ public static class TrainingRun
         TrainingState? resume = null;
         if (checkpoints.Resume)
         {
-            if (File.Exists(checkpointPath))
+            if (File.Exists(resumePath))
             {
-                (resume, var saved) = TrainingCheckpoint.Load(model, checkpointPath);
+                (resume, var saved) = TrainingCheckpoint.Load(model, resumePath);
                 var different = info.Where(kv => !JsonNode.DeepEquals(kv.Value, saved?[kv.Key])).Select(kv => kv.Key).ToList();
                 if (different.Count > 0)
-                    throw new StrataException($"{checkpointPath}: the checkpoint was written for another {string.Join(", ", different)} than '{spec.SpecPath}' gives; resume with the spec and options that started the run.");
-                progress?.WriteLine($"Resuming after epoch {resume.Epoch} from {checkpointPath}");
+                    throw new StrataException($"{resumePath}: the checkpoint was written for another {string.Join(", ", different)} than '{spec.SpecPath}' gives; resume with the spec and options that started the run.");
+                progress?.WriteLine($"Resuming after epoch {resume.Epoch} from {resumePath}");
             }
             else progress?.WriteLine($"No checkpoint in '{outputDirectory}' yet; starting from the first epoch.");
         }

@@ -15,15 +15,22 @@ public sealed class MpiTrainTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string CliPath => Path.Combine(TestSupport.RepositoryRoot, "src", "Strata.Cli", "bin",
+    internal static string CliPath => Path.Combine(TestSupport.RepositoryRoot, "src", "Strata.Cli", "bin",
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release", "net10.0", "Strata.Cli.dll");
 
-    private string Spec()
+    private string Spec() => WriteSpec(_dir);
+
+    /// <summary>The small Red Wine example with synchronized BatchNormalization, written to <paramref name="directory"/>/spec.json.</summary>
+    internal static string WriteSpec(string directory)
     {
         var spec = Strata.Tests.Cli.CliRunner.SmallRedWineSpec(2);
         foreach (var layer in spec["model"]!["config"]!["layers"]!.AsArray())
             if (layer!["class_name"]!.GetValue<string>() == "BatchNormalization") layer["config"]!["synchronized"] = true;
-        string path = Path.Combine(_dir, "spec.json");
+        // Mean squared error: with the example's mean absolute error every prediction starts below its target, the
+        // gradient reaching the last BatchNormalization is the same for every row, and what passes below it is zero
+        // but for rounding, which Adam scales up to whole steps, so any other summation order trains other weights.
+        spec["compile"]!["loss"] = "mean_squared_error";
+        string path = Path.Combine(directory, "spec.json");
         File.WriteAllText(path, spec.ToJsonString());
         return path;
     }
@@ -45,6 +52,19 @@ public sealed class MpiTrainTests : IDisposable
         [.. File.ReadAllLines(Path.Combine(directory, "history.csv")).Skip(1)
             .Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
 
+    /// <summary>
+    /// The runs' histories have the same epochs and their losses differ by less than 1e-5 relative: the ranks' summation
+    /// order moves them by about 1e-7 in a few epochs of 5 steps.
+    /// </summary>
+    internal static void AssertHistoriesClose(string single, string shared)
+    {
+        var (a, b) = (History(single), History(shared));
+        Assert.Equal(a.Length, b.Length);
+        for (int e = 0; e < a.Length; e++)
+            for (int k = 1; k < a[e].Length; k++)
+                Assert.True(Math.Abs(a[e][k] - b[e][k]) <= 1e-5 * Math.Abs(a[e][k]), $"epoch {e + 1} column {k}: {a[e][k]} against {b[e][k]}");
+    }
+
     [Fact]
     public void TwoRanksTrainTheRunOneProcessTrainsAndOnlyRankZeroWritesIt()
     {
@@ -58,12 +78,7 @@ public sealed class MpiTrainTests : IDisposable
         Assert.Contains("shared among 2 ranks", two.Output);
         // Rank 0 alone prints the run's summary.
         Assert.Single(two.Output.Split('\n'), l => l.StartsWith("Done in", StringComparison.Ordinal));
-        var (a, b) = (History(single), History(shared));
-        Assert.Equal(a.Length, b.Length);
-        // Two epochs of 5 steps: the ranks' summation order moves the losses by far less than a thousandth.
-        for (int e = 0; e < a.Length; e++)
-            for (int k = 1; k < a[e].Length; k++)
-                Assert.True(Math.Abs(a[e][k] - b[e][k]) <= 1e-3 * Math.Abs(a[e][k]), $"epoch {e + 1} column {k}: {a[e][k]} against {b[e][k]}");
+        AssertHistoriesClose(single, shared);
         Assert.True(File.Exists(Path.Combine(shared, "model.strata")));
     }
 }
