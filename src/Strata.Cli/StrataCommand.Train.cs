@@ -67,7 +67,7 @@ internal sealed partial class StrataCommand
         if (TrainingRunText.Dropped(data) is string dropped) _output.WriteLine(dropped);
         if (lint)
         {
-            var findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec, data));
+            var findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec, data) with { Ranks = ranks?.Size });
             if (findings.Count > 0)
                 _output.Write(LintReport.ToText(findings, $"lint {specPath}", brief: true) + "  (details: strata lint " + specPath + "; silence: --no-lint)\n\n");
         }

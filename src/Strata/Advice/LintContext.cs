@@ -15,6 +15,9 @@ public sealed record LintContext
     /// <summary>The fit's batch size (Keras's batch_size).</summary>
     public int? BatchSize { get; init; }
 
+    /// <summary>How many ranks share each batch (mpirun, <c>strata train --ranks</c>); one process when not given.</summary>
+    public int? Ranks { get; init; }
+
     /// <summary>The number of epochs the fit runs.</summary>
     public int? Epochs { get; init; }
 

@@ -15,6 +15,7 @@ internal static partial class LintRules
     public const string LossOutputMismatchId = "loss-output-mismatch";
     public const string BatchNormSmallBatchId = "batchnorm-small-batch";
     public const string BatchNormFewUpdatesId = "batchnorm-few-updates";
+    public const string BatchNormUnsynchronizedRanksId = "batchnorm-unsynchronized-ranks";
     public const string UnscaledInputsId = "unscaled-inputs";
 
     /// <summary>Below this many samples per batch, batch statistics are too noisy (Wu and He 2018, figure 1).</summary>
@@ -106,6 +107,24 @@ internal static partial class LintRules
                 $"Use {replacement} (independent of the batch), BatchNormalization(renorm=true), or a batch size of {SmallBatch} or more.",
                 "Wu and He, \"Group Normalization\", ECCV 2018; Ioffe, \"Batch Renormalization\", NeurIPS 2017")
             { Fix = draft => draft.Replace(bn.Name, replacement, config) };
+        }
+    }
+
+    public static IEnumerable<LintFinding> BatchNormUnsynchronizedRanks(IReadOnlyList<LintedLayer> model, LintContext context)
+    {
+        if (context.Ranks is not int ranks || ranks < 2 || context.BatchSize is not int batch) yield break;
+        // The smallest block a rank gets of a batch (FitDistribution.Share).
+        int rows = batch / ranks;
+        if (rows >= SmallBatch || batch < SmallBatch) yield break;
+        foreach (var l in model.Where(l => l.Layer is BatchNormalization { Config.Synchronized: false, Config.Renorm: false }))
+        {
+            var bn = (BatchNormalization)l.Layer;
+            yield return new LintFinding(BatchNormUnsynchronizedRanksId, LintSeverity.Warning, [l.Ref],
+                $"BatchNormalization '{bn.Name}' is not synchronized, and each of the {ranks} ranks normalizes its own {rows} or so of the batch's {batch} rows.",
+                $"Without synchronization every rank takes the mean and variance of its own block, as Keras and PyTorch do: with fewer than {SmallBatch} rows they are noisy, and the model differs from the one a single process trains on the same batches.",
+                "Set synchronized=true (the statistics of the whole batch, merged over the ranks), or use fewer ranks or a larger batch.",
+                "Keras BatchNormalization(synchronized=True); PyTorch SyncBatchNorm; Wu and He, \"Group Normalization\", ECCV 2018")
+            { Fix = draft => draft.ConfigOf(draft.IndexOf(bn.Name))["synchronized"] = true };
         }
     }
 

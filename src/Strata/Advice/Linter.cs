@@ -30,6 +30,7 @@ public static class Linter
         new(LintRules.DropoutRateId, "dropout rate above 0.2 on the inputs or above 0.5 on hidden units", LintRules.DropoutRate),
         new(LintRules.LossOutputMismatchId, "an output activation that does not fit the loss", LintRules.LossOutputMismatch),
         new(LintRules.BatchNormSmallBatchId, "BatchNormalization trained on batches of fewer than 16 samples", LintRules.BatchNormSmallBatch),
+        new(LintRules.BatchNormUnsynchronizedRanksId, "BatchNormalization that is not synchronized, on ranks that each hold fewer than 16 rows of a batch", LintRules.BatchNormUnsynchronizedRanks),
         new(LintRules.BatchNormFewUpdatesId, "moving statistics that see too few updates for their momentum", LintRules.BatchNormFewUpdates),
         new(LintRules.UnscaledInputsId, "input features on very different or large scales, with no normalization first", LintRules.UnscaledInputs),
     ];

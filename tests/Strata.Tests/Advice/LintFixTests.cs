@@ -105,4 +105,18 @@ public sealed class LintFixTests : IDisposable
         var run = TrainingRun.Execute(fixedSpec, Path.Combine(_dir, "cnn"));
         Assert.True(double.IsFinite(run.History["loss"][0]));
     }
+
+    [Fact]
+    public void UnsynchronizedBatchNormOnManyRanksIsFixedBySynchronizingIt()
+    {
+        var spec = Save(Cli.CliRunner.SmallRedWineSpec(), "red-wine.json");
+        // The example's batches of 256 among 32 ranks: 8 rows each.
+        var context = SpecLinter.ContextFor(spec) with { Ranks = 32 };
+        Assert.Equal(3, SpecLinter.Lint(spec, context).Count(f => f.RuleId == "batchnorm-unsynchronized-ranks"));
+        var result = SpecLinter.Fix(spec, rules: new HashSet<string> { "batchnorm-unsynchronized-ranks" }, context: context);
+        Assert.DoesNotContain(result.Remaining, f => f.RuleId == "batchnorm-unsynchronized-ranks");
+        var synchronized = result.Spec["model"]!["config"]!["layers"]!.AsArray()
+            .Where(l => l!["class_name"]!.GetValue<string>() == "BatchNormalization").Select(l => l!["config"]!["synchronized"]!.GetValue<bool>());
+        Assert.Equal([true, true, true], synchronized);
+    }
 }

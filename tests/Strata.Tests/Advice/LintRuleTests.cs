@@ -180,6 +180,22 @@ public sealed class LintRuleTests
     }
 
     [Fact]
+    public void UnsynchronizedBatchNormOnRanksWithSmallBlocksIsFlagged()
+    {
+        // 4 ranks of a batch of 32: 8 rows each.
+        var shared = new LintContext { BatchSize = 32, Ranks = 4 };
+        var finding = Assert.Single(Fired("batchnorm-unsynchronized-ranks", Lint(Table, shared, new Dense(16), new BatchNormalization(), new Dense(1))));
+        Assert.Contains("4 ranks", finding.Message);
+        Assert.Contains("own 8", finding.Message);
+        Assert.Contains("synchronized=true", finding.Suggestion);
+        Assert.Empty(Fired("batchnorm-unsynchronized-ranks", Lint(Table, shared, new Dense(16), new BatchNormalization(new() { Synchronized = true }), new Dense(1))));
+        // 16 rows each, one process, or a batch already too small for one process (batchnorm-small-batch says so).
+        Assert.Empty(Fired("batchnorm-unsynchronized-ranks", Lint(Table, shared with { BatchSize = 64 }, new Dense(16), new BatchNormalization(), new Dense(1))));
+        Assert.Empty(Fired("batchnorm-unsynchronized-ranks", Lint(Table, shared with { Ranks = null }, new Dense(16), new BatchNormalization(), new Dense(1))));
+        Assert.Empty(Fired("batchnorm-unsynchronized-ranks", Lint(Table, shared with { BatchSize = 8 }, new Dense(16), new BatchNormalization(), new Dense(1))));
+    }
+
+    [Fact]
     public void MovingStatisticsWithTooFewUpdatesForTheirMomentumAreFlagged()
     {
         // 1000 rows in batches of 100 for 10 epochs: 100 steps, and 0.99^100 = 37% of the initial values remain.
