@@ -43,24 +43,40 @@ public sealed partial class Sequential
         CancellationToken cancellationToken = default, Distributed.ICommunicator? communicator = null) =>
         new FitLoop(this, x, y, batchSize, epochs, validationData, validationSplit, shuffle, seed, callbacks, resume, communicator).Run(cancellationToken);
 
-    /// <summary>The loss and metrics over (x, y) in inference mode, averaged over samples.</summary>
-    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)
+    /// <summary>
+    /// The loss and metrics over (x, y) in inference mode, averaged over samples. With a <paramref name="communicator"/>
+    /// of several ranks (every rank calls it with the same data), each rank evaluates a block of the rows and every
+    /// rank returns the whole set's figures.
+    /// </summary>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, Distributed.ICommunicator? communicator = null)
     {
         RequireCompiled();
         CheckRows(x, y, "evaluation");
         EnsureBuilt(x);
         var metrics = CreateMetrics();
         int n = x.Dim(0);
+        communicator ??= Distributed.Communicators.Single;
+        // Fewer rows than ranks: every rank evaluates them all.
+        bool shared = communicator.Size > 1 && n >= communicator.Size;
+        var (first, rows) = shared ? FitDistribution.Share(n, communicator) : (0, n);
         batchSize = ForwardRows(batchSize, targets: true);
         double lossSum = 0;
-        for (int start = 0; start < n; start += batchSize)
+        for (int start = first; start < first + rows; start += batchSize)
         {
-            int count = Math.Min(batchSize, n - start);
+            int count = Math.Min(batchSize, first + rows - start);
             var step = GetStep(count, CallMode.Inference, targets: true);
             CopyRows(x, start, count, step.Input.Value);
             CopyRows(y, start, count, step.Targets!.Value);
             lossSum += step.Run() * count;
             foreach (var m in metrics) m.Update(step.Output.Value, step.Targets.Value, count);
+        }
+        if (shared)
+        {
+            var sums = new double[communicator.Size];
+            communicator.AllGather([lossSum], sums);
+            lossSum = 0;
+            foreach (double part in sums) lossSum += part;
+            foreach (var m in metrics) m.Merge(communicator);
         }
         var result = new Dictionary<string, double> { ["loss"] = lossSum / n };
         foreach (var m in metrics) result[m.Name] = m.Result;

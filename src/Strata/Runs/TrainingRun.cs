@@ -101,7 +101,7 @@ public static class TrainingRun
         if (values.Count > 0)
             AtomicFile.WriteAllText(Path.Combine(outputDirectory, "learning-curves.svg"),
                 LearningCurves.ToSvg(history, $"Learning curves: {spec.Name}", $"Loss ({model.Loss!.Name})"));
-        var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256)) : null;
+        var testResult = test is { } t ? model.Evaluate(t.X, t.Y, Math.Max(spec.BatchSize, 256), communicator) : null;
         var metadata = new TrainingMetadata { Spec = spec, Encoding = data.Encoding, Test = testResult };
         model.Save(Path.Combine(outputDirectory, "model.strata"), metadata.ToJson());
         return new Result(model, history, outputDirectory, values.Count > 0 ? values[best] : double.NaN, history.Epochs.Count > 0 ? history.Epochs[best] : 0, testResult,

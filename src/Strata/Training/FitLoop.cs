@@ -181,7 +181,7 @@ public sealed partial class FitLoop
                 var logs = new Dictionary<string, double> { ["loss"] = lossSum / n };
                 foreach (var m in metrics) logs[m.Name] = m.Result;
                 if (_validation is { } val)
-                    foreach (var (key, value) in model.Evaluate(val.X, val.Y, batchSize)) logs["val_" + key] = value;
+                    foreach (var (key, value) in model.Evaluate(val.X, val.Y, batchSize, _communicator)) logs["val_" + key] = value;
                 history.Record(epoch + 1, logs);
                 foreach (var c in callbacks) c.OnEpochEnd(epoch, logs);
             }

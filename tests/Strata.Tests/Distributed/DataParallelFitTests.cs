@@ -137,4 +137,30 @@ public class DataParallelFitTests
         public int Batches { get; private set; }
         public override void OnBatchEnd(int batch, int batches, double batchLoss, double meanLoss) => Batches++;
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RanksEvaluateABlockOfTheRowsEachAndAllGetTheWholeSetsFigures(int ranks)
+    {
+        static Sequential Compiled()
+        {
+            var model = Model(true);
+            model.Compile(new Adam(), new MeanSquaredError(), ["mae"]);
+            return model;
+        }
+        var single = Compiled().Evaluate(X, Y, batchSize: 64);
+        using var group = new InProcessGroup(ranks);
+        var results = new Dictionary<string, double>[ranks];
+        // Each rank its own copy of the model (the same seed gives the same weights).
+        var threads = group.Members.Select(m => new Thread(() => results[m.Rank] = Compiled().Evaluate(X, Y, batchSize: 64, communicator: m))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        // Each batch's mean is a float, and the ranks' blocks are other batches: they differ in the float's last digits.
+        foreach (var r in results)
+        {
+            Assert.Equal(single["loss"], r["loss"], 1e-7 * single["loss"]);
+            Assert.Equal(single["mae"], r["mae"], 1e-7 * single["mae"]);
+        }
+    }
 }
