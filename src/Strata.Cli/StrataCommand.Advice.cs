@@ -30,9 +30,10 @@ internal sealed partial class StrataCommand
         var json = Flag("--json", "Print the findings as JSON.");
         var listRules = Flag("--list-rules", "List the rules, one line each, and exit.");
         var (epochs, limit) = SpecOverrides("lint the fit with, as 'train --epochs' would run it");
+        var ranks = Int("--ranks", "N", "Lint the fit as N ranks would run it (strata train --ranks N, mpirun -np N).", 1, minimum: 1, expects: "a positive number of ranks");
         var command = With(NewCommand("lint", "Check the order and settings of the layers, the loss, the fit and the data.",
             "Check the order and settings of the layers (Dropout, BatchNormalization, pooling, activations), the loss, the fit settings and the data; each finding says what, why, what to change and where the reasoning comes from. --fix writes a corrected spec. Exits 1 when a warning or an error is left."),
-            path, fix, output, overwrite, rules, minimum, json, listRules, epochs, limit);
+            path, fix, output, overwrite, rules, minimum, json, listRules, epochs, limit, ranks);
         command.SetAction(parsed =>
         {
             if (parsed.GetValue(listRules))
@@ -62,17 +63,21 @@ internal sealed partial class StrataCommand
                 string destination = parsed.GetValue(output) ?? LintFixReport.DefaultPath(source);
                 OutputFile.Check(destination, parsed.GetValue(overwrite), "give --overwrite", source);
                 var spec = LoadSpec();
-                var result = SpecLinter.Fix(spec, severity, selected);
+                var result = SpecLinter.Fix(spec, severity, selected, SpecLinter.ContextFor(spec) with { Ranks = parsed.GetValue(ranks) });
                 LintFixReport.Save(result, spec, destination);
                 var remaining = result.Remaining.Where(Selected).ToList();
                 _output.Write(asJson ? LintFixReport.ToJson(result, destination, remaining).ToJsonString(Indented) + "\n" : LintFixReport.ToText(result, source, destination, remaining));
                 return LintExit(remaining);
             }
             IReadOnlyList<LintFinding> findings;
-            if (IsSpec(source)) findings = SpecLinter.Lint(LoadSpec());
+            if (IsSpec(source))
+            {
+                var spec = LoadSpec();
+                findings = SpecLinter.Lint(spec, SpecLinter.ContextFor(spec) with { Ranks = parsed.GetValue(ranks) });
+            }
             else
             {
-                if (Given(parsed, epochs) || Given(parsed, limit)) throw new UsageException("Options --epochs and --limit of 'strata lint' apply to a spec.");
+                if (Given(parsed, epochs) || Given(parsed, limit) || Given(parsed, ranks)) throw new UsageException("Options --epochs, --limit and --ranks of 'strata lint' apply to a spec.");
                 var linted = ModelLinter.Lint(Sequential.Load(source));
                 if (linted.SkippedText(source) is string skipped) _output.WriteLine(skipped);
                 findings = linted.Findings;

@@ -78,6 +78,17 @@ public sealed class AdviceCommandTests : IDisposable
     }
 
     [Fact]
+    public void LintWithRanksWarnsAboutBatchNormThatEachRankNormalizesAlone()
+    {
+        var (_, one, _) = Run("lint", SpecPath, "--rules", "batchnorm-unsynchronized-ranks");
+        Assert.Contains("no findings", one);
+        // Batches of 256 among 32 ranks: 8 rows each, for each of the three BatchNormalization layers.
+        var (code, shared, _) = Run("lint", SpecPath, "--rules", "batchnorm-unsynchronized-ranks", "--ranks", "32");
+        Assert.Equal(1, code);
+        Assert.Equal(3, shared.Split('\n').Count(l => l.Contains("warning batchnorm-unsynchronized-ranks")));
+    }
+
+    [Fact]
     public void LintListsItsRulesAndRejectsAnUnknownOne()
     {
         var (code, stdout, _) = Run("lint", "--list-rules");
