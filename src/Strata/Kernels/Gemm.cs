@@ -32,6 +32,7 @@ internal static unsafe partial class Gemm
     private const int RowBlock = 96;
     private const int ColumnBlock = 256;
     private const int DirectColumns = 64;
+    private const long DirectInlineWork = 1 << 17;
 
     /// <summary>The width of the B panels the micro-kernel of <paramref name="isa"/> reads.</summary>
     internal static int PanelWidth(InstructionSet isa) => isa == InstructionSet.Avx512 ? Nr512 : Nr;
@@ -64,7 +65,12 @@ internal static unsafe partial class Gemm
             {
                 var direct = _directTask ??= new DirectTask();
                 direct.Set(isa, pa, lda, transA, pb, ldb, pc, ldc, m, n, k, accumulate);
-                WorkerPool.Run(direct, (n + DirectColumns - 1) / DirectColumns);
+                int strips = (n + DirectColumns - 1) / DirectColumns;
+                // Waking another thread costs microseconds: a small product (a first layer of a few features) runs here alone.
+                if ((long)m * n * k < DirectInlineWork)
+                    for (int i = 0; i < strips; i++) direct.Execute(i);
+                else
+                    WorkerPool.Run(direct, strips);
                 direct.Clear();
                 return;
             }
