@@ -22,6 +22,7 @@ internal static unsafe class Gemv
     /// <summary>
     /// y[r, j] = f(Σ_p x[r, p]·weights[j, p] + bias[j]) for <paramref name="rows"/> rows; f works element by element.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         int inputs, int outputs, Span<float> y, ActivationFunction f)
     {
@@ -51,6 +52,7 @@ internal static unsafe class Gemv
         public ActivationFunction Function;
         public InstructionSet Isa;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int item)
         {
             int j0 = item * OutputsPerItem, count = Math.Min(OutputsPerItem, Outputs - j0);
@@ -74,6 +76,7 @@ internal static unsafe class Gemv
 
         // Four outputs at a time: x is read once for four weight rows, four pages stream at once, and
         // the next four rows are prefetched while these are summed (a new page defeats the hardware prefetcher).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outputs4<TV, TOp>(float* x, float* w, int n, float* y, int count) where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;
@@ -82,6 +85,7 @@ internal static unsafe class Gemv
             for (; j < count; j++) y[j] = Dot<TV, TOp>(x, w + (long)j * n, n);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Outputs2<TV, TOp>(float* x, float* w, int n, float* y, int count) where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;

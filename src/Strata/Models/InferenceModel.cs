@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Strata.Kernels;
 using Strata.Layers;
 using Strata.Layers.Core;
@@ -137,6 +138,7 @@ public sealed class InferenceModel
     /// Writes the predictions of <paramref name="rows"/> rows of <paramref name="x"/> to <paramref name="y"/>;
     /// after the first call with a row count, calls with that many rows or fewer allocate nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(ReadOnlySpan<float> x, int rows, Span<float> y)
     {
         if (x.Length < rows * InputWidth || y.Length < rows * OutputWidth)
@@ -230,6 +232,7 @@ public sealed class InferenceModel
 
         private const int MinimumDotLength = 32;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(ReadOnlySpan<float> x, int rows, int inputs, float[] y)
         {
             if (Kernel is not null && !Transposed)
