@@ -215,7 +215,32 @@ internal static unsafe partial class Gemm
                 int kc = Math.Min(_kc, _k - kb * _kc);
                 bool accumulate = _accumulate || kb > 0;
                 // The A panel (Mr·kc) stays in L1 while the tile's B panels stream past from L2.
-                for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
+                int ip = rowPanel0;
+                // On AVX-512, two full A panels at a time: each B panel read from L2 feeds twelve rows.
+                if (_isa == InstructionSet.Avx512)
+                {
+                    for (; ip + 1 < rowPanelEnd && (ip + 2) * Mr <= _m; ip += 2)
+                    {
+                        int i = ip * Mr;
+                        float* ap = APanel(kb, ip, kc), ap1 = APanel(kb, ip + 1, kc);
+                        for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                        {
+                            int j = jp * _nr;
+                            int nr = Math.Min(_nr, _n - j);
+                            float* c = _c + (long)i * _ldc + j;
+                            if (nr == Nr512)
+                            {
+                                MicroKernel12x32(kc, ap, ap1, BPanel(kb, jp, kc), c, _ldc, accumulate);
+                            }
+                            else
+                            {
+                                MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, Mr, nr, accumulate);
+                                MicroKernel(_isa, kc, ap1, BPanel(kb, jp, kc), c + (long)Mr * _ldc, _ldc, Mr, nr, accumulate);
+                            }
+                        }
+                    }
+                }
+                for (; ip < rowPanelEnd; ip++)
                 {
                     int i = ip * Mr;
                     int mr = Math.Min(Mr, _m - i);

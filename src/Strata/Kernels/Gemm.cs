@@ -10,8 +10,8 @@ namespace Strata.Kernels;
 /// Both operands are packed into panels so the micro-kernel reads contiguous memory: A in panels
 /// of <see cref="Mr"/> rows, B in panels of <see cref="Nr"/> columns, both cut into blocks of at
 /// most <see cref="MaxKc"/> along the inner dimension (a B panel that deep still fits in L1). The
-/// AVX2/FMA micro-kernel keeps a 6×16 tile of C in 12 ymm registers, the AVX-512 one a 6×32 tile
-/// in 12 zmm registers (B panels <see cref="Nr512"/> wide), the portable one a 6×16 tile in
+/// AVX2/FMA micro-kernel keeps a 6×16 tile of C in 12 ymm registers, the AVX-512 one a 12×32 tile
+/// (two A panels) in 24 zmm registers (B panels <see cref="Nr512"/> wide), the portable one a 6×16 tile in
 /// <c>Vector128</c> halves; the path is <see cref="InstructionSets.Current"/> at the call. Packing is shared by all
 /// threads; then C is cut into tiles, each tile running through the K blocks while its part of C
 /// stays in L2: one A panel (Mr rows) stays in L1 while the tile's B panels stream past from L2.
