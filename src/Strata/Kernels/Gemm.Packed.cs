@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Strata.Tensors;
+
 namespace Strata.Kernels;
 
 // The packed product: both operands packed into panels, then C computed tile by tile.
@@ -15,6 +17,10 @@ internal static unsafe partial class Gemm
         private int _nr;
         private int _lda, _ldb, _ldc, _m, _n, _k, _kc, _mPanels, _nPanels, _kBlocks, _rowBlock, _columnBlock, _columnBlocks;
         private bool _transA, _transB, _accumulate, _packB;
+        // Bias and element-wise activation applied to each tile after its last K block, while it is in L2.
+        private float* _bias;
+        private ActivationFunction _function;
+        private bool _epilogue;
         private float* _aPack, _ownBPack, _bPack;
         private long _aPackLength, _ownBPackLength;
         private readonly PackTask _packing;
@@ -78,7 +84,17 @@ internal static unsafe partial class Gemm
 
         private int TileCount() => ((_m + _rowBlock - 1) / _rowBlock) * ((_n + _columnBlock - 1) / _columnBlock);
 
-        private void Clear() => _a = _b = _c = _bPack = null;
+        public void SetEpilogue(float* bias, ActivationFunction f)
+        {
+            _bias = bias;
+            (_function, _epilogue) = (f, true);
+        }
+
+        private void Clear()
+        {
+            _a = _b = _c = _bPack = _bias = null;
+            _epilogue = false;
+        }
 
         private static void Ensure(ref float* buffer, ref long length, long needed)
         {
@@ -253,6 +269,20 @@ internal static unsafe partial class Gemm
                         MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, mr, nr, accumulate);
                     }
                 }
+            }
+            if (_epilogue) Epilogue(rowPanel0 * Mr, Math.Min(_m, rowPanelEnd * Mr), columnPanel0 * _nr, Math.Min(_n, columnPanelEnd * _nr));
+        }
+
+        // y = f(c + bias) over rows [i0, i1) and columns [j0, j1): element by element, so the bits are those of a pass over whole rows.
+        private void Epilogue(int i0, int i1, int j0, int j1)
+        {
+            int width = j1 - j0;
+            var bias = new ReadOnlySpan<float>(_bias + j0, width);
+            for (int i = i0; i < i1; i++)
+            {
+                var row = new Span<float>(_c + (long)i * _ldc + j0, width);
+                RowKernels.Add(row, bias, row);
+                if (_function != ActivationFunction.Linear) ActivationKernels.Forward(_function, row, row, width);
             }
         }
     }

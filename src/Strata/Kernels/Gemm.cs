@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Strata.Tensors;
+
 namespace Strata.Kernels;
 
 /// <summary>
@@ -100,6 +102,39 @@ internal static unsafe partial class Gemm
             var task = _task ??= new GemmTask();
             task.Set(b.Isa, pa, lda, transA, pc, ldc, m, b.N, b.K, accumulate);
             task.SetB(null, 0, false, b);
+            task.Run();
+        }
+    }
+
+    /// <summary>
+    /// C = f(op(A) · B + bias) with B packed beforehand, f element-wise: each tile of C gets its bias and
+    /// activation right after its last K block, while it is still in cache, with the bits a separate pass gives.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transA, PackedB b, Span<float> c, int ldc, int m,
+        ReadOnlySpan<float> bias, ActivationFunction f)
+    {
+        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
+            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
+        if (bias.Length < b.N)
+            throw new ArgumentException($"The bias holds {bias.Length} values; the product has {b.N} columns.", nameof(bias));
+        if (m == 0 || b.N == 0) return;
+        if (b.K == 0)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, b.N);
+                row.Clear();
+                RowKernels.Add(row, bias[..b.N], row);
+                ActivationKernels.Forward(f, row, row, b.N);
+            }
+            return;
+        }
+        fixed (float* pa = a, pc = c, pbias = bias)
+        {
+            var task = _task ??= new GemmTask();
+            task.Set(b.Isa, pa, lda, transA, pc, ldc, m, b.N, b.K, false);
+            task.SetB(null, 0, false, b);
+            task.SetEpilogue(pbias, f);
             task.Run();
         }
     }

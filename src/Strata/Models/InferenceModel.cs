@@ -235,12 +235,13 @@ public sealed class InferenceModel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(ReadOnlySpan<float> x, int rows, int inputs, float[] y)
         {
-            if (Kernel is not null && !Transposed)
+            bool elementwise = Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
+            if (Kernel is not null && rows <= Gemm.DirectRows && !Transposed)
             {
                 Gemm.Multiply(x, inputs, false, Kernel, Width, false, y, Width, rows, Width, inputs, false);
                 RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
             }
-            else if (Kernel is not null && rows <= Gemm.DirectRows && Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax))
+            else if (Kernel is not null && rows <= Gemm.DirectRows && elementwise)
             {
                 Gemv.Multiply(x, rows, Kernel, Bias, inputs, Width, y, Activation);
             }
@@ -249,10 +250,17 @@ public sealed class InferenceModel
                 if (_packed is null || _packed.Isa != InstructionSets.Current)
                 {
                     _packed ??= new Gemm.PackedB();
-                    _packed.Pack(Kernel, inputs, true, inputs, Width);
+                    _packed.Pack(Kernel, Transposed ? inputs : Width, Transposed, inputs, Width);
                 }
-                Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, false);
-                RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
+                if (elementwise)
+                {
+                    Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, Bias, Activation);
+                }
+                else
+                {
+                    Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, false);
+                    RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
+                }
             }
             else if (Scale is not null)
             {

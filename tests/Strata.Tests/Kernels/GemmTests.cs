@@ -143,6 +143,35 @@ public class GemmTests
         Assert.Equal(expected, c);
     }
 
+    [Theory]
+    [MemberData(nameof(PackedShapes))]
+    public void TheBiasAndActivationEpilogueGivesTheBitsOfASeparatePassAndTheNaiveValues(string path, int m, int n, int k, bool transA, bool transB)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var a = TestSupport.Random(12, 1, m * k).Data;
+        var b = TestSupport.Random(13, 1, k * n).Data;
+        var bias = TestSupport.Random(14, 1, n).Data;
+        var packed = new Gemm.PackedB();
+        packed.Pack(b, transB ? k : n, transB, k, n);
+        var naive = Naive(a, transA, b, transB, m, n, k);
+        foreach (var f in new[] { ActivationFunction.Relu, ActivationFunction.Linear, ActivationFunction.Tanh })
+        {
+            var separate = new float[m * n];
+            Gemm.Multiply(a, transA ? m : k, transA, packed, separate, n, m, false);
+            RowKernels.BiasActivation(separate, bias, separate, m, n, f);
+            var fused = Enumerable.Repeat(float.NaN, m * n).ToArray();
+            Gemm.Multiply(a, transA ? m : k, transA, packed, fused, n, m, bias, f);
+            Assert.Equal(separate, fused);
+            var expected = naive.Select((v, i) => f switch
+            {
+                ActivationFunction.Relu => Math.Max(0, v + bias[i % n]),
+                ActivationFunction.Tanh => (float)Math.Tanh(v + bias[i % n]),
+                _ => v + bias[i % n],
+            }).ToArray();
+            TestSupport.AssertClose(expected, fused, 1e-4, f.ToString());
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
