@@ -140,6 +140,90 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// c[i] = f(Σ_p a[i, p]·w[p] + bias) for the <paramref name="m"/> rows of A (row length <paramref name="lda"/>):
+    /// a product with one column, with the bits the packed product and its epilogue give (each K block
+    /// summed p = 0, 1, ... by FMAs from zero, the blocks added in turn) without packing A or filling a
+    /// whole panel of B. Eight rows' sums run side by side; the path does not change the bits.
+    /// </summary>
+    public static void MultiplyColumn(ReadOnlySpan<float> a, int lda, int m, int k, ReadOnlySpan<float> w, float bias, Span<float> c, ActivationFunction f)
+    {
+        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
+            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
+        if (m == 0) return;
+        if (a.Length < (long)(m - 1) * lda + k || w.Length < k || c.Length < m)
+            throw new ArgumentException("The one-column product's operands are shorter than the shapes need.");
+        fixed (float* pa = a, pw = w, pc = c)
+        {
+            var task = _columnTask ??= new ColumnTask();
+            task.A = pa; task.W = pw; task.C = pc;
+            (task.Lda, task.M, task.K, task.Bias, task.Function) = (lda, m, k, bias, f);
+            int items = (m + ColumnRows - 1) / ColumnRows;
+            if ((long)m * k < DirectInlineWork)
+                for (int i = 0; i < items; i++) task.Execute(i);
+            else
+                WorkerPool.Run(task, items);
+            task.A = task.W = task.C = null;
+        }
+    }
+
+    private const int ColumnRows = 64;
+    [ThreadStatic] private static ColumnTask? _columnTask;
+
+    private sealed class ColumnTask : ParallelTask
+    {
+        public float* A, W, C;
+        public int Lda, M, K;
+        public float Bias;
+        public ActivationFunction Function;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void Execute(int item)
+        {
+            int i0 = item * ColumnRows, i1 = Math.Min(M, i0 + ColumnRows), depth = KBlockDepth(K);
+            int i = i0;
+            for (; i + 8 <= i1; i += 8)
+            {
+                float* r0 = A + (long)i * Lda, r1 = r0 + Lda, r2 = r1 + Lda, r3 = r2 + Lda;
+                float* r4 = r3 + Lda, r5 = r4 + Lda, r6 = r5 + Lda, r7 = r6 + Lda;
+                float c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+                for (int p0 = 0; p0 < K; p0 += depth)
+                {
+                    int p1 = Math.Min(K, p0 + depth);
+                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                    for (int p = p0; p < p1; p++)
+                    {
+                        float wp = W[p];
+                        s0 = MathF.FusedMultiplyAdd(r0[p], wp, s0); s1 = MathF.FusedMultiplyAdd(r1[p], wp, s1);
+                        s2 = MathF.FusedMultiplyAdd(r2[p], wp, s2); s3 = MathF.FusedMultiplyAdd(r3[p], wp, s3);
+                        s4 = MathF.FusedMultiplyAdd(r4[p], wp, s4); s5 = MathF.FusedMultiplyAdd(r5[p], wp, s5);
+                        s6 = MathF.FusedMultiplyAdd(r6[p], wp, s6); s7 = MathF.FusedMultiplyAdd(r7[p], wp, s7);
+                    }
+                    // The first block is stored, each later one added to what C holds, as in the packed product.
+                    if (p0 == 0) (c0, c1, c2, c3, c4, c5, c6, c7) = (s0, s1, s2, s3, s4, s5, s6, s7);
+                    else { c0 = s0 + c0; c1 = s1 + c1; c2 = s2 + c2; c3 = s3 + c3; c4 = s4 + c4; c5 = s5 + c5; c6 = s6 + c6; c7 = s7 + c7; }
+                }
+                C[i] = c0; C[i + 1] = c1; C[i + 2] = c2; C[i + 3] = c3; C[i + 4] = c4; C[i + 5] = c5; C[i + 6] = c6; C[i + 7] = c7;
+            }
+            for (; i < i1; i++)
+            {
+                float* r = A + (long)i * Lda;
+                float c = 0;
+                for (int p0 = 0; p0 < K; p0 += depth)
+                {
+                    int p1 = Math.Min(K, p0 + depth);
+                    float s = 0;
+                    for (int p = p0; p < p1; p++) s = MathF.FusedMultiplyAdd(r[p], W[p], s);
+                    c = p0 == 0 ? s : s + c;
+                }
+                C[i] = c;
+            }
+            var block = new Span<float>(C + i0, i1 - i0);
+            for (int r = 0; r < block.Length; r++) block[r] += Bias;
+            ActivationKernels.Forward(Function, block, block, block.Length);
+        }
+    }
+
+    /// <summary>
     /// How deep the K blocks are: as even as possible and at most <see cref="MaxKc"/>, so that, say,
     /// a 3×3×32 convolution (K = 288) takes one block rather than 256 + 32.
     /// </summary>

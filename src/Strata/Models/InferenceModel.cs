@@ -245,6 +245,11 @@ public sealed class InferenceModel
             {
                 Gemv.Multiply(x, rows, Kernel, Bias, inputs, Width, y, Activation);
             }
+            else if (Kernel is not null && Transposed && Width == 1 && elementwise)
+            {
+                // One output (a regression head): a panel of B would be one column in 32.
+                Gemm.MultiplyColumn(x, inputs, rows, inputs, Kernel, Bias![0], y, Activation);
+            }
             else if (Kernel is not null)
             {
                 if (_packed is null || _packed.Isa != InstructionSets.Current)

@@ -172,6 +172,31 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void AOneColumnProductGivesThePackedProductsBitsAndTheNaiveValues(string path)
+    {
+        // 700 inputs: three K blocks; 203 rows: groups of eight, leftovers, and enough work for the threads to share.
+        int m = 203, k = 700, lda = 703;
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var a = TestSupport.Random(15, 1, m * lda).Data;
+        var w = TestSupport.Random(16, 1, k).Data;
+        float bias = 0.25f;
+        var packed = new Gemm.PackedB();
+        packed.Pack(w, k, true, k, 1);
+        var expected = new float[m];
+        Gemm.Multiply(a, lda, false, packed, expected, 1, m, [bias], ActivationFunction.Relu);
+        var c = new float[m];
+        Gemm.MultiplyColumn(a, lda, m, k, w, bias, c, ActivationFunction.Relu);
+        Assert.Equal(expected, c);
+        for (int i = 0; i < m; i++)
+        {
+            double sum = bias;
+            for (int p = 0; p < k; p++) sum += (double)a[i * lda + p] * w[p];
+            Assert.Equal(Math.Max(0, sum), c[i], 1e-3);
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
