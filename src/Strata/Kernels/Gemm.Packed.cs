@@ -109,6 +109,7 @@ internal static unsafe partial class Gemm
 
         private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * _nr + (long)panel * _nr * kc;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Pack(int item)
         {
             int aItems = _mPanels * _kBlocks;
@@ -127,6 +128,7 @@ internal static unsafe partial class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackAPanel(float* dst, int i0, int p0, int kc)
         {
             int rows = Math.Min(Mr, _m - i0);
@@ -220,6 +222,7 @@ internal static unsafe partial class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int tile)
         {
             int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
@@ -274,6 +277,7 @@ internal static unsafe partial class Gemm
         }
 
         // y = f(c + bias) over rows [i0, i1) and columns [j0, j1): element by element, so the bits are those of a pass over whole rows.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Epilogue(int i0, int i1, int j0, int j1)
         {
             int width = j1 - j0;
