@@ -29,7 +29,8 @@ internal static unsafe partial class Gemm
 
         private int Tiles { get; set; }
 
-        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate)
+        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate,
+            int rowBlock = RowBlock, int columnBlock = ColumnBlock)
         {
             (_isa, _nr) = (isa, PanelWidth(isa));
             _a = a; _c = c;
@@ -45,8 +46,8 @@ internal static unsafe partial class Gemm
             // convolution's region, needs no more than one); the sums do not change.
             int threads = WorkerPool.AvailableThreads;
             int wanted = threads == 1 ? 1 : 4 * threads;
-            _rowBlock = RowBlock;
-            _columnBlock = ColumnBlock;
+            _rowBlock = rowBlock;
+            _columnBlock = columnBlock;
             while (TileCount() < wanted && _columnBlock > 4 * _nr) _columnBlock /= 2;
             while (TileCount() < wanted && _rowBlock > 4 * Mr) _rowBlock /= 2;
             _columnBlocks = (n + _columnBlock - 1) / _columnBlock;

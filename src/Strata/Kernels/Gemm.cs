@@ -33,6 +33,8 @@ internal static unsafe partial class Gemm
     internal const int DirectRows = 3;
     private const int RowBlock = 96;
     private const int ColumnBlock = 256;
+    private const int EpilogueRowBlock = 48;
+    private const int EpilogueColumnBlock = 512;
     private const int DirectColumns = 64;
     private const long DirectInlineWork = 1 << 17;
 
@@ -132,7 +134,9 @@ internal static unsafe partial class Gemm
         fixed (float* pa = a, pc = c, pbias = bias)
         {
             var task = _task ??= new GemmTask();
-            task.Set(b.Isa, pa, lda, transA, pc, ldc, m, b.N, b.K, false);
+            // Inference's tiles: fewer rows, more columns (four A panels against each B block held in L2),
+            // a few percent faster for 1024-wide Dense layers on a Zen 5 core.
+            task.Set(b.Isa, pa, lda, transA, pc, ldc, m, b.N, b.K, false, EpilogueRowBlock, EpilogueColumnBlock);
             task.SetB(null, 0, false, b);
             task.SetEpilogue(pbias, f);
             task.Run();
