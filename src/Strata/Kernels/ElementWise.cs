@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Strata.Kernels;
@@ -27,6 +28,7 @@ internal interface IElementOperator
 internal static unsafe class ElementWise
 {
     /// <summary>z = op(x, y, z) over x's length on the current path; the spans may be the same memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
         where TOperator : IElementOperator
     {
@@ -47,6 +49,7 @@ internal static unsafe class ElementWise
     }
 
     // The whole vectors; returns where the scalar tail starts.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Vectors<TOperator, TSimd, TVector>(float* x, float* y, float* z, int n)
         where TOperator : IElementOperator where TSimd : ISimd<TVector> where TVector : struct
     {

@@ -28,6 +28,7 @@ internal static unsafe partial class Gemm
 
         public void Clear() => _a = _b = _c = null;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int strip)
         {
             int j0 = strip * DirectColumns;

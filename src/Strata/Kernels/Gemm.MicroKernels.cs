@@ -107,6 +107,39 @@ internal static unsafe partial class Gemm
         StoreEdge(tile, 2 * w, c, ldc, mr, nr, accumulate);
     }
 
+    // Two 6-row A panels against one 32-wide B panel: a 12 × 32 tile of C in 24 zmm accumulators, each
+    // value summed p = 0, 1, ... by one FMA per step from zero, as in the 6-row kernel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel12x32(int kc, float* a, float* a1, float* b, float* c, int ldc, bool accumulate)
+    {
+        var c00 = Vector512<float>.Zero; var c01 = c00; var c10 = c00; var c11 = c00; var c20 = c00; var c21 = c00;
+        var c30 = c00; var c31 = c00; var c40 = c00; var c41 = c00; var c50 = c00; var c51 = c00;
+        var d00 = c00; var d01 = c00; var d10 = c00; var d11 = c00; var d20 = c00; var d21 = c00;
+        var d30 = c00; var d31 = c00; var d40 = c00; var d41 = c00; var d50 = c00; var d51 = c00;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a1[0]); d00 = Avx512F.FusedMultiplyAdd(x, b0, d00); d01 = Avx512F.FusedMultiplyAdd(x, b1, d01);
+            x = Vector512.Create(a1[1]); d10 = Avx512F.FusedMultiplyAdd(x, b0, d10); d11 = Avx512F.FusedMultiplyAdd(x, b1, d11);
+            x = Vector512.Create(a1[2]); d20 = Avx512F.FusedMultiplyAdd(x, b0, d20); d21 = Avx512F.FusedMultiplyAdd(x, b1, d21);
+            x = Vector512.Create(a1[3]); d30 = Avx512F.FusedMultiplyAdd(x, b0, d30); d31 = Avx512F.FusedMultiplyAdd(x, b1, d31);
+            x = Vector512.Create(a1[4]); d40 = Avx512F.FusedMultiplyAdd(x, b0, d40); d41 = Avx512F.FusedMultiplyAdd(x, b1, d41);
+            x = Vector512.Create(a1[5]); d50 = Avx512F.FusedMultiplyAdd(x, b0, d50); d51 = Avx512F.FusedMultiplyAdd(x, b1, d51);
+            a += Mr;
+            a1 += Mr;
+            b += Nr512;
+        }
+        StoreRows<Vector512<float>, Simd512>(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+        StoreRows<Vector512<float>, Simd512>(c + 6L * ldc, ldc, accumulate, d00, d01, d10, d11, d20, d21, d30, d31, d40, d41, d50, d51);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRows<TV, TOp>(float* c, int ldc, bool accumulate, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
         TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TV : struct where TOp : ISimd<TV>

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using Strata.Tensors;
+
 namespace Strata.Kernels;
 
 // The packed product: both operands packed into panels, then C computed tile by tile.
@@ -15,6 +17,10 @@ internal static unsafe partial class Gemm
         private int _nr;
         private int _lda, _ldb, _ldc, _m, _n, _k, _kc, _mPanels, _nPanels, _kBlocks, _rowBlock, _columnBlock, _columnBlocks;
         private bool _transA, _transB, _accumulate, _packB;
+        // Bias and element-wise activation applied to each tile after its last K block, while it is in L2.
+        private float* _bias;
+        private ActivationFunction _function;
+        private bool _epilogue;
         private float* _aPack, _ownBPack, _bPack;
         private long _aPackLength, _ownBPackLength;
         private readonly PackTask _packing;
@@ -23,7 +29,8 @@ internal static unsafe partial class Gemm
 
         private int Tiles { get; set; }
 
-        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate)
+        public void Set(InstructionSet isa, float* a, int lda, bool transA, float* c, int ldc, int m, int n, int k, bool accumulate,
+            int rowBlock = RowBlock, int columnBlock = ColumnBlock)
         {
             (_isa, _nr) = (isa, PanelWidth(isa));
             _a = a; _c = c;
@@ -39,8 +46,8 @@ internal static unsafe partial class Gemm
             // convolution's region, needs no more than one); the sums do not change.
             int threads = WorkerPool.AvailableThreads;
             int wanted = threads == 1 ? 1 : 4 * threads;
-            _rowBlock = RowBlock;
-            _columnBlock = ColumnBlock;
+            _rowBlock = rowBlock;
+            _columnBlock = columnBlock;
             while (TileCount() < wanted && _columnBlock > 4 * _nr) _columnBlock /= 2;
             while (TileCount() < wanted && _rowBlock > 4 * Mr) _rowBlock /= 2;
             _columnBlocks = (n + _columnBlock - 1) / _columnBlock;
@@ -78,7 +85,17 @@ internal static unsafe partial class Gemm
 
         private int TileCount() => ((_m + _rowBlock - 1) / _rowBlock) * ((_n + _columnBlock - 1) / _columnBlock);
 
-        private void Clear() => _a = _b = _c = _bPack = null;
+        public void SetEpilogue(float* bias, ActivationFunction f)
+        {
+            _bias = bias;
+            (_function, _epilogue) = (f, true);
+        }
+
+        private void Clear()
+        {
+            _a = _b = _c = _bPack = _bias = null;
+            _epilogue = false;
+        }
 
         private static void Ensure(ref float* buffer, ref long length, long needed)
         {
@@ -93,6 +110,7 @@ internal static unsafe partial class Gemm
 
         private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * _nr + (long)panel * _nr * kc;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Pack(int item)
         {
             int aItems = _mPanels * _kBlocks;
@@ -111,6 +129,7 @@ internal static unsafe partial class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PackAPanel(float* dst, int i0, int p0, int kc)
         {
             int rows = Math.Min(Mr, _m - i0);
@@ -204,6 +223,7 @@ internal static unsafe partial class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int tile)
         {
             int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
@@ -215,7 +235,32 @@ internal static unsafe partial class Gemm
                 int kc = Math.Min(_kc, _k - kb * _kc);
                 bool accumulate = _accumulate || kb > 0;
                 // The A panel (Mr·kc) stays in L1 while the tile's B panels stream past from L2.
-                for (int ip = rowPanel0; ip < rowPanelEnd; ip++)
+                int ip = rowPanel0;
+                // On AVX-512, two full A panels at a time: each B panel read from L2 feeds twelve rows.
+                if (_isa == InstructionSet.Avx512)
+                {
+                    for (; ip + 1 < rowPanelEnd && (ip + 2) * Mr <= _m; ip += 2)
+                    {
+                        int i = ip * Mr;
+                        float* ap = APanel(kb, ip, kc), ap1 = APanel(kb, ip + 1, kc);
+                        for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                        {
+                            int j = jp * _nr;
+                            int nr = Math.Min(_nr, _n - j);
+                            float* c = _c + (long)i * _ldc + j;
+                            if (nr == Nr512)
+                            {
+                                MicroKernel12x32(kc, ap, ap1, BPanel(kb, jp, kc), c, _ldc, accumulate);
+                            }
+                            else
+                            {
+                                MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, Mr, nr, accumulate);
+                                MicroKernel(_isa, kc, ap1, BPanel(kb, jp, kc), c + (long)Mr * _ldc, _ldc, Mr, nr, accumulate);
+                            }
+                        }
+                    }
+                }
+                for (; ip < rowPanelEnd; ip++)
                 {
                     int i = ip * Mr;
                     int mr = Math.Min(Mr, _m - i);
@@ -228,6 +273,21 @@ internal static unsafe partial class Gemm
                         MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, mr, nr, accumulate);
                     }
                 }
+            }
+            if (_epilogue) Epilogue(rowPanel0 * Mr, Math.Min(_m, rowPanelEnd * Mr), columnPanel0 * _nr, Math.Min(_n, columnPanelEnd * _nr));
+        }
+
+        // y = f(c + bias) over rows [i0, i1) and columns [j0, j1): element by element, so the bits are those of a pass over whole rows.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Epilogue(int i0, int i1, int j0, int j1)
+        {
+            int width = j1 - j0;
+            var bias = new ReadOnlySpan<float>(_bias + j0, width);
+            for (int i = i0; i < i1; i++)
+            {
+                var row = new Span<float>(_c + (long)i * _ldc + j0, width);
+                RowKernels.Add(row, bias, row);
+                if (_function != ActivationFunction.Linear) ActivationKernels.Forward(_function, row, row, width);
             }
         }
     }

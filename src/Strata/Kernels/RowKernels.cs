@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Strata.Tensors;
 
 namespace Strata.Kernels;
@@ -16,6 +17,7 @@ internal static unsafe class RowKernels
     [ThreadStatic] private static ColumnSumTask? _sumTask;
 
     /// <summary>y = f(z + bias) row by row (bias may be empty); z and y may be the same buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BiasActivation(float[] z, float[]? bias, float[] y, int rows, int columns, ActivationFunction f)
     {
         var task = _biasTask ??= new BiasActivationTask();
@@ -39,6 +41,7 @@ internal static unsafe class RowKernels
         public int Rows, Columns;
         public ActivationFunction Function;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int index)
         {
             int r0 = index * RowsPerItem, r1 = Math.Min(Rows, r0 + RowsPerItem);

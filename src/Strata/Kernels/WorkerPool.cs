@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Strata.Tensors;
 
 namespace Strata.Kernels;
@@ -24,6 +25,7 @@ internal static class WorkerPool
     /// <summary>How many threads a region started here would get: one inside a region, where nested regions run inline.</summary>
     public static int AvailableThreads => _inRegion ? 1 : Compute.Threads;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ParallelTask task, int count)
     {
         int threads = Math.Min(Compute.Threads, count);
@@ -62,6 +64,7 @@ internal static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Drain()
     {
         var task = _task!;

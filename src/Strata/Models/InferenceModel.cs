@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Strata.Kernels;
 using Strata.Layers;
 using Strata.Layers.Core;
@@ -137,6 +138,7 @@ public sealed class InferenceModel
     /// Writes the predictions of <paramref name="rows"/> rows of <paramref name="x"/> to <paramref name="y"/>;
     /// after the first call with a row count, calls with that many rows or fewer allocate nothing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(ReadOnlySpan<float> x, int rows, Span<float> y)
     {
         if (x.Length < rows * InputWidth || y.Length < rows * OutputWidth)
@@ -230,26 +232,40 @@ public sealed class InferenceModel
 
         private const int MinimumDotLength = 32;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(ReadOnlySpan<float> x, int rows, int inputs, float[] y)
         {
-            if (Kernel is not null && !Transposed)
+            bool elementwise = Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
+            if (Kernel is not null && rows <= Gemm.DirectRows && !Transposed)
             {
                 Gemm.Multiply(x, inputs, false, Kernel, Width, false, y, Width, rows, Width, inputs, false);
                 RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
             }
-            else if (Kernel is not null && rows <= Gemm.DirectRows && Activation is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax))
+            else if (Kernel is not null && rows <= Gemm.DirectRows && elementwise)
             {
                 Gemv.Multiply(x, rows, Kernel, Bias, inputs, Width, y, Activation);
+            }
+            else if (Kernel is not null && Transposed && Width == 1 && elementwise)
+            {
+                // One output (a regression head): a panel of B would be one column in 32.
+                Gemm.MultiplyColumn(x, inputs, rows, inputs, Kernel, Bias![0], y, Activation);
             }
             else if (Kernel is not null)
             {
                 if (_packed is null || _packed.Isa != InstructionSets.Current)
                 {
                     _packed ??= new Gemm.PackedB();
-                    _packed.Pack(Kernel, inputs, true, inputs, Width);
+                    _packed.Pack(Kernel, Transposed ? inputs : Width, Transposed, inputs, Width);
                 }
-                Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, false);
-                RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
+                if (elementwise)
+                {
+                    Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, Bias, Activation);
+                }
+                else
+                {
+                    Gemm.Multiply(x, inputs, false, _packed, y, Width, rows, false);
+                    RowKernels.BiasActivation(y, Bias, y, rows, Width, Activation);
+                }
             }
             else if (Scale is not null)
             {

@@ -143,6 +143,60 @@ public class GemmTests
         Assert.Equal(expected, c);
     }
 
+    [Theory]
+    [MemberData(nameof(PackedShapes))]
+    public void TheBiasAndActivationEpilogueGivesTheBitsOfASeparatePassAndTheNaiveValues(string path, int m, int n, int k, bool transA, bool transB)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var a = TestSupport.Random(12, 1, m * k).Data;
+        var b = TestSupport.Random(13, 1, k * n).Data;
+        var bias = TestSupport.Random(14, 1, n).Data;
+        var packed = new Gemm.PackedB();
+        packed.Pack(b, transB ? k : n, transB, k, n);
+        var naive = Naive(a, transA, b, transB, m, n, k);
+        foreach (var f in new[] { ActivationFunction.Relu, ActivationFunction.Linear, ActivationFunction.Tanh })
+        {
+            var separate = new float[m * n];
+            Gemm.Multiply(a, transA ? m : k, transA, packed, separate, n, m, false);
+            RowKernels.BiasActivation(separate, bias, separate, m, n, f);
+            var fused = Enumerable.Repeat(float.NaN, m * n).ToArray();
+            Gemm.Multiply(a, transA ? m : k, transA, packed, fused, n, m, bias, f);
+            Assert.Equal(separate, fused);
+            var expected = naive.Select((v, i) => f switch
+            {
+                ActivationFunction.Relu => Math.Max(0, v + bias[i % n]),
+                ActivationFunction.Tanh => (float)Math.Tanh(v + bias[i % n]),
+                _ => v + bias[i % n],
+            }).ToArray();
+            TestSupport.AssertClose(expected, fused, 1e-4, f.ToString());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void AOneColumnProductGivesThePackedProductsBitsAndTheNaiveValues(string path)
+    {
+        // 700 inputs: three K blocks; 203 rows: groups of eight, leftovers, and enough work for the threads to share.
+        int m = 203, k = 700, lda = 703;
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var a = TestSupport.Random(15, 1, m * lda).Data;
+        var w = TestSupport.Random(16, 1, k).Data;
+        float bias = 0.25f;
+        var packed = new Gemm.PackedB();
+        packed.Pack(w, k, true, k, 1);
+        var expected = new float[m];
+        Gemm.Multiply(a, lda, false, packed, expected, 1, m, [bias], ActivationFunction.Relu);
+        var c = new float[m];
+        Gemm.MultiplyColumn(a, lda, m, k, w, bias, c, ActivationFunction.Relu);
+        Assert.Equal(expected, c);
+        for (int i = 0; i < m; i++)
+        {
+            double sum = bias;
+            for (int p = 0; p < k; p++) sum += (double)a[i * lda + p] * w[p];
+            Assert.Equal(Math.Max(0, sum), c[i], 1e-3);
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {

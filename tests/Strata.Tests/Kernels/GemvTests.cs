@@ -45,4 +45,26 @@ public class GemvTests
             }
         Assert.Equal(linear, Run(2, ActivationFunction.Linear));
     }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void EachOutputHasTheBitsOfItsRowAlone(string path)
+    {
+        // Outputs are summed several at a time; each must keep the order it has when summed on its own.
+        // 150 outputs: whole groups, a partial item and leftover single outputs; 133 inputs: every kind of tail.
+        int inputs = 133, outputs = 150, rows = 2;
+        var x = TestSupport.Random(4, 1.0, rows, inputs).Data;
+        var w = TestSupport.Random(5, 0.2, outputs, inputs).Data;
+        var b = TestSupport.Random(6, 1.0, outputs).Data;
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var all = new float[rows * outputs];
+        Gemv.Multiply(x, rows, w, b, inputs, outputs, all, ActivationFunction.Linear);
+        var one = new float[1];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < outputs; j++)
+            {
+                Gemv.Multiply(x.AsSpan(r * inputs, inputs), 1, w.AsSpan(j * inputs, inputs), b.AsSpan(j, 1), inputs, 1, one, ActivationFunction.Linear);
+                Assert.Equal(one[0], all[r * outputs + j]);
+            }
+    }
 }
