@@ -4,8 +4,9 @@
 1. Differences: each spec is trained for --epochs epochs by 1, 2 and 3 ranks (`strata train --ranks N`),
    with BatchNormalization as the spec has it and with synchronized=true; the table gives the relative
    difference of loss and val_loss (the larger) from the single process after the first and the last
-   epoch, the largest ||w_N - w_1|| / ||w_1|| over the weight arrays, and the largest single weight
-   difference relative to the largest |weight| of its array.
+   epoch, ||w_N - w_1|| / ||w_1|| over all kernels together, and the largest such ratio of any one
+   weight array (small arrays such as biases feeding BatchNormalization, whose gradients are mostly
+   rounding, lead that column).
 2. Throughput: `strata bench redwine` with 1 rank x 2 threads against 2 ranks x 1 thread (the mpirun
    arguments `--ranks` uses), alternating, median epoch time over --bench-epochs epochs, and the time per
    step the ranks spend exchanging.
@@ -71,7 +72,7 @@ def variant(source, name, synchronized, loss=None):
 
 
 print(f"Differences from one process after {a.epochs} epochs\n")
-print("| spec | BatchNormalization | ranks | loss, epoch 1 | loss, last epoch | weights, largest ‖Δw‖/‖w‖ | largest single weight difference / its array's max |w| |")
+print("| spec | BatchNormalization | ranks | loss, epoch 1 | loss, last epoch | kernels, ‖Δw‖/‖w‖ | largest ‖Δw‖/‖w‖ of one array |")
 print("|---|---|---:|---:|---:|---:|---:|")
 cases = [("examples/red-wine.json", "red wine (mae, as shipped)", None, []),
          ("examples/red-wine.json", "red wine with mse", "mse", [])]
@@ -90,8 +91,9 @@ for source, label, loss, extra in cases:
             other, w = history(runs[ranks]), weights(os.path.join(runs[ranks], "model.strata"))
             first, last = (max(abs(x[k] - y[k]) / abs(x[k]) for k in ("loss", "val_loss") if k in x) for x, y in ((one[0], other[0]), (one[-1], other[-1])))
             norm = max(float(np.linalg.norm(w1[k] - w[k]) / max(float(np.linalg.norm(w1[k])), 1e-30)) for k in w1)
-            single = max(float(np.max(np.abs(w1[k] - w[k])) / max(float(np.max(np.abs(w1[k]))), 1e-30)) for k in w1)
-            print(f"| {label} | {'synchronized' if synchronized else 'per rank'} | {ranks} | {first:.1e} | {last:.1e} | {norm:.1e} | {single:.1e} |", flush=True)
+            kernels = [k for k in w1 if k.endswith("/kernel")]
+            together = float(np.sqrt(sum(np.sum((w1[k] - w[k]).astype(np.float64) ** 2) for k in kernels) / sum(np.sum(w1[k].astype(np.float64) ** 2) for k in kernels)))
+            print(f"| {label} | {'synchronized' if synchronized else 'per rank'} | {ranks} | {first:.1e} | {last:.1e} | {together:.1e} | {norm:.1e} |", flush=True)
 
 print(f"\nRed Wine throughput, median s/epoch over {a.bench_epochs} epochs (min over {a.repeats} repeats of the median)\n")
 bench = [strata, "bench", "redwine", "--epochs", str(a.bench_epochs), "--data", os.path.join(root, "data")]

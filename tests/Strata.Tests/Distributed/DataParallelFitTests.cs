@@ -1,4 +1,5 @@
 using Strata.Distributed;
+using Strata.Layers.Convolutional;
 using Strata.Layers.Core;
 using Strata.Layers.Normalization;
 using Strata.Layers.Regularization;
@@ -162,5 +163,38 @@ public class DataParallelFitTests
             Assert.Equal(single["loss"], r["loss"], 1e-7 * single["loss"]);
             Assert.Equal(single["mae"], r["mae"], 1e-7 * single["mae"]);
         }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RanksTrainTheConvolutionalModelOneProcessTrains(int ranks)
+    {
+        // Conv2D -> BatchNormalization -> ReLU -> MaxPooling2D -> SpatialDropout2D, the pattern of the Fashion-MNIST example,
+        // without the convolution's bias: BatchNormalization cancels it, so its gradient is zero but for rounding, which
+        // Adam scales up to whole steps in whatever direction the last digits point.
+        var images = TestSupport.Random(6, 1.0, 60, 6, 6, 2);
+        var targets = TestSupport.Random(7, 1.0, 60, 1);
+        (float[] Weights, IReadOnlyList<double> Loss) Train(ICommunicator? communicator)
+        {
+            var model = new Sequential(
+            [
+                new InputLayer([-1, 6, 6, 2]), new Conv2D(new Conv2DConfig { Filters = 4, KernelSize = [3, 3], Weights = new() { UseBias = false } }),
+                new BatchNormalization(new BatchNormalizationConfig { Synchronized = true }), new Strata.Layers.ActivationLayers.ReLU(new()),
+                new Strata.Layers.Pooling.MaxPooling2D(), new SpatialDropout2D(0.25), new Flatten(), new Dense(1),
+            ], seed: 5);
+            model.Compile(new Adam(), new MeanSquaredError());
+            var history = model.Fit(images, targets, batchSize: 20, epochs: 3, seed: 2, communicator: communicator);
+            return (model.GetWeights().SelectMany(w => w).ToArray(), history["loss"]);
+        }
+        var single = Train(null);
+        using var group = new InProcessGroup(ranks);
+        var shared = new (float[] Weights, IReadOnlyList<double> Loss)[ranks];
+        var threads = group.Members.Select(m => new Thread(() => shared[m.Rank] = Train(m))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.All(shared, r => Assert.Equal(shared[0].Weights, r.Weights));
+        TestSupport.AssertClose(single.Weights, shared[0].Weights, 1e-5, "weights");
+        TestSupport.AssertClose(single.Loss.Select(l => (float)l).ToArray(), shared[0].Loss.Select(l => (float)l).ToArray(), 1e-5, "loss");
     }
 }

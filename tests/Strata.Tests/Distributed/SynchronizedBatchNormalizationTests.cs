@@ -18,18 +18,20 @@ public class SynchronizedBatchNormalizationTests
     private sealed record Result(float[] Output, float[] InputGradient, float[] GammaGradient, float[] BetaGradient, float[] MovingMean, float[] MovingVariance);
 
     // One step of a synchronized layer on rows [start, start + count) of x, with loss Σ y ⊙ w over the same rows.
-    private static Result Step(ICommunicator communicator, Tensor x, Tensor w, int start, int count)
+    // Rows are [Features] values, or [2, 3, Features] feature maps (channels last) when spatial.
+    private static Result Step(ICommunicator communicator, Tensor x, Tensor w, int start, int count, bool spatial = false)
     {
+        int[] row = spatial ? [2, 3, Features] : [Features];
         var layer = new BatchNormalization(new BatchNormalizationConfig { Synchronized = true, Momentum = 0.5 });
-        layer.Build([-1, Features], new RandomGenerator(1));
+        layer.Build([-1, .. row], new RandomGenerator(1));
         foreach (var v in layer.Variables.Where(v => v.Name is "gamma" or "beta"))
             TestSupport.Random(v.Name == "gamma" ? 2 : 3, 0.5, Features).Data.CopyTo(v.Value.Data, 0);
         var graph = new Graph { Communicator = communicator };
-        var input = graph.Input([count, Features], requiresGradient: true);
-        input.Set(Rows(x, start, count));
+        var input = graph.Input([count, .. row], requiresGradient: true);
+        input.Set(Rows(x, start, count, row));
         var y = layer.Call(input, CallMode.Training);
-        var weights = graph.Input([count, Features]);
-        weights.Set(Rows(w, start, count));
+        var weights = graph.Input([count, .. row]);
+        weights.Set(Rows(w, start, count, row));
         var loss = Ops.Sum(Ops.Multiply(y, weights));
         graph.Forward();
         graph.Backward(loss);
@@ -38,30 +40,33 @@ public class SynchronizedBatchNormalizationTests
         return new(y.Value.Data.ToArray(), input.Gradient!.Data.ToArray(), Gradient("gamma"), Gradient("beta"), Value("moving_mean"), Value("moving_variance"));
     }
 
-    private static Tensor Rows(Tensor t, int start, int count)
+    private static Tensor Rows(Tensor t, int start, int count, int[] row)
     {
-        var rows = new Tensor(count, Features);
-        t.Data.AsSpan(start * Features, count * Features).CopyTo(rows.Data);
+        var rows = new Tensor([count, .. row]);
+        int width = rows.Size / count;
+        t.Data.AsSpan(start * width, count * width).CopyTo(rows.Data);
         return rows;
     }
 
     [Theory]
-    [InlineData(new[] { 5, 2, 3 })]
-    [InlineData(new[] { 1, 9 })]
-    [InlineData(new[] { 4, 4, 1, 3 })]
-    public void ShardsNormalizeAsTheWholeBatchDoes(int[] shardRows)
+    [InlineData(new[] { 5, 2, 3 }, false)]
+    [InlineData(new[] { 1, 9 }, false)]
+    [InlineData(new[] { 4, 4, 1, 3 }, false)]
+    [InlineData(new[] { 5, 2, 3 }, true)]
+    [InlineData(new[] { 1, 4 }, true)]
+    public void ShardsNormalizeAsTheWholeBatchDoes(int[] shardRows, bool spatial)
     {
-        int rows = shardRows.Sum();
+        int rows = shardRows.Sum(), width = spatial ? 6 * Features : Features;
         // Features far from zero and of different scales, so local and global statistics differ clearly.
-        var x = TestSupport.Random(4, 3.0, rows, Features);
+        var x = TestSupport.Random(4, 3.0, rows, width);
         for (int i = 0; i < x.Size; i++) x.Data[i] += 10f * (i % Features);
-        var w = TestSupport.Random(5, 1.0, rows, Features);
-        var whole = Step(Communicators.Single, x, w, 0, rows);
+        var w = TestSupport.Random(5, 1.0, rows, width);
+        var whole = Step(Communicators.Single, x, w, 0, rows, spatial);
 
         using var group = new InProcessGroup(shardRows.Length);
         var results = new Result[shardRows.Length];
         var threads = group.Members.Select(m => new Thread(() =>
-            results[m.Rank] = Step(m, x, w, shardRows.Take(m.Rank).Sum(), shardRows[m.Rank]))).ToList();
+            results[m.Rank] = Step(m, x, w, shardRows.Take(m.Rank).Sum(), shardRows[m.Rank], spatial))).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
 
@@ -79,6 +84,6 @@ public class SynchronizedBatchNormalizationTests
             TestSupport.AssertClose(whole.MovingVariance, r.MovingVariance, 1e-5, "moving variance");
         }
         // Without synchronization a shard's own statistics would differ from the whole batch's.
-        Assert.NotEqual(whole.MovingMean, Step(Communicators.Single, x, w, 0, shardRows[0]).MovingMean);
+        Assert.NotEqual(whole.MovingMean, Step(Communicators.Single, x, w, 0, shardRows[0], spatial).MovingMean);
     }
 }
