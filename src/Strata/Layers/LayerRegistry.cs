@@ -59,6 +59,10 @@ public static class LayerRegistry
                 factories.Add(type.Name, factory);
                 if (ConfigTypeOf(type) is { } configType) ConfigKeys[type.Name] = [.. KerasConfig.Keys(configType)];
             }
+        // tf.keras 2's SyncBatchNormalization is Keras 3's BatchNormalization(synchronized=True), and is written back as that.
+        factories.Add("SyncBatchNormalization", reader => Invoke(() =>
+            new Normalization.BatchNormalization((Normalization.BatchNormalizationConfig)KerasConfig.Read(typeof(Normalization.BatchNormalizationConfig), reader) with { Synchronized = true })));
+        ConfigKeys["SyncBatchNormalization"] = ConfigKeys[nameof(Normalization.BatchNormalization)];
         return factories;
     }
 

@@ -161,4 +161,18 @@ public class LayerConfigTests
         Assert.Equal("batch_shape", Assert.Throws<ArgumentOutOfRangeException>(() => new InputLayer([-1, 0])).ParamName);
         Assert.Contains("Unknown activation", Assert.Throws<ArgumentException>(() => new Activation("swishy")).Message);
     }
+
+    [Fact]
+    public void TfKerasSyncBatchNormalizationLoadsAsSynchronizedBatchNormalization()
+    {
+        // The config tf.keras 2 writes for tf.keras.layers.experimental.SyncBatchNormalization: BatchNormalization's keys.
+        var node = JsonNode.Parse("""{"class_name": "SyncBatchNormalization", "config": {"name": "sync_bn", "axis": -1, "momentum": 0.9, "epsilon": 0.001, "center": true, "scale": true}}""");
+        var layer = Assert.IsType<BatchNormalization>(LayerRegistry.FromConfig(node, 0));
+        Assert.True(layer.Config.Synchronized);
+        Assert.Equal(0.9, layer.Config.Momentum);
+        Assert.Equal("BatchNormalization", layer.ClassName);
+        Assert.True(layer.GetConfig()["synchronized"]!.GetValue<bool>());
+        var e = Assert.Throws<StrataException>(() => LayerRegistry.FromConfig(JsonNode.Parse("""{"class_name": "SyncBatchNormalization", "config": {"momentun": 0.9}}"""), 0));
+        Assert.Contains("momentum", e.Message);
+    }
 }
