@@ -15,12 +15,14 @@ namespace Strata.Autodiff;
 /// on the thread count. Depthwise convolutions (one input and one output channel per group) take a
 /// direct vector path.
 /// </summary>
-internal sealed class ConvNode : Node
+internal sealed unsafe class ConvNode : Node
 {
     private const int MaxBlocks = 32;
     private const int PatchBufferFloats = 1 << 15;
 
     [ThreadStatic] private static float[]? _patches;
+    // Forward's patches straight in the product's A panels, and the rows of one panel when they need unrolling first.
+    [ThreadStatic] private static float[]? _panels, _panelRows;
 
     private readonly ConvGeometry _g;
     private readonly int _groups, _inPerGroup, _out, _outPerGroup, _k, _kPerGroup;
@@ -148,6 +150,11 @@ internal sealed class ConvNode : Node
                 else n.DepthwiseBackward(x, kernel, _z!, image0, images, block, _kernelGradient, _inputGradient);
                 return;
             }
+            if (_stage == ConvStage.Forward && n._groups == 1)
+            {
+                n.ForwardPacked(x, _kernels[0], _z!, image0, images);
+                return;
+            }
             var patches = _patches is { } p && p.Length >= n._positionsPerChunk * n._k ? p : _patches = new float[n._positionsPerChunk * n._k];
             var kernelPartial = _kernelGradient ? n._partials.AsSpan(block * kernel.Length, kernel.Length) : default;
             for (int image = image0; image < image0 + images; image++)
@@ -177,6 +184,70 @@ internal sealed class ConvNode : Node
                     n.Fold(cols, image, p0, count, n.Inputs[0].Gradient!.Data);
                 }
         }
+    }
+
+    // Forward of one group: each panel of Mr positions' patches gathered from x straight into the
+    // product's A panels (a kernel row is kw·C contiguous input values), skipping the im2col rows;
+    // the bits are those of packing the unrolled rows.
+    private void ForwardPacked(float[] x, Gemm.PackedB kernel, float[] z, int image0, int images)
+    {
+        var g = _g;
+        int positionsPerImage = g.OutputHeight * g.OutputWidth, span = g.WindowWidth * g.Channels, mr = Gemm.Mr;
+        int length = Gemm.PackedALength(_positionsPerChunk, _k);
+        var panels = _panels is { } a && a.Length >= length ? a : _panels = new float[length];
+        // Rows past the last position read zeros (as the product's own packing pads them); rows needing padding or dilation are unrolled first.
+        var rowsBuffer = _panelRows is { } r && r.Length >= (mr + 1) * _k ? r : _panelRows = new float[(mr + 1) * _k];
+        Array.Clear(rowsBuffer, mr * _k, _k);
+        Span<nint> rows = stackalloc nint[mr];
+        // Kernel rows shorter than a vector (one input channel) pack faster unrolled: a panel's rows are then K long.
+        bool direct = g.DilationWidth == 1 && span >= 16;
+        fixed (float* px = x, pPanels = panels, pRows = rowsBuffer)
+        {
+            float* zeros = pRows + mr * _k;
+            for (int image = image0; image < image0 + images; image++)
+                for (int p0 = 0; p0 < positionsPerImage; p0 += _positionsPerChunk)
+                {
+                    int count = Math.Min(_positionsPerChunk, positionsPerImage - p0);
+                    for (int i0 = 0; i0 < count; i0 += mr)
+                    {
+                        int here = Math.Min(mr, count - i0);
+                        if (direct && PatchesInside(p0 + i0, here))
+                        {
+                            for (int i = 0; i < g.WindowHeight; i++)
+                            {
+                                for (int q = 0; q < mr; q++)
+                                {
+                                    if (q >= here) { rows[q] = (nint)zeros; continue; }
+                                    int oh = (p0 + i0 + q) / g.OutputWidth, ow = (p0 + i0 + q) % g.OutputWidth;
+                                    rows[q] = (nint)(px + ((long)(image * g.Height + g.InputRow(oh, i)) * g.Width + g.InputColumn(ow, 0)) * g.Channels);
+                                }
+                                Gemm.PackRows(pPanels, count, _k, i0, rows, i * span, span, kernel.Isa);
+                            }
+                        }
+                        else
+                        {
+                            Unroll(x, image, p0 + i0, here, rowsBuffer.AsSpan(0, here * _k));
+                            for (int q = 0; q < mr; q++) rows[q] = (nint)(q < here ? pRows + q * _k : zeros);
+                            Gemm.PackRows(pPanels, count, _k, i0, rows, 0, _k, kernel.Isa);
+                        }
+                    }
+                    int row = image * positionsPerImage + p0;
+                    Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, false);
+                }
+        }
+    }
+
+    // Whether every kernel row of the patches of positions p0 .. p0 + count - 1 lies inside the input.
+    private bool PatchesInside(int p0, int count)
+    {
+        var g = _g;
+        for (int q = p0; q < p0 + count; q++)
+        {
+            int oh = q / g.OutputWidth, ow = q % g.OutputWidth;
+            int iw0 = g.InputColumn(ow, 0), ih0 = g.InputRow(oh, 0), ih1 = g.InputRow(oh, g.WindowHeight - 1);
+            if (iw0 < 0 || iw0 + g.WindowWidth > g.Width || ih0 < 0 || ih1 >= g.Height) return false;
+        }
+        return true;
     }
 
     // im2col for output positions p0.. of image n: row per position, columns [group][i][j][channel in group]; zeros outside the map.

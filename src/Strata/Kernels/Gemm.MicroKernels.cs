@@ -25,13 +25,17 @@ internal static unsafe partial class Gemm
 
     // Eight columns of six rows into eight consecutive groups of six; writes two floats past the last group.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransposeSixRows(float* src, long srcStride, float* dst)
+    private static void TransposeSixRows(float* src, long srcStride, float* dst) =>
+        TransposeSixRows(src, src + srcStride, src + 2 * srcStride, src + 3 * srcStride, src + 4 * srcStride, src + 5 * srcStride, dst);
+
+    // The same with each row anywhere in memory.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeSixRows(float* r0, float* r1, float* r2, float* r3, float* r4, float* r5, float* dst)
     {
         var zero = Vector256<float>.Zero;
         var (t0, t1, t2, t3, t4, t5, t6, t7) = Transpose(
-            Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride),
-            Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride),
-            Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride), zero, zero);
+            Avx.LoadVector256(r0), Avx.LoadVector256(r1), Avx.LoadVector256(r2),
+            Avx.LoadVector256(r3), Avx.LoadVector256(r4), Avx.LoadVector256(r5), zero, zero);
         Avx.Store(dst, t0); Avx.Store(dst + 6, t1); Avx.Store(dst + 12, t2); Avx.Store(dst + 18, t3);
         Avx.Store(dst + 24, t4); Avx.Store(dst + 30, t5); Avx.Store(dst + 36, t6); Avx.Store(dst + 42, t7);
     }

@@ -16,12 +16,12 @@ internal static unsafe partial class Gemm
         private InstructionSet _isa;
         private int _nr;
         private int _lda, _ldb, _ldc, _m, _n, _k, _kc, _mPanels, _nPanels, _kBlocks, _rowBlock, _columnBlock, _columnBlocks;
-        private bool _transA, _transB, _accumulate, _packB;
+        private bool _transA, _transB, _accumulate, _packA, _packB;
         // Bias and element-wise activation applied to each tile after its last K block, while it is in L2.
         private float* _bias;
         private ActivationFunction _function;
         private bool _epilogue;
-        private float* _aPack, _ownBPack, _bPack;
+        private float* _aPack, _aPanels, _ownBPack, _bPack;
         private long _aPackLength, _ownBPackLength;
         private readonly PackTask _packing;
 
@@ -40,7 +40,9 @@ internal static unsafe partial class Gemm
             _nPanels = (n + _nr - 1) / _nr;
             _kc = KBlockDepth(k);
             _kBlocks = (k + _kc - 1) / _kc;
-            Ensure(ref _aPack, ref _aPackLength, (long)_mPanels * Mr * k);
+            if (a != null) Ensure(ref _aPack, ref _aPackLength, (long)_mPanels * Mr * k);
+            _aPanels = _aPack;
+            _packA = true;
 
             // Smaller tiles when there are too few to keep every thread busy (one thread, as inside a
             // convolution's region, needs no more than one); the sums do not change.
@@ -72,7 +74,7 @@ internal static unsafe partial class Gemm
 
         public void Run()
         {
-            WorkerPool.Run(_packing, (_mPanels + (_packB ? _nPanels : 0)) * _kBlocks);
+            WorkerPool.Run(_packing, ((_packA ? _mPanels : 0) + (_packB ? _nPanels : 0)) * _kBlocks);
             WorkerPool.Run(this, Tiles);
             Clear();
         }
@@ -81,6 +83,13 @@ internal static unsafe partial class Gemm
         {
             WorkerPool.Run(_packing, _nPanels * _kBlocks);
             Clear();
+        }
+
+        /// <summary>A packed already by <see cref="PackRows"/> into <paramref name="panels"/>.</summary>
+        public void SetPackedA(float* panels)
+        {
+            _aPanels = panels;
+            _packA = false;
         }
 
         private int TileCount() => ((_m + _rowBlock - 1) / _rowBlock) * ((_n + _columnBlock - 1) / _columnBlock);
@@ -93,7 +102,7 @@ internal static unsafe partial class Gemm
 
         private void Clear()
         {
-            _a = _b = _c = _bPack = _bias = null;
+            _a = _b = _c = _bPack = _bias = _aPanels = null;
             _epilogue = false;
         }
 
@@ -106,14 +115,14 @@ internal static unsafe partial class Gemm
         }
 
         // Panels of K block kb start at kb·kc·(panels·width): every earlier block is a full kc deep.
-        private float* APanel(int kb, int panel, int kc) => _aPack + (long)kb * _kc * _mPanels * Mr + (long)panel * Mr * kc;
+        private float* APanel(int kb, int panel, int kc) => _aPanels + (long)kb * _kc * _mPanels * Mr + (long)panel * Mr * kc;
 
         private float* BPanel(int kb, int panel, int kc) => _bPack + (long)kb * _kc * _nPanels * _nr + (long)panel * _nr * kc;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Pack(int item)
         {
-            int aItems = _mPanels * _kBlocks;
+            int aItems = _packA ? _mPanels * _kBlocks : 0;
             if (item < aItems)
             {
                 int kb = item / _mPanels, panel = item % _mPanels;
@@ -159,6 +168,17 @@ internal static unsafe partial class Gemm
                         for (int p = 0; p < kc; p++) dst[p * Mr + r] = 0f;
                     }
                 }
+            }
+            else if (rows == Mr && i0 + 8 <= _m && _isa >= InstructionSet.Avx2)
+            {
+                // Aᵀ's six rows are six consecutive values of each stored row: one 8-wide copy per step
+                // (a convolution's kernel gradient packs its patches this way), the two extra lanes
+                // overwritten by the next step; the last step goes value by value.
+                float* src = _a + (long)p0 * _lda + i0;
+                int p = 0;
+                for (; p + 1 < kc; p++)
+                    Avx.Store(dst + p * Mr, Avx.LoadVector256(src + (long)p * _lda));
+                for (int r = 0; r < Mr; r++) dst[p * Mr + r] = src[(long)p * _lda + r];
             }
             else
             {

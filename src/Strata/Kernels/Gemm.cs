@@ -108,6 +108,63 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>The floats an m×k A takes in the micro-kernel's panels (<see cref="PackRows"/>).</summary>
+    internal static int PackedALength(int m, int k) => (m + Mr - 1) / Mr * Mr * k;
+
+    /// <summary>
+    /// Writes values [p0, p0 + length) of A's rows i0 .. i0 + Mr - 1 into the panels of an m×k A, as the
+    /// product packs A itself: row r is read from <paramref name="rows"/>[r] (length values there), so
+    /// the rows can be gathered from anywhere (a convolution's patches, straight from its input).
+    /// Once every value of every panel is written, <see cref="Multiply(float*, PackedB, Span{float}, int, int, bool)"/>
+    /// gives the bits the product packing A itself gives.
+    /// </summary>
+    internal static void PackRows(float* panels, int m, int k, int i0, ReadOnlySpan<nint> rows, int p0, int length, InstructionSet isa)
+    {
+        if (i0 % Mr != 0 || rows.Length < Mr || p0 < 0 || p0 + length > k)
+            throw new ArgumentException("PackRows takes whole panels of Mr rows and values inside the k columns.");
+        int kc = KBlockDepth(k), mPanels = (m + Mr - 1) / Mr, panel = i0 / Mr;
+        float* r0 = (float*)rows[0], r1 = (float*)rows[1], r2 = (float*)rows[2], r3 = (float*)rows[3], r4 = (float*)rows[4], r5 = (float*)rows[5];
+        int p = p0, end = p0 + length;
+        while (p < end)
+        {
+            int start = p / kc * kc, depth = Math.Min(kc, k - start), stop = Math.Min(end, start + depth);
+            float* dst = panels + (long)start * mPanels * Mr + (long)panel * Mr * depth - (long)start * Mr;
+            // Eight columns at a time while the two floats spilled past them land on columns this call writes next.
+            if (isa >= InstructionSet.Avx2)
+                for (; p + 8 < stop; p += 8)
+                {
+                    int o = p - p0;
+                    TransposeSixRows(r0 + o, r1 + o, r2 + o, r3 + o, r4 + o, r5 + o, dst + (long)p * Mr);
+                }
+            for (; p < stop; p++)
+            {
+                int o = p - p0;
+                float* d = dst + (long)p * Mr;
+                d[0] = r0[o]; d[1] = r1[o]; d[2] = r2[o]; d[3] = r3[o]; d[4] = r4[o]; d[5] = r5[o];
+            }
+        }
+    }
+
+    /// <summary>C = A · B (or C += ...) with A's m rows packed by <see cref="PackRows"/> and B by <see cref="PackedB.Pack"/>, on B's path.</summary>
+    internal static void Multiply(float* panels, PackedB b, Span<float> c, int ldc, int m, bool accumulate)
+    {
+        if (m == 0 || b.N == 0) return;
+        if (b.K == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, b.N).Clear();
+            return;
+        }
+        fixed (float* pc = c)
+        {
+            var task = _task ??= new GemmTask();
+            task.Set(b.Isa, null, 0, false, pc, ldc, m, b.N, b.K, accumulate);
+            task.SetPackedA(panels);
+            task.SetB(null, 0, false, b);
+            task.Run();
+        }
+    }
+
     /// <summary>
     /// C = f(op(A) · B + bias) with B packed beforehand, f element-wise: each tile of C gets its bias and
     /// activation right after its last K block, while it is still in cache, with the bits a separate pass gives.

@@ -1,0 +1,91 @@
+using Strata.Autodiff;
+using Strata.Kernels;
+using Strata.Layers.Convolutional;
+using Strata.Tensors;
+using Xunit;
+using static Strata.Tests.TestSupport;
+
+namespace Strata.Tests.Layers.Convolutional;
+
+/// <summary>The convolution's forward pass (patches gathered straight into the product's panels) on every instruction-set path, against a direct sum.</summary>
+public class ConvolutionPathTests
+{
+    // y[n, oh, ow, f] = Σ x[n, ih, iw, c]·w[i, j, c, f] + b[f] in doubles, zeros outside the map.
+    private static float[] Naive(float[] x, float[] w, float[] b, ConvGeometry g, int filters)
+    {
+        var y = new float[g.Batch * g.OutputHeight * g.OutputWidth * filters];
+        for (int n = 0; n < g.Batch; n++)
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++)
+                    for (int f = 0; f < filters; f++)
+                    {
+                        double s = b[f];
+                        for (int i = 0; i < g.WindowHeight; i++)
+                            for (int j = 0; j < g.WindowWidth; j++)
+                            {
+                                int ih = g.InputRow(oh, i), iw = g.InputColumn(ow, j);
+                                if (ih < 0 || ih >= g.Height || iw < 0 || iw >= g.Width) continue;
+                                for (int c = 0; c < g.Channels; c++)
+                                    s += (double)x[((n * g.Height + ih) * g.Width + iw) * g.Channels + c] * w[((i * g.WindowWidth + j) * g.Channels + c) * filters + f];
+                            }
+                        y[((n * g.OutputHeight + oh) * g.OutputWidth + ow) * filters + f] = (float)s;
+                    }
+        return y;
+    }
+
+    public static IEnumerable<object[]> Cases()
+    {
+        // [height, width, channels, filters, kernel, stride, dilation, padding]: 32 channels (one K block), 64 (two
+        // K blocks split inside a kernel row), one channel, positions that leave a panel part-filled, padding and dilation.
+        object[][] cases =
+        [
+            [12, 12, 32, 32, 3, 1, 1, "valid"], [10, 10, 64, 64, 3, 1, 1, "valid"], [28, 28, 1, 32, 3, 1, 1, "valid"],
+            [9, 7, 5, 7, 3, 1, 1, "same"], [11, 10, 6, 8, 3, 2, 1, "same"], [12, 12, 4, 5, 3, 1, 2, "same"], [8, 9, 3, 40, 2, 1, 1, "valid"],
+        ];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var c in cases)
+                yield return [isa, .. c];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TheForwardPassMatchesADirectSumOnEveryPath(string path, int height, int width, int channels, int filters, int kernel, int stride, int dilation, string padding)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        const int batch = 3;
+        var layer = new Conv2D(filters, [kernel, kernel], [stride, stride], padding, [dilation, dilation], name: "c");
+        layer.Build([-1, height, width, channels], new RandomGenerator(0));
+        var w = Random(5, 1, layer.Kernel!.Value.Size).Data;
+        var b = Random(6, 1, filters).Data;
+        w.CopyTo(layer.Kernel.Value.Data, 0);
+        b.CopyTo(layer.Bias!.Value.Data, 0);
+        var x = Random(7, 1, batch, height, width, channels).Data;
+        var graph = new Graph();
+        var input = graph.Input([batch, height, width, channels]);
+        input.Set(new Tensor([batch, height, width, channels], x));
+        var y = layer.Call(input, CallMode.Inference);
+        graph.Forward();
+        int oh = y.Value.ShapeArray()[1], ow = y.Value.ShapeArray()[2];
+        int padTop = padding == "same" ? Math.Max(0, ((oh - 1) * stride + (kernel - 1) * dilation + 1 - height) / 2) : 0;
+        int padLeft = padding == "same" ? Math.Max(0, ((ow - 1) * stride + (kernel - 1) * dilation + 1 - width) / 2) : 0;
+        var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, stride, stride, dilation, dilation, padTop, padLeft, oh, ow);
+        AssertClose(Naive(x, w, b, g, filters), y.Value.Data, 1e-4, path);
+        // Bit for bit the product of the unrolled patches (im2col) with the kernel, then the bias.
+        int k = kernel * kernel * channels, positions = batch * oh * ow;
+        var cols = new float[positions * k];
+        for (int n = 0; n < batch; n++)
+            for (int r = 0; r < oh; r++)
+                for (int c = 0; c < ow; c++)
+                    for (int i = 0; i < kernel; i++)
+                        for (int j = 0; j < kernel; j++)
+                        {
+                            int ih = g.InputRow(r, i), iw = g.InputColumn(c, j);
+                            if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                            Array.Copy(x, ((n * height + ih) * width + iw) * channels, cols, ((n * oh + r) * ow + c) * k + (i * kernel + j) * channels, channels);
+                        }
+        var expected = new float[positions * filters];
+        Gemm.Multiply(cols, k, false, w, filters, false, expected, filters, positions, filters, k, false);
+        for (int e = 0; e < expected.Length; e++) expected[e] += b[e % filters];
+        Assert.Equal(expected, y.Value.Data.ToArray());
+    }
+}
