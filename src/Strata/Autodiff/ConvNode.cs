@@ -60,8 +60,13 @@ internal sealed unsafe class ConvNode : Node
     internal override void Forward()
     {
         var z = _z ?? Value.Data;
-        _task.Run(ConvStage.Forward, z);
         var bias = Bias?.Value.Data;
+        // One group, a bias and an element-wise activation applied to the output itself: each tile of the
+        // product gets them while in cache (same bits) instead of in another pass over the output.
+        bool fused = !_depthwise && _groups == 1 && _k > 0 && _z is null && bias is not null
+            && _function is not (ActivationFunction.Softmax or ActivationFunction.LogSoftmax);
+        _task.Run(ConvStage.Forward, z, epilogueBias: fused ? bias : null);
+        if (fused) return;
         if (_z is null)
         {
             RowKernels.BiasActivation(z, bias, Value.Data, _g.Positions, _out, _function);
@@ -109,16 +114,16 @@ internal sealed unsafe class ConvNode : Node
     private sealed class ConvTask(ConvNode node) : ParallelTask
     {
         private ConvStage _stage;
-        private float[]? _z;
+        private float[]? _z, _epilogueBias;
         private bool _kernelGradient, _inputGradient;
 
         // Per group, the kernel as the forward product's B and its transpose as the patch gradients' B:
         // packed once per pass instead of once per chunk of positions.
         private Gemm.PackedB[] _kernels = [], _transposedKernels = [];
 
-        public void Run(ConvStage stage, float[] z, bool kernelGradient = false, bool inputGradient = false)
+        public void Run(ConvStage stage, float[] z, bool kernelGradient = false, bool inputGradient = false, float[]? epilogueBias = null)
         {
-            (_stage, _z, _kernelGradient, _inputGradient) = (stage, z, kernelGradient, inputGradient);
+            (_stage, _z, _kernelGradient, _inputGradient, _epilogueBias) = (stage, z, kernelGradient, inputGradient, epilogueBias);
             var n = node;
             if (!n._depthwise && (stage == ConvStage.Forward || inputGradient))
             {
@@ -133,7 +138,7 @@ internal sealed unsafe class ConvNode : Node
                 }
             }
             WorkerPool.Run(this, node._blocks);
-            _z = null;
+            _z = _epilogueBias = null;
         }
 
         public override void Execute(int block)
@@ -152,7 +157,7 @@ internal sealed unsafe class ConvNode : Node
             }
             if (_stage == ConvStage.Forward && n._groups == 1)
             {
-                n.ForwardPacked(x, _kernels[0], _z!, image0, images);
+                n.ForwardPacked(x, _kernels[0], _z!, _epilogueBias, image0, images);
                 return;
             }
             var patches = _patches is { } p && p.Length >= n._positionsPerChunk * n._k ? p : _patches = new float[n._positionsPerChunk * n._k];
@@ -189,7 +194,7 @@ internal sealed unsafe class ConvNode : Node
     // Forward of one group: each panel of Mr positions' patches gathered from x straight into the
     // product's A panels (a kernel row is kw·C contiguous input values), skipping the im2col rows;
     // the bits are those of packing the unrolled rows.
-    private void ForwardPacked(float[] x, Gemm.PackedB kernel, float[] z, int image0, int images)
+    private void ForwardPacked(float[] x, Gemm.PackedB kernel, float[] z, float[]? epilogueBias, int image0, int images)
     {
         var g = _g;
         int positionsPerImage = g.OutputHeight * g.OutputWidth, span = g.WindowWidth * g.Channels, mr = Gemm.Mr;
@@ -232,7 +237,8 @@ internal sealed unsafe class ConvNode : Node
                         }
                     }
                     int row = image * positionsPerImage + p0;
-                    Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, false);
+                    if (epilogueBias is null) Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, false);
+                    else Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, epilogueBias, _function);
                 }
         }
     }

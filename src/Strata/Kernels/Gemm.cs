@@ -166,6 +166,30 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// C = f(A · B + bias) with A packed by <see cref="PackRows"/> and B by <see cref="PackedB.Pack"/>: each tile
+    /// gets its bias and element-wise activation after its last K block, with the bits a separate pass gives.
+    /// </summary>
+    internal static void Multiply(float* panels, PackedB b, Span<float> c, int ldc, int m, ReadOnlySpan<float> bias, ActivationFunction f)
+    {
+        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
+            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
+        if (bias.Length < b.N)
+            throw new ArgumentException($"The bias holds {bias.Length} values; the product has {b.N} columns.", nameof(bias));
+        if (m == 0 || b.N == 0) return;
+        if (b.K == 0)
+            throw new ArgumentException("The fused product needs a non-empty inner dimension.", nameof(b));
+        fixed (float* pc = c, pbias = bias)
+        {
+            var task = _task ??= new GemmTask();
+            task.Set(b.Isa, null, 0, false, pc, ldc, m, b.N, b.K, false);
+            task.SetPackedA(panels);
+            task.SetB(null, 0, false, b);
+            task.SetEpilogue(pbias, f);
+            task.Run();
+        }
+    }
+
+    /// <summary>
     /// C = f(op(A) · B + bias) with B packed beforehand, f element-wise: each tile of C gets its bias and
     /// activation right after its last K block, while it is still in cache, with the bits a separate pass gives.
     /// </summary>

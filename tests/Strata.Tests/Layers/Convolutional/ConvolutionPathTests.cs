@@ -11,7 +11,7 @@ namespace Strata.Tests.Layers.Convolutional;
 public class ConvolutionPathTests
 {
     // y[n, oh, ow, f] = Σ x[n, ih, iw, c]·w[i, j, c, f] + b[f] in doubles, zeros outside the map.
-    private static float[] Naive(float[] x, float[] w, float[] b, ConvGeometry g, int filters)
+    private static float[] Naive(float[] x, float[] w, float[] b, ConvGeometry g, int filters, bool relu)
     {
         var y = new float[g.Batch * g.OutputHeight * g.OutputWidth * filters];
         for (int n = 0; n < g.Batch; n++)
@@ -28,19 +28,20 @@ public class ConvolutionPathTests
                                 for (int c = 0; c < g.Channels; c++)
                                     s += (double)x[((n * g.Height + ih) * g.Width + iw) * g.Channels + c] * w[((i * g.WindowWidth + j) * g.Channels + c) * filters + f];
                             }
-                        y[((n * g.OutputHeight + oh) * g.OutputWidth + ow) * filters + f] = (float)s;
+                        y[((n * g.OutputHeight + oh) * g.OutputWidth + ow) * filters + f] = relu ? (float)Math.Max(s, 0) : (float)s;
                     }
         return y;
     }
 
     public static IEnumerable<object[]> Cases()
     {
-        // [height, width, channels, filters, kernel, stride, dilation, padding]: 32 channels (one K block), 64 (two
-        // K blocks split inside a kernel row), one channel, positions that leave a panel part-filled, padding and dilation.
+        // [height, width, channels, filters, kernel, stride, dilation, padding, relu]: 32 channels (one K block), 64 (two
+        // K blocks split inside a kernel row), one channel, positions that leave a panel part-filled, padding and dilation;
+        // the bias and a ReLU applied to each tile of the product.
         object[][] cases =
         [
-            [12, 12, 32, 32, 3, 1, 1, "valid"], [10, 10, 64, 64, 3, 1, 1, "valid"], [28, 28, 1, 32, 3, 1, 1, "valid"],
-            [9, 7, 5, 7, 3, 1, 1, "same"], [11, 10, 6, 8, 3, 2, 1, "same"], [12, 12, 4, 5, 3, 1, 2, "same"], [8, 9, 3, 40, 2, 1, 1, "valid"],
+            [12, 12, 32, 32, 3, 1, 1, "valid", false], [10, 10, 64, 64, 3, 1, 1, "valid", true], [28, 28, 1, 32, 3, 1, 1, "valid", false],
+            [9, 7, 5, 7, 3, 1, 1, "same", true], [11, 10, 6, 8, 3, 2, 1, "same", false], [12, 12, 4, 5, 3, 1, 2, "same", false], [8, 9, 3, 40, 2, 1, 1, "valid", true],
         ];
         foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
             foreach (var c in cases)
@@ -49,11 +50,11 @@ public class ConvolutionPathTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void TheForwardPassMatchesADirectSumOnEveryPath(string path, int height, int width, int channels, int filters, int kernel, int stride, int dilation, string padding)
+    public void TheForwardPassMatchesADirectSumOnEveryPath(string path, int height, int width, int channels, int filters, int kernel, int stride, int dilation, string padding, bool relu)
     {
         using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
         const int batch = 3;
-        var layer = new Conv2D(filters, [kernel, kernel], [stride, stride], padding, [dilation, dilation], name: "c");
+        var layer = new Conv2D(filters, [kernel, kernel], [stride, stride], padding, [dilation, dilation], activation: relu ? "relu" : null, name: "c");
         layer.Build([-1, height, width, channels], new RandomGenerator(0));
         var w = Random(5, 1, layer.Kernel!.Value.Size).Data;
         var b = Random(6, 1, filters).Data;
@@ -69,8 +70,8 @@ public class ConvolutionPathTests
         int padTop = padding == "same" ? Math.Max(0, ((oh - 1) * stride + (kernel - 1) * dilation + 1 - height) / 2) : 0;
         int padLeft = padding == "same" ? Math.Max(0, ((ow - 1) * stride + (kernel - 1) * dilation + 1 - width) / 2) : 0;
         var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, stride, stride, dilation, dilation, padTop, padLeft, oh, ow);
-        AssertClose(Naive(x, w, b, g, filters), y.Value.Data, 1e-4, path);
-        // Bit for bit the product of the unrolled patches (im2col) with the kernel, then the bias.
+        AssertClose(Naive(x, w, b, g, filters, relu), y.Value.Data, 1e-4, path);
+        // Bit for bit the product of the unrolled patches (im2col) with the kernel, then the bias and activation.
         int k = kernel * kernel * channels, positions = batch * oh * ow;
         var cols = new float[positions * k];
         for (int n = 0; n < batch; n++)
@@ -85,7 +86,11 @@ public class ConvolutionPathTests
                         }
         var expected = new float[positions * filters];
         Gemm.Multiply(cols, k, false, w, filters, false, expected, filters, positions, filters, k, false);
-        for (int e = 0; e < expected.Length; e++) expected[e] += b[e % filters];
+        for (int e = 0; e < expected.Length; e++)
+        {
+            expected[e] += b[e % filters];
+            if (relu) expected[e] = Math.Max(expected[e], 0f);
+        }
         Assert.Equal(expected, y.Value.Data.ToArray());
     }
 }
