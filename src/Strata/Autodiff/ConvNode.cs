@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Strata.Kernels;
 using Strata.Tensors;
 
@@ -141,6 +142,7 @@ internal sealed unsafe class ConvNode : Node
             _z = _epilogueBias = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int block)
         {
             var n = node;
@@ -194,6 +196,7 @@ internal sealed unsafe class ConvNode : Node
     // Forward of one group: each panel of Mr positions' patches gathered from x straight into the
     // product's A panels (a kernel row is kw·C contiguous input values), skipping the im2col rows;
     // the bits are those of packing the unrolled rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardPacked(float[] x, Gemm.PackedB kernel, float[] z, float[]? epilogueBias, int image0, int images)
     {
         var g = _g;
@@ -257,6 +260,7 @@ internal sealed unsafe class ConvNode : Node
     }
 
     // im2col for output positions p0.. of image n: row per position, columns [group][i][j][channel in group]; zeros outside the map.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unroll(float[] x, int n, int p0, int count, Span<float> cols)
     {
         var g = _g;
@@ -293,6 +297,7 @@ internal sealed unsafe class ConvNode : Node
     }
 
     // col2im: adds each patch gradient back to the input positions it was read from.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Fold(ReadOnlySpan<float> cols, int n, int p0, int count, float[] dx)
     {
         var g = _g;
@@ -327,6 +332,7 @@ internal sealed unsafe class ConvNode : Node
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseForward(float[] x, float[] kernel, float[] z, int image0, int images)
     {
         var g = _g;
@@ -351,6 +357,7 @@ internal sealed unsafe class ConvNode : Node
                 }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseBackward(float[] x, float[] kernel, float[] dz, int image0, int images, int block, bool kernelGradient, bool inputGradient)
     {
         var g = _g;

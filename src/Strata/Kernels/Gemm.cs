@@ -118,6 +118,7 @@ internal static unsafe partial class Gemm
     /// Once every value of every panel is written, <see cref="Multiply(float*, PackedB, Span{float}, int, int, bool)"/>
     /// gives the bits the product packing A itself gives.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackRows(float* panels, int m, int k, int i0, ReadOnlySpan<nint> rows, int p0, int length, InstructionSet isa)
     {
         if (i0 % Mr != 0 || rows.Length < Mr || p0 < 0 || p0 + length > k)
