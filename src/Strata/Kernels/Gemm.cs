@@ -166,16 +166,21 @@ internal static unsafe partial class Gemm
         }
     }
 
+    private static void CheckEpilogue(PackedB b, ReadOnlySpan<float> bias, ActivationFunction f)
+    {
+        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
+            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
+        if (bias.Length < b.N)
+            throw new ArgumentException($"The bias holds {bias.Length} values; the product has {b.N} columns.", nameof(bias));
+    }
+
     /// <summary>
     /// C = f(A · B + bias) with A packed by <see cref="PackRows"/> and B by <see cref="PackedB.Pack"/>: each tile
     /// gets its bias and element-wise activation after its last K block, with the bits a separate pass gives.
     /// </summary>
     internal static void Multiply(float* panels, PackedB b, Span<float> c, int ldc, int m, ReadOnlySpan<float> bias, ActivationFunction f)
     {
-        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
-            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
-        if (bias.Length < b.N)
-            throw new ArgumentException($"The bias holds {bias.Length} values; the product has {b.N} columns.", nameof(bias));
+        CheckEpilogue(b, bias, f);
         if (m == 0 || b.N == 0) return;
         if (b.K == 0)
             throw new ArgumentException("The fused product needs a non-empty inner dimension.", nameof(b));
@@ -197,10 +202,7 @@ internal static unsafe partial class Gemm
     public static void Multiply(ReadOnlySpan<float> a, int lda, bool transA, PackedB b, Span<float> c, int ldc, int m,
         ReadOnlySpan<float> bias, ActivationFunction f)
     {
-        if (f is ActivationFunction.Softmax or ActivationFunction.LogSoftmax)
-            throw new ArgumentException("The product's epilogue takes element-wise activations only.", nameof(f));
-        if (bias.Length < b.N)
-            throw new ArgumentException($"The bias holds {bias.Length} values; the product has {b.N} columns.", nameof(bias));
+        CheckEpilogue(b, bias, f);
         if (m == 0 || b.N == 0) return;
         if (b.K == 0)
         {

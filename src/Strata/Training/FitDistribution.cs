@@ -49,23 +49,9 @@ internal static class FitDistribution
     /// </summary>
     public static (double Loss, bool Stop) SumGradients(CompiledStep step, ICommunicator communicator, int rows, int count, double loss, bool stop)
     {
-        var gradients = step.Gradients;
-        int packed = 0;
-        foreach (var gradient in gradients)
-            if (gradient.Data.Length < Packed) packed += gradient.Data.Length;
-            else communicator.AllReduceSum(gradient.Data);
-        if (packed > 0)
-        {
-            if (t_packed is null || t_packed.Length < packed) t_packed = new float[packed];
-            var buffer = t_packed.AsSpan(0, packed);
-            int at = 0;
-            foreach (var gradient in gradients)
-                if (gradient.Data.Length < Packed) { gradient.Data.CopyTo(buffer[at..]); at += gradient.Data.Length; }
-            communicator.AllReduceSum(buffer);
-            at = 0;
-            foreach (var gradient in gradients)
-                if (gradient.Data.Length < Packed) { buffer.Slice(at, gradient.Data.Length).CopyTo(gradient.Data); at += gradient.Data.Length; }
-        }
+        foreach (var gradient in step.Gradients)
+            if (gradient.Data.Length >= Packed) communicator.AllReduceSum(gradient.Data);
+        ReduceTogether(step.Gradients, static g => g.Data.Length < Packed ? g.Data : null, communicator, mean: false);
         if (t_losses is null || t_losses.Length != 2 * communicator.Size) t_losses = new double[2 * communicator.Size];
         communicator.AllGather([loss * rows / count, stop ? 1 : 0], t_losses);
         double total = 0;
@@ -84,20 +70,26 @@ internal static class FitDistribution
     /// averaging after every batch would; with synchronized BatchNormalization they are equal on every rank
     /// and stay exactly as they are.
     /// </summary>
-    public static void AverageStatistics(Sequential model, ICommunicator communicator)
+    public static void AverageStatistics(Sequential model, ICommunicator communicator) =>
+        ReduceTogether(model.Variables.Where(v => !v.Trainable).ToList(), static v => v.Value.Data, communicator, mean: true);
+
+    // One exchange for many small arrays (each exchange costs a round of messages): the arrays select picks
+    // (null: skip) are copied into one buffer, summed or averaged over the ranks, and copied back.
+    private static void ReduceTogether<T>(IReadOnlyList<T> items, Func<T, float[]?> select, ICommunicator communicator, bool mean)
     {
         int length = 0;
-        foreach (var variable in model.Variables)
-            if (!variable.Trainable) length += variable.Value.Data.Length;
+        // Indexed loops: a foreach over the interface would allocate an enumerator every step.
+        for (int i = 0; i < items.Count; i++) length += select(items[i])?.Length ?? 0;
         if (length == 0) return;
         if (t_packed is null || t_packed.Length < length) t_packed = new float[length];
         var buffer = t_packed.AsSpan(0, length);
         int at = 0;
-        foreach (var variable in model.Variables)
-            if (!variable.Trainable) { variable.Value.Data.CopyTo(buffer[at..]); at += variable.Value.Data.Length; }
-        communicator.AllReduceMean(buffer);
+        for (int i = 0; i < items.Count; i++)
+            if (select(items[i]) is { } values) { values.CopyTo(buffer[at..]); at += values.Length; }
+        if (mean) communicator.AllReduceMean(buffer);
+        else communicator.AllReduceSum(buffer);
         at = 0;
-        foreach (var variable in model.Variables)
-            if (!variable.Trainable) { buffer.Slice(at, variable.Value.Data.Length).CopyTo(variable.Value.Data); at += variable.Value.Data.Length; }
+        for (int i = 0; i < items.Count; i++)
+            if (select(items[i]) is { } values) { buffer.Slice(at, values.Length).CopyTo(values); at += values.Length; }
     }
 }

@@ -60,14 +60,19 @@ public sealed partial class MpiRanksOptionTests : IDisposable
         return (code, cli.Output);
     }
 
-    // Waits until the run has written its first checkpoint; the run is long enough not to end before.
-    private static void WaitForCheckpoint(Cli cli, string run)
+    // Starts a run with 2 ranks long enough not to end by itself, lets stop act on it once its first checkpoint is
+    // written, and returns how it ended.
+    private (int Code, string Output) StopAfterFirstCheckpoint(string spec, string run, Action<Cli> stop)
     {
+        using var cli = Start(spec, "--epochs", "100000", "--out", run, "--no-lint", "--ranks", "2");
         while (!File.Exists(Path.Combine(run, "checkpoint.strata-state")))
         {
             Assert.False(cli.Process.HasExited, $"the run ended before its first checkpoint: {cli.Output}");
             Thread.Sleep(20);
         }
+        stop(cli);
+        int code = cli.WaitForExit();
+        return (code, cli.Output);
     }
 
     // The process of this test's rank, found by the environment mpirun gives it.
@@ -109,15 +114,7 @@ public sealed partial class MpiRanksOptionTests : IDisposable
     public void ALostRankEndsTheRunNamingItAndItsCheckpointContinuesTheRun()
     {
         string spec = MpiTrainTests.WriteSpec(_dir), run = Path.Combine(_dir, "lost");
-        string output;
-        int code;
-        using (var cli = Start(spec, "--epochs", "100000", "--out", run, "--no-lint", "--ranks", "2"))
-        {
-            WaitForCheckpoint(cli, run);
-            Process.GetProcessById(RankProcess(1)).Kill();
-            code = cli.WaitForExit();
-            output = cli.Output;
-        }
+        var (code, output) = StopAfterFirstCheckpoint(spec, run, _ => Process.GetProcessById(RankProcess(1)).Kill());
         Assert.Equal(1, code);
         Assert.Contains("process rank 1", output);
         Assert.Contains("Continue from the last checkpoint", output);
@@ -133,15 +130,7 @@ public sealed partial class MpiRanksOptionTests : IDisposable
     public void CtrlCStopsEveryRankAfterABatchAndRankZeroWritesTheRun()
     {
         string spec = MpiTrainTests.WriteSpec(_dir), run = Path.Combine(_dir, "stopped");
-        string output;
-        int code;
-        using (var cli = Start(spec, "--epochs", "100000", "--out", run, "--no-lint", "--ranks", "2"))
-        {
-            WaitForCheckpoint(cli, run);
-            Assert.Equal(0, Interrupt(cli.Process.Id));
-            code = cli.WaitForExit();
-            output = cli.Output;
-        }
+        var (code, output) = StopAfterFirstCheckpoint(spec, run, cli => Assert.Equal(0, Interrupt(cli.Process.Id)));
         Assert.Equal(130, code);
         Assert.Contains("Interrupted after epoch", output);
         Assert.Contains("continue exactly with: mpirun -np 2", output);

@@ -71,7 +71,7 @@ public sealed class MpiTrainTests : IDisposable
         string spec = Spec(), single = Path.Combine(_dir, "single"), shared = Path.Combine(_dir, "shared");
         var one = Run("dotnet", CliPath, "train", spec, "--out", single, "--no-lint");
         Assert.True(one.Code == 0, one.Output);
-        var mpirun = new[] { "/usr/bin/mpirun", "/usr/local/bin/mpirun" }.FirstOrDefault(File.Exists)
+        var mpirun = Strata.Distributed.MpiRun.Find()
             ?? throw new Xunit.Sdk.XunitException("mpirun is not installed: apt-get install openmpi-bin (.ci/run does this).");
         var two = Run(mpirun, "--oversubscribe", "-np", "2", "-x", "TERM=dumb", "dotnet", CliPath, "train", spec, "--out", shared, "--no-lint");
         Assert.True(two.Code == 0, two.Output);

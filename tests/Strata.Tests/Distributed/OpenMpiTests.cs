@@ -14,7 +14,7 @@ public class OpenMpiTests
 
     private static JsonObject[] Run(int ranks)
     {
-        var mpirun = new[] { "/usr/bin/mpirun", "/usr/local/bin/mpirun" }.FirstOrDefault(File.Exists)
+        var mpirun = Strata.Distributed.MpiRun.Find()
             ?? throw new Xunit.Sdk.XunitException("mpirun is not installed: apt-get install openmpi-bin (.ci/run does this).");
         var info = new ProcessStartInfo(mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--oversubscribe", "-np", ranks.ToString(), "-x", "TERM=dumb", "dotnet", Probe }) info.ArgumentList.Add(a);
