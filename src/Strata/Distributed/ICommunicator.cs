@@ -46,7 +46,7 @@ public static class Communicators
     private const int Piece = 1 << 20;
 
     [ThreadStatic] private static float[]? t_blocks, t_mine;
-    [ThreadStatic] private static double[]? t_tail;
+    [ThreadStatic] private static double[]? t_tail, t_tailSums;
 
     /// <summary>One process, no exchange.</summary>
     public static ICommunicator Single { get; } = new SingleProcess();
@@ -65,6 +65,26 @@ public static class Communicators
     /// </summary>
     public static void AllReduceMean(this ICommunicator communicator, Span<float> values) => AllReduce(communicator, values, communicator.Size);
 
+    /// <summary>
+    /// Replaces <paramref name="values"/> on every rank by the sum over ranks, added in rank order in double: for
+    /// small arrays of double partial sums (BatchNormalization's per-channel gradient sums), gathered whole.
+    /// </summary>
+    public static void AllReduceSum(this ICommunicator communicator, Span<double> values)
+    {
+        int size = communicator.Size;
+        if (size == 1) return;
+        var all = Grow(ref t_tail, values.Length * (size + 1));
+        var mine = all.AsSpan(values.Length * size, values.Length);
+        values.CopyTo(mine);
+        communicator.AllGather(mine, all.AsSpan(0, values.Length * size));
+        for (int i = 0; i < values.Length; i++)
+        {
+            double sum = 0;
+            for (int r = 0; r < size; r++) sum += all[r * values.Length + i];
+            values[i] = sum;
+        }
+    }
+
     // values[i] = (float)((Σ_r in rank order values_r[i]) / divisor), the sum in double.
     private static void AllReduce(ICommunicator communicator, Span<float> values, double divisor)
     {
@@ -79,16 +99,10 @@ public static class Communicators
         // The last values.Length mod size values, fewer than the ranks.
         var tail = values[whole..];
         if (tail.Length == 0) return;
-        var all = Grow(ref t_tail, tail.Length * (size + 1));
-        var mine = all.AsSpan(tail.Length * size, tail.Length);
-        for (int i = 0; i < tail.Length; i++) mine[i] = tail[i];
-        communicator.AllGather(mine, all.AsSpan(0, tail.Length * size));
-        for (int i = 0; i < tail.Length; i++)
-        {
-            double sum = 0;
-            for (int r = 0; r < size; r++) sum += all[r * tail.Length + i];
-            tail[i] = (float)(sum / divisor);
-        }
+        var sums = Grow(ref t_tailSums, tail.Length).AsSpan(0, tail.Length);
+        for (int i = 0; i < tail.Length; i++) sums[i] = tail[i];
+        communicator.AllReduceSum(sums);
+        for (int i = 0; i < tail.Length; i++) tail[i] = (float)(sums[i] / divisor);
     }
 
     // values.Length is a multiple of the ranks: block b of it is summed on rank b, then gathered back in place.

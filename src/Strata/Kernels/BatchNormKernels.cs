@@ -64,8 +64,8 @@ internal static partial class BatchNormKernels
             Moments.Sums(dy, xhat, 0, 1, outer, channels, inner, sumDy, sumDyXHat);
         for (int c = 0; c < channels; c++)
         {
-            if (dBeta is not null) dBeta[c] += sumDy[c];
-            if (dGamma is not null) dGamma[c] += sumDyXHat[c];
+            if (dBeta is not null) dBeta[c] += (float)sumDy[c];
+            if (dGamma is not null) dGamma[c] += (float)sumDyXHat[c];
         }
         if (dx is not null)
         {
@@ -101,7 +101,7 @@ internal static partial class BatchNormKernels
         /// <summary>The statistics' mean and squared deviations, then the gradient sums, per channel.</summary>
         public double[] Statistics = [];
 
-        public float[] GradientSums = [];
+        public double[] GradientSums = [];
 
         public void Clear() => X = Gamma = Beta = Mean = Variance = InvStd = XHat = Y = Dx = null;
 
@@ -112,7 +112,7 @@ internal static partial class BatchNormKernels
             _shift = new float[channels];
             _meanDyXHat = new float[channels];
             Statistics = new double[2 * channels];
-            GradientSums = new float[2 * channels];
+            GradientSums = new double[2 * channels];
         }
 
         public void Run(GridPass pass)
@@ -144,12 +144,11 @@ internal static partial class BatchNormKernels
         // dx's coefficients: γ/σ, and the means of dy and dy·x̂, zero with moving statistics.
         public void PrepareInputGradient(bool training, long count)
         {
-            float invN = 1f / count;
             for (int c = 0; c < Channels; c++)
             {
                 _scale[c] = (Gamma is null ? 1f : Gamma[c]) * InvStd![c];
-                _shift[c] = training ? GradientSums[c] * invN : 0f;
-                _meanDyXHat[c] = training ? GradientSums[Channels + c] * invN : 0f;
+                _shift[c] = training ? (float)(GradientSums[c] / count) : 0f;
+                _meanDyXHat[c] = training ? (float)(GradientSums[Channels + c] / count) : 0f;
             }
         }
 

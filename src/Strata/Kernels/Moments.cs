@@ -4,9 +4,11 @@ namespace Strata.Kernels;
 /// Per-channel statistics of data viewed as [batch, outer, channels, inner]: one statistic per
 /// (batch, channel), over its outer × inner values. This is the one summation order every
 /// normalization uses. A statistic's values, taken in memory order, are cut into blocks of
-/// <see cref="BlockLength"/> values; each block is summed in float, in order (its mean, then its
+/// <see cref="BlockLength"/> values; each block is summed in order in double (its mean, then its
 /// squared deviations from that mean, a second pass that reads from L2); the blocks are merged in
-/// block order in double (Chan et al.'s parallel formula). Blocks are the unit of parallel work, so
+/// block order (Chan et al.'s parallel formula). Double sums of floats hardly depend on how the values
+/// were grouped, so a batch split among ranks gets the statistics of the whole batch to the last float bit
+/// but for rare ties, and a gradient that is constant over a batch sums to exactly its count times itself. Blocks are the unit of parallel work, so
 /// results do not depend on the thread count, and the same values give the same bits whether the
 /// channels are last (rows × channels, vectorised across channels) or inside (strided runs).
 /// </summary>
@@ -50,23 +52,25 @@ internal static partial class Moments
 
     /// <summary>
     /// Σa and Σa·b of each statistic (a gradient's sums in the normalizations' backward passes),
-    /// in float, the blocks added in block order.
+    /// in double, the blocks added in block order.
     /// </summary>
+    public static void Sums(float[] a, float[] b, int offset, int batch, int outer, int channels, int inner,
+        Span<double> sumA, Span<double> sumAB)
+    {
+        var t = Run(a, b, offset, batch, outer, channels, inner, Reduction.Sums);
+        for (int s = 0; s < batch * channels; s++) (sumA[s], sumAB[s]) = t.BlockSums(s);
+        t.Clear();
+    }
+
+    /// <summary>The double sums of <see cref="Sums(float[], float[], int, int, int, int, int, Span{double}, Span{double})"/>, each rounded once to float.</summary>
     public static void Sums(float[] a, float[] b, int offset, int batch, int outer, int channels, int inner,
         Span<float> sumA, Span<float> sumAB)
     {
         var t = Run(a, b, offset, batch, outer, channels, inner, Reduction.Sums);
         for (int s = 0; s < batch * channels; s++)
         {
-            int g = s / channels, c = s % channels;
-            float first = 0, second = 0;
-            for (int k = 0; k < t.Blocks; k++)
-            {
-                first += t.First[t.Partial(g, k, c)];
-                second += t.Second[t.Partial(g, k, c)];
-            }
-            sumA[s] = first;
-            sumAB[s] = second;
+            var (first, second) = t.BlockSums(s);
+            (sumA[s], sumAB[s]) = ((float)first, (float)second);
         }
         t.Clear();
     }
@@ -110,7 +114,7 @@ internal static partial class Moments
         private InstructionSet _set;
 
         /// <summary>Per (batch, block, channel): the block's mean and squared deviations, or Σa and Σa·b.</summary>
-        public float[] First = [], Second = [];
+        public double[] First = [], Second = [];
 
         public int Blocks, Items;
 
@@ -126,14 +130,27 @@ internal static partial class Moments
             int partials = batch * Blocks * channels;
             if (First.Length < partials)
             {
-                First = new float[partials];
-                Second = new float[partials];
+                First = new double[partials];
+                Second = new double[partials];
             }
         }
 
         public void Clear() => _x = _y = null;
 
         public int Partial(int b, int k, int c) => (b * Blocks + k) * _channels + c;
+
+        // Statistic s's two sums over its blocks, in block order.
+        public (double First, double Second) BlockSums(int s)
+        {
+            int b = s / _channels, c = s % _channels;
+            double first = 0, second = 0;
+            for (int k = 0; k < Blocks; k++)
+            {
+                first += First[Partial(b, k, c)];
+                second += Second[Partial(b, k, c)];
+            }
+            return (first, second);
+        }
 
         public int BlockValues(int k) => (int)Math.Min(_blockLength, _values - (long)k * _blockLength);
 
@@ -149,7 +166,7 @@ internal static partial class Moments
             for (int k = 0; k < Blocks; k++)
             {
                 long t0 = (long)k * _blockLength, t1 = t0 + BlockValues(k);
-                float first = 0, second = 0;
+                double first = 0, second = 0;
                 if (_kind == Reduction.Moments)
                 {
                     for (long t = t0; t < t1;)
@@ -158,11 +175,11 @@ internal static partial class Moments
                         for (int i = 0; i < run.Length; i++) first += run[i];
                         t += run.Length;
                     }
-                    first *= 1f / (t1 - t0);
+                    first /= t1 - t0;
                     for (long t = t0; t < t1;)
                     {
                         var run = Run(_x!, b, c, t, t1);
-                        for (int i = 0; i < run.Length; i++) { float d = run[i] - first; second += d * d; }
+                        for (int i = 0; i < run.Length; i++) { double d = run[i] - first; second += d * d; }
                         t += run.Length;
                     }
                 }
@@ -172,7 +189,7 @@ internal static partial class Moments
                     {
                         var a = Run(_x!, b, c, t, t1);
                         var w = Run(_y!, b, c, t, t1);
-                        for (int i = 0; i < a.Length; i++) { first += a[i]; second += a[i] * w[i]; }
+                        for (int i = 0; i < a.Length; i++) { first += a[i]; second += (double)a[i] * w[i]; }
                         t += a.Length;
                     }
                 }

@@ -73,6 +73,34 @@ internal unsafe interface ISimd<TVector> where TVector : struct
 }
 
 /// <summary>
+/// Float vectors widened to two vectors of doubles, for sums of floats kept in double: such sums hardly depend on
+/// how the values were grouped before being added (the product of two floats is exact in double).
+/// </summary>
+internal unsafe interface IWidening<TVector, TDouble> where TVector : struct where TDouble : struct
+{
+    /// <summary>All lanes zero.</summary>
+    static abstract TDouble WideZero { get; }
+
+    /// <summary>The lower and upper halves of <paramref name="x"/>'s lanes, each exactly as a double.</summary>
+    static abstract (TDouble Low, TDouble High) Widen(TVector x);
+
+    /// <summary>Width / 2 doubles from <paramref name="source"/>.</summary>
+    static abstract TDouble LoadWide(double* source);
+
+    /// <summary>Writes the lanes to <paramref name="destination"/>.</summary>
+    static abstract void StoreWide(double* destination, TDouble value);
+
+    /// <summary>a + b.</summary>
+    static abstract TDouble AddWide(TDouble a, TDouble b);
+
+    /// <summary>a − b.</summary>
+    static abstract TDouble SubtractWide(TDouble a, TDouble b);
+
+    /// <summary>a · b, rounded on its own (never fused with a later add).</summary>
+    static abstract TDouble MultiplyWide(TDouble a, TDouble b);
+}
+
+/// <summary>
 /// One float as a vector of width 1: the scalar tail and the scalar path run the same generic lane
 /// functions as the vector paths, so every path gives the same bits.
 /// </summary>
@@ -101,7 +129,7 @@ internal readonly unsafe struct Simd1 : ISimd<float>
 }
 
 /// <summary>AVX-512F on zmm registers.</summary>
-internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
+internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>, IWidening<Vector512<float>, Vector512<double>>
 {
     public static int Width => 16;
     public static Vector512<float> Zero => Vector512<float>.Zero;
@@ -127,10 +155,17 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> x) => Vector512.Sum(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
+    public static Vector512<double> WideZero => Vector512<double>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Vector512<double> Low, Vector512<double> High) Widen(Vector512<float> x) => Vector512.Widen(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> LoadWide(double* source) => Vector512.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreWide(double* destination, Vector512<double> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> AddWide(Vector512<double> a, Vector512<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> SubtractWide(Vector512<double> a, Vector512<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> MultiplyWide(Vector512<double> a, Vector512<double> b) => a * b;
 }
 
 /// <summary>AVX2/FMA on ymm registers.</summary>
-internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
+internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>, IWidening<Vector256<float>, Vector256<double>>
 {
     public static int Width => 8;
     public static Vector256<float> Zero => Vector256<float>.Zero;
@@ -156,10 +191,17 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> x) => Vector256.Sum(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
+    public static Vector256<double> WideZero => Vector256<double>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Vector256<double> Low, Vector256<double> High) Widen(Vector256<float> x) => Vector256.Widen(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> LoadWide(double* source) => Vector256.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreWide(double* destination, Vector256<double> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> AddWide(Vector256<double> a, Vector256<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> SubtractWide(Vector256<double> a, Vector256<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> MultiplyWide(Vector256<double> a, Vector256<double> b) => a * b;
 }
 
 /// <summary>The portable 128-bit vectors: NEON on ARM64, SSE/AVX on x86.</summary>
-internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
+internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>, IWidening<Vector128<float>, Vector128<double>>
 {
     public static int Width => 4;
     public static Vector128<float> Zero => Vector128<float>.Zero;
@@ -185,4 +227,11 @@ internal readonly unsafe struct Simd128 : ISimd<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.LessThan(a, b), ifLess, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> x) => Vector128.Sum(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> x) => Vector128.Sqrt(x);
+    public static Vector128<double> WideZero => Vector128<double>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Vector128<double> Low, Vector128<double> High) Widen(Vector128<float> x) => Vector128.Widen(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> LoadWide(double* source) => Vector128.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreWide(double* destination, Vector128<double> value) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> AddWide(Vector128<double> a, Vector128<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> SubtractWide(Vector128<double> a, Vector128<double> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> MultiplyWide(Vector128<double> a, Vector128<double> b) => a * b;
 }

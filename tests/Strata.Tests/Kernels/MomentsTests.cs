@@ -1,3 +1,4 @@
+using Strata.Distributed;
 using Strata.Kernels;
 using Strata.Tensors;
 using Xunit;
@@ -37,6 +38,8 @@ public class MomentsTests
         Moments.MeanAndSquares(x, offset, batch, outer, channels, inner, mean, squares);
         return (mean, squares);
     }
+
+    public static IEnumerable<object[]> Paths() => InstructionSets.Supported.Select(isa => new object[] { InstructionSets.Name(isa) });
 
     // Every layout under every path this machine runs.
     public static IEnumerable<object[]> PathsAndLayouts() =>
@@ -100,10 +103,55 @@ public class MomentsTests
             {
                 var indices = Indices(b, c, outer, channels, inner).ToArray();
                 double sumA = indices.Sum(i => (double)a[i]), sumAW = indices.Sum(i => (double)a[i] * w[i]);
-                double tolerance = 1e-4 * Math.Sqrt(indices.Length);
-                Assert.Equal(sumA, vector.Item1[b * channels + c], tolerance);
-                Assert.Equal(sumAW, vector.Item2[b * channels + c], tolerance);
+                // Summed in double and rounded once: within half a float ulp of the exact sums.
+                Assert.Equal(sumA, vector.Item1[b * channels + c], 6e-8 * Math.Abs(sumA) + 1e-12);
+                Assert.Equal(sumAW, vector.Item2[b * channels + c], 6e-8 * Math.Abs(sumAW) + 1e-12);
             }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void AGradientConstantOverTheBatchSumsToExactlyItsCountTimesItself(string path)
+    {
+        // What BatchNormalization's backward pass subtracts: the mean of a constant gradient is the constant, so
+        // dy − mean(dy) is exactly zero, whoever summed which rows.
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        int rows = 256, channels = 70;
+        var dy = new float[rows * channels];
+        for (int i = 0; i < dy.Length; i++) dy[i] = -0.0123456789f * (1 + i % channels);
+        var (sum, product) = (new double[channels], new double[channels]);
+        Moments.Sums(dy, dy, 0, 1, rows, channels, 1, sum, product);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.Equal(rows * (double)dy[c], sum[c]);
+            Assert.Equal((float)(rows * ((double)dy[c] * dy[c])), (float)product[c]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ShardsMergedInRankOrderGiveTheFloatStatisticsOfTheWholeBatch(string path)
+    {
+        // Synchronized BatchNormalization merges each rank's moments: rounded to float they are the whole batch's.
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        int rows = 256, channels = 100;
+        var x = Data(15, rows * channels, channels, 1);
+        var whole = MomentsOf(x, 0, 1, rows, channels, 1);
+        var gathered = new List<double>();
+        foreach (var (from, count) in new[] { (0, 86), (86, 85), (171, 85) })
+        {
+            var shard = MomentsOf(x, from * channels, 1, count, channels, 1);
+            var packed = new double[channels * SynchronizedMoments.ValuesPerChannel];
+            SynchronizedMoments.Pack(count, shard.Mean, shard.Squares, packed);
+            gathered.AddRange(packed);
+        }
+        var (mean, squares) = (new double[channels], new double[channels]);
+        Assert.Equal(rows, SynchronizedMoments.Merge(gathered.ToArray(), 3, mean, squares));
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.Equal((float)whole.Mean[c], (float)mean[c]);
+            Assert.Equal((float)(whole.Squares[c] / rows), (float)(squares[c] / rows));
+        }
     }
 
     [Theory]
