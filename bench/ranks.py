@@ -11,7 +11,7 @@
    arguments `--ranks` uses), alternating, median epoch time over --bench-epochs epochs, and the time per
    step the ranks spend exchanging.
 
-Usage: bench/ranks.py [--epochs 10] [--fashion-limit 6000] [--bench-epochs 20] [--repeats 3] [--skip-fashion]
+Usage: bench/ranks.py [--epochs 10] [--fashion-limit 6000] [--bench-epochs 20] [--repeats 3] [--skip-fashion] [--skip-throughput]
 """
 import argparse, io, json, os, shutil, statistics, struct, subprocess, tempfile, zipfile
 import numpy as np
@@ -23,6 +23,7 @@ p.add_argument("--fashion-limit", type=int, default=6000)
 p.add_argument("--bench-epochs", type=int, default=20)
 p.add_argument("--repeats", type=int, default=3)
 p.add_argument("--skip-fashion", action="store_true")
+p.add_argument("--skip-throughput", action="store_true")
 a = p.parse_args()
 
 subprocess.run(["dotnet", "build", "src/Strata.Cli", "-c", "Release", "-v", "quiet", "-nologo"], cwd=root, check=True, stdout=subprocess.DEVNULL)
@@ -95,6 +96,9 @@ for source, label, loss, extra in cases:
             together = float(np.sqrt(sum(np.sum((w1[k] - w[k]).astype(np.float64) ** 2) for k in kernels) / sum(np.sum(w1[k].astype(np.float64) ** 2) for k in kernels)))
             print(f"| {label} | {'synchronized' if synchronized else 'per rank'} | {ranks} | {first:.1e} | {last:.1e} | {together:.1e} | {norm:.1e} |", flush=True)
 
+if a.skip_throughput:
+    shutil.rmtree(scratch, ignore_errors=True)
+    raise SystemExit(0)
 print(f"\nRed Wine throughput, median s/epoch over {a.bench_epochs} epochs (min over {a.repeats} repeats of the median)\n")
 bench = [strata, "bench", "redwine", "--epochs", str(a.bench_epochs), "--data", os.path.join(root, "data")]
 mpirun = ["mpirun", "-np", "2", "--map-by", "slot:PE=1", "--bind-to", "core", "-x", "DOTNET_TC_CallCountingDelayMs=0", "-x", "TERM=dumb"]
