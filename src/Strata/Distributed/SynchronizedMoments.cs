@@ -7,6 +7,9 @@ namespace Strata.Distributed;
 /// </summary>
 public static class SynchronizedMoments
 {
+    // This rank's packed moments, then every rank's: reused by each synchronized BatchNormalization step.
+    [ThreadStatic] private static double[]? t_buffer;
+
     /// <summary>Values a rank contributes per channel: count, mean, sum of squared deviations.</summary>
     public const int ValuesPerChannel = 3;
 
@@ -54,9 +57,12 @@ public static class SynchronizedMoments
     /// <summary>All-gathers this rank's moments and merges them: the global batch's, identical on every rank.</summary>
     public static long AllMerge(ICommunicator communicator, long count, Span<double> mean, Span<double> squaredDeviations)
     {
-        var mine = new double[mean.Length * ValuesPerChannel];
+        int length = mean.Length * ValuesPerChannel;
+        if (t_buffer is not { } buffer || buffer.Length < length * (communicator.Size + 1))
+            t_buffer = buffer = new double[length * (communicator.Size + 1)];
+        var mine = buffer.AsSpan(0, length);
+        var all = buffer.AsSpan(length, length * communicator.Size);
         Pack(count, mean, squaredDeviations, mine);
-        var all = new double[mine.Length * communicator.Size];
         communicator.AllGather(mine, all);
         return Merge(all, communicator.Size, mean, squaredDeviations);
     }
