@@ -50,12 +50,13 @@ internal static class TestSupport
     /// <summary>
     /// Checks dL/d(input) and dL/d(variable) from the backward pass against central differences,
     /// for L = Σ y·r with a fixed random r. <paramref name="beforeForward"/> can freeze random state
-    /// (a dropout stream's step) so every evaluation sees the same mask.
+    /// (a dropout stream's step) so every evaluation sees the same mask. <paramref name="sharesGradients"/> runs a
+    /// graph whose nodes share gradient buffers with in-place consumers, as training steps do.
     /// </summary>
     public static void CheckGradients(Func<Node[], Node> build, Tensor[] inputs, IReadOnlyList<Variable>? variables = null,
-        Action? beforeForward = null, double step = 1e-2, double tolerance = 2e-2, int samplesPerTensor = 40)
+        Action? beforeForward = null, double step = 1e-2, double tolerance = 2e-2, int samplesPerTensor = 40, bool sharesGradients = false)
     {
-        var graph = new Graph();
+        var graph = new Graph { SharesGradients = sharesGradients };
         var nodes = inputs.Select(t => { var n = graph.Input(t.ShapeArray(), requiresGradient: true); n.Set(t); return (Node)n; }).ToArray();
         var y = build(nodes);
         var weights = graph.Input(y.Value.ShapeArray());

@@ -30,9 +30,17 @@ internal sealed class ActivationNode : Node
         else ActivationKernels.Forward(_arguments, Inputs[0].Value.Data, Value.Data, Value.Shape);
     }
 
+    // The default functions' gradient kernels run element by element (softmax row by row, its dot first).
+    internal override bool BackwardInPlace(int input) => _default;
+
     internal override void Backward()
     {
         var dx = Inputs[0].Gradient!.Data;
+        if (ReferenceEquals(dx, Gradient!.Data))
+        {
+            ActivationKernels.Backward(_arguments.Function, Inputs[0].Value.Data, Value.Data, dx, dx, _rowLength);
+            return;
+        }
         // dx may already hold gradient from another consumer, so f'·dy goes to a scratch buffer and is added.
         var scratch = _scratch ??= new float[Value.Size];
         if (_default) ActivationKernels.Backward(_arguments.Function, Inputs[0].Value.Data, Value.Data, Gradient!.Data, scratch, _rowLength);

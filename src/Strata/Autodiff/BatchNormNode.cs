@@ -151,6 +151,9 @@ internal sealed class BatchNormNode : Node
         }
     }
 
+    // dx is written element by element after the sums over dy are taken.
+    internal override bool BackwardInPlace(int input) => input == 0 && _general is null;
+
     internal override void Backward()
     {
         Node x = Inputs[0];
@@ -159,7 +162,8 @@ internal sealed class BatchNormNode : Node
         var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
         var dx = Flows(x) ? x.Gradient!.Data : null;
         if (_general is null)
-            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count);
+            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
+                accumulate: !ReferenceEquals(dx, Gradient.Data));
         else
             _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }

@@ -44,10 +44,18 @@ internal sealed class DropoutNode : Node
         for (int i = 0; i < y.Length; i++) y[i] = x[i] * _mask[_maskMap[i]];
     }
 
+    internal override bool BackwardInPlace(int input) => true;
+
     internal override void Backward()
     {
         var dx = Inputs[0].Gradient!.Data;
         var dy = Gradient!.Data;
+        if (ReferenceEquals(dx, dy))
+        {
+            if (_maskMap is null) RowKernels.Multiply(dy, _mask, dx);
+            else for (int i = 0; i < dy.Length; i++) dx[i] = dy[i] * _mask[_maskMap[i]];
+            return;
+        }
         if (_maskMap is null)
             RowKernels.MultiplyAdd(dy, _mask, dx);
         else

@@ -12,6 +12,8 @@ public sealed class Graph
     private readonly List<Node> _nodes = [];
     private readonly Dictionary<Variable, ParameterNode> _parameters = new(ReferenceEqualityComparer.Instance);
     private bool _gradientsAllocated;
+    // The gradient buffers backward clears, each once (shared ones belong to the last consumer of a chain).
+    private readonly List<Tensor> _ownGradients = [];
 
     private readonly List<Node> _losses = [];
 
@@ -29,6 +31,14 @@ public sealed class Graph
     /// gradient, and nodes whose inputs take none keep only what the next step needs, not what backward would.
     /// </summary>
     public bool ForwardOnly { get; init; }
+
+    /// <summary>
+    /// Whether a node whose one consumer transforms the gradient in place (an element-wise activation,
+    /// BatchNormalization, dropout) shares that consumer's gradient buffer: after <see cref="Backward"/>
+    /// such a consumer's <see cref="Node.Gradient"/> holds its input's gradient, not its own. Training steps
+    /// set it, since they read only the parameters' gradients; it saves a buffer and a pass per pair.
+    /// </summary>
+    public bool SharesGradients { get; init; }
 
     /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
     public Distributed.ICommunicator Communicator { get; internal set; } = Distributed.Communicators.Single;
@@ -113,8 +123,7 @@ public sealed class Graph
             throw new StrataException($"Backward needs a scalar loss; the node has shape {ShapeOps.Format(loss.Shape)}.");
         AllocateGradients();
         var nodes = _nodes;
-        for (int i = 0; i < nodes.Count; i++)
-            nodes[i].Gradient?.Span.Clear();
+        foreach (var gradient in _ownGradients) gradient.Span.Clear();
         loss.Gradient!.Data[0] = LossScale;
         int end = nodes.IndexOf(loss);
         for (int i = end; i >= 0; i--)
@@ -128,9 +137,47 @@ public sealed class Graph
     private void AllocateGradients()
     {
         if (_gradientsAllocated) return;
-        foreach (var node in _nodes)
-            if (node.RequiresGradient && node.Gradient is null)
+        var consumers = SharesGradients ? SoleConsumers() : null;
+        // Nodes recorded since the last allocation may read a node that shared its consumer's buffer.
+        if (consumers is not null)
+            foreach (var node in _nodes) node.Gradient = null;
+        _ownGradients.Clear();
+        var owned = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        // Consumers come after their inputs, so a consumer's buffer exists when its input asks to share it.
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            var node = _nodes[i];
+            if (!node.RequiresGradient) continue;
+            if (node.Gradient is null)
+            {
+                if (consumers?[i] is { } consumer && consumer.Gradient is { } shared && shared.Size == node.Value.Size)
+                {
+                    node.Gradient = new Tensor(node.Value.ShapeArray(), shared.Data);
+                    continue;
+                }
                 node.Gradient = new Tensor(node.Value.ShapeArray());
+            }
+            if (owned.Add(node.Gradient.Data)) _ownGradients.Add(node.Gradient);
+        }
         _gradientsAllocated = true;
+    }
+
+    // Per node, its one consumer when that consumer reads it once and can turn its gradient into the node's in place.
+    private Node?[] SoleConsumers()
+    {
+        var index = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _nodes.Count; i++) index[_nodes[i]] = i;
+        var uses = new int[_nodes.Count];
+        var consumer = new Node?[_nodes.Count];
+        foreach (var node in _nodes)
+            for (int k = 0; k < node.Inputs.Count; k++)
+            {
+                int i = index[node.Inputs[k]];
+                uses[i]++;
+                consumer[i] = node.BackwardInPlace(k) ? node : null;
+            }
+        for (int i = 0; i < uses.Length; i++)
+            if (uses[i] != 1 || _losses.Contains(_nodes[i])) consumer[i] = null;
+        return consumer;
     }
 }

@@ -49,5 +49,11 @@ public abstract class Node
     /// <summary>Adds this node's contribution to the gradients of the inputs that require one.</summary>
     internal abstract void Backward();
 
+    /// <summary>
+    /// Whether <see cref="Backward"/> can write input <paramref name="input"/>'s gradient over this node's own,
+    /// element by element, when the graph gives both the same buffer (it then writes, not adds).
+    /// </summary>
+    internal virtual bool BackwardInPlace(int input) => false;
+
     private protected static bool Flows(Node n) => n.RequiresGradient;
 }

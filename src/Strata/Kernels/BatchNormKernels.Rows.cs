@@ -30,10 +30,10 @@ internal static partial class BatchNormKernels
                     else
                         switch (isa)
                         {
-                            case InstructionSet.Avx512: InputGradient<Vector512<float>, Simd512>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
-                            case InstructionSet.Avx2: InputGradient<Vector256<float>, Simd256>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
-                            case InstructionSet.Portable: InputGradient<Vector128<float>, Simd128>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
-                            default: InputGradient<float, Simd1>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width); break;
+                            case InstructionSet.Avx512: InputGradient<Vector512<float>, Simd512>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width, Accumulate); break;
+                            case InstructionSet.Avx2: InputGradient<Vector256<float>, Simd256>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width, Accumulate); break;
+                            case InstructionSet.Portable: InputGradient<Vector128<float>, Simd128>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width, Accumulate); break;
+                            default: InputGradient<float, Simd1>(x + o, xhat + o, dx + o, scale + c0, shift + c0, meanDyXHat + c0, width, Accumulate); break;
                         }
                 }
             }
@@ -58,17 +58,23 @@ internal static partial class BatchNormKernels
             }
         }
 
-        // dx += k·(dy − mean(dy) − x̂·mean(dy·x̂)); the means are zero with moving statistics.
-        private static unsafe void InputGradient<TV, TOp>(float* dy, float* xhat, float* dx, float* k, float* meanDy, float* meanDyXHat, int n)
+        // dx += k·(dy − mean(dy) − x̂·mean(dy·x̂)), or dx = … (dx may be dy); the means are zero with moving statistics.
+        private static unsafe void InputGradient<TV, TOp>(float* dy, float* xhat, float* dx, float* k, float* meanDy, float* meanDyXHat, int n,
+            bool accumulate)
             where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;
             for (; j + TOp.Width <= n; j += TOp.Width)
             {
                 var g = TOp.Subtract(TOp.Subtract(TOp.Load(dy + j), TOp.Load(meanDy + j)), TOp.Multiply(TOp.Load(xhat + j), TOp.Load(meanDyXHat + j)));
-                TOp.Store(dx + j, TOp.Add(TOp.Load(dx + j), TOp.Multiply(TOp.Load(k + j), g)));
+                var v = TOp.Multiply(TOp.Load(k + j), g);
+                TOp.Store(dx + j, accumulate ? TOp.Add(TOp.Load(dx + j), v) : v);
             }
-            for (; j < n; j++) dx[j] += k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
+            for (; j < n; j++)
+            {
+                float v = k[j] * (dy[j] - meanDy[j] - xhat[j] * meanDyXHat[j]);
+                dx[j] = accumulate ? dx[j] + v : v;
+            }
         }
     }
 }

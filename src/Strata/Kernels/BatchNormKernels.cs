@@ -48,15 +48,17 @@ internal static partial class BatchNormKernels
     }
 
     /// <summary>
-    /// Accumulates into dγ, dβ and dx where they are given; <paramref name="mode"/> is the forward pass's. With
+    /// Accumulates into dγ, dβ and dx where they are given (writes dx instead when not <paramref name="accumulate"/>,
+    /// which may then be <paramref name="dy"/> itself); <paramref name="mode"/> is the forward pass's. With
     /// <paramref name="synchronized"/> ranks the means dx needs are over the global batch of <paramref name="count"/>
     /// values per statistic (what <see cref="Forward"/> returned); dγ and dβ get this rank's part.
     /// </summary>
     public static void Backward(float[] dy, float[] xhat, float[] invStd, int outer, int channels, int inner,
-        float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode, ICommunicator? synchronized = null, long count = 0)
+        float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode, ICommunicator? synchronized = null, long count = 0,
+        bool accumulate = true)
     {
         var t = Prepare(dy, outer, channels, inner, gamma, null);
-        t.XHat = xhat; t.InvStd = invStd; t.Dx = dx;
+        t.XHat = xhat; t.InvStd = invStd; t.Dx = dx; t.Accumulate = accumulate;
         bool training = mode.IsTraining;
         var sumDy = t.GradientSums.AsSpan(0, channels);
         var sumDyXHat = t.GradientSums.AsSpan(channels, channels);
@@ -92,6 +94,7 @@ internal static partial class BatchNormKernels
         public float[]? X, Gamma, Beta, Mean, Variance, InvStd, XHat, Y, Dx;
         public int Outer, Channels, Inner;
         public float Epsilon;
+        public bool Accumulate;
 
         private GridPass _pass;
         private int _rowsPerBlock, _groups;
@@ -183,7 +186,8 @@ internal static partial class BatchNormKernels
                 {
                     var dy = X.AsSpan(start, Inner);
                     var dx = Dx.AsSpan(start, Inner);
-                    for (int i = 0; i < dy.Length; i++) dx[i] += scale * (dy[i] - shift - h[i] * meanDyXHat);
+                    if (Accumulate) for (int i = 0; i < dy.Length; i++) dx[i] += scale * (dy[i] - shift - h[i] * meanDyXHat);
+                    else for (int i = 0; i < dy.Length; i++) dx[i] = scale * (dy[i] - shift - h[i] * meanDyXHat);
                 }
             }
         }

@@ -133,7 +133,7 @@ public sealed partial class Sequential
         var key = (batch, mode, targets, _trainability.Check(_layers));
         if (_steps.TryGetValue(key, out var step)) return step;
 
-        var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining };
+        var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining, SharesGradients = mode.IsTraining };
         var inputShape = (int[])_inputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);

@@ -88,4 +88,43 @@ public class BatchNormKernelTests
         var two = Run(2);
         for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
     }
+
+    public static IEnumerable<object[]> PathsAndLayouts() =>
+        from isa in InstructionSets.Supported
+        from layout in new[] { (Outer: 300, Channels: 37, Inner: 1), (Outer: 6, Channels: 5, Inner: 23) }
+        select new object[] { InstructionSets.Name(isa), layout.Outer, layout.Channels, layout.Inner };
+
+    // A training graph hands BatchNormalization its input's gradient in its own gradient's buffer.
+    [Theory]
+    [MemberData(nameof(PathsAndLayouts))]
+    public void TheInputGradientWrittenOverDyIsTheOneAddedToZeros(string path, int outer, int channels, int inner)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        int size = outer * channels * inner;
+        var x = TestSupport.Random(11, 2, size).Data;
+        var dy = TestSupport.Random(12, 1, size).Data;
+        var gamma = Enumerable.Range(0, channels).Select(c => 0.5f + 0.1f * c).ToArray();
+        var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
+        var (xhat, y) = (new float[size], new float[size]);
+        BatchNormKernels.Forward(x, outer, channels, inner, 1e-3f, gamma, null, mean, variance, invStd, xhat, y, CallMode.Training);
+        foreach (var mode in new[] { CallMode.Training, CallMode.Inference })
+        {
+            var added = new float[size];
+            var (dGamma, dBeta) = (new float[channels], new float[channels]);
+            BatchNormKernels.Backward(dy, xhat, invStd, outer, channels, inner, gamma, dGamma, dBeta, added, mode);
+            var inPlace = (float[])dy.Clone();
+            var (dGamma2, dBeta2) = (new float[channels], new float[channels]);
+            BatchNormKernels.Backward(inPlace, xhat, invStd, outer, channels, inner, gamma, dGamma2, dBeta2, inPlace, mode, accumulate: false);
+            Assert.Equal(added, inPlace);
+            Assert.Equal(dGamma, dGamma2);
+            Assert.Equal(dBeta, dBeta2);
+            // With moving statistics dx = γ/σ·dy, whatever the batch's sums.
+            if (!mode.IsTraining)
+                for (int i = 0; i < size; i += 7)
+                {
+                    int c = i / inner % channels;
+                    Assert.Equal(gamma[c] * invStd[c] * dy[i], inPlace[i], 1e-6 * (1 + Math.Abs(inPlace[i])));
+                }
+        }
+    }
 }
