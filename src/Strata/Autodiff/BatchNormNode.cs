@@ -23,7 +23,8 @@ internal sealed class BatchNormNode : Node
     private readonly PopulationStatistics? _population;
     private readonly int _outer, _channels, _inner;
     private readonly BatchNormGeneral? _general;
-    private readonly float[] _xhat, _invStd, _mean, _variance;
+    private readonly float[]? _xhat;
+    private readonly float[] _invStd, _mean, _variance;
     private long _count;
     public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, CallMode mode, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
@@ -52,9 +53,9 @@ internal sealed class BatchNormNode : Node
                 throw new StrataException("Synchronized BatchNormalization normalizes adjacent feature axes without ghost batches or renormalization; this layer uses one of them.");
             _general = new BatchNormGeneral(shape, axes, mode.IsTraining ? options.VirtualBatchSize : 0);
         }
-        // x̂ is kept for backward; a graph that never runs backward lets the output take its place (each
-        // element's x̂ is written just before its output).
-        _xhat = RequiresGradient || mode.IsTraining ? new float[Value.Size] : Value.Data;
+        // The general path keeps x̂ for backward; a graph that never runs backward lets the output take its place
+        // (each element's x̂ is written just before its output). The adjacent-axes kernels take it again from x.
+        if (_general is not null) _xhat = RequiresGradient || mode.IsTraining ? new float[Value.Size] : Value.Data;
         int statistics = _general?.Statistics ?? _channels;
         _invStd = new float[statistics];
         _mean = new float[statistics];
@@ -79,7 +80,7 @@ internal sealed class BatchNormNode : Node
                 BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
                     movingMean, movingVariance, _invStd, _xhat, Value.Data, _mode);
             else
-                _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat, Value.Data);
+                _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat!, Value.Data);
             return;
         }
         if (_general is null)
@@ -91,7 +92,7 @@ internal sealed class BatchNormNode : Node
         else
         {
             _general.ForwardTraining(x, _options, gamma, beta, _nodes.RenormMean?.Value.Data, _nodes.RenormStddev?.Value.Data,
-                _mean, _variance, _invStd, _xhat, Value.Data);
+                _mean, _variance, _invStd, _xhat!, Value.Data);
             if (_options.Renorm) UpdateRenormStatistics();
             UpdateMovingStatistics(_general.Groups);
         }
@@ -162,9 +163,9 @@ internal sealed class BatchNormNode : Node
         var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
         var dx = Flows(x) ? x.Gradient!.Data : null;
         if (_general is null)
-            BatchNormKernels.Backward(Gradient!.Data, _xhat, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
+            BatchNormKernels.Backward(Gradient!.Data, x.Value.Data, _mode.IsTraining ? _mean : _nodes.MovingMean.Value.Data, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
                 accumulate: !ReferenceEquals(dx, Gradient.Data));
         else
-            _general.Backward(Gradient!.Data, _xhat, _invStd, gamma, dGamma, dBeta, dx, _mode);
+            _general.Backward(Gradient!.Data, _xhat!, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }
 }

@@ -6,7 +6,8 @@ namespace Strata.Kernels;
 /// <summary>
 /// Fused batch normalization over a tensor viewed as [outer, channels, inner] (channels-last data
 /// has inner = 1). The statistics and the gradient sums come from <see cref="Moments"/>; the
-/// element passes here normalize, keeping x̂ and 1/σ for the backward pass:
+/// element passes here normalize, keeping 1/σ for the backward pass, which takes x̂ = (x − mean)/σ again from x
+/// (the bits the forward pass computed) rather than a stored copy:
 ///   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/N − x̂·dγ/N)   (training)
 ///   dx = γ/σ · dy                                                  (moving statistics).
 /// Channels-last data is cut into the same grid of row blocks by groups of channels as the
@@ -19,11 +20,11 @@ internal static partial class BatchNormKernels
     /// <summary>
     /// Normalizes x. With batch statistics (<see cref="CallMode.IsTraining"/>) it writes the batch
     /// mean and biased variance first (of the global batch, with <paramref name="synchronized"/> ranks);
-    /// otherwise it reads the given ones. Writes 1/σ and x̂ for the backward pass; returns the batch's values
-    /// per statistic.
+    /// otherwise it reads the given ones. Writes 1/σ, and x̂ where <paramref name="xhat"/> is given; returns the
+    /// batch's values per statistic.
     /// </summary>
     public static long Forward(float[] x, int outer, int channels, int inner, float epsilon,
-        float[]? gamma, float[]? beta, float[] mean, float[] variance, float[] invStd, float[] xhat, float[] y, CallMode mode,
+        float[]? gamma, float[]? beta, float[] mean, float[] variance, float[] invStd, float[]? xhat, float[] y, CallMode mode,
         ICommunicator? synchronized = null)
     {
         var t = Prepare(x, outer, channels, inner, gamma, beta);
@@ -51,19 +52,20 @@ internal static partial class BatchNormKernels
     /// Accumulates into dγ, dβ and dx where they are given (writes dx instead when not <paramref name="accumulate"/>,
     /// which may then be <paramref name="dy"/> itself); <paramref name="mode"/> is the forward pass's. With
     /// <paramref name="synchronized"/> ranks the means dx needs are over the global batch of <paramref name="count"/>
-    /// values per statistic (what <see cref="Forward"/> returned); dγ and dβ get this rank's part.
+    /// values per statistic (what <see cref="Forward"/> returned); dγ and dβ get this rank's part. x, mean and
+    /// invStd are the forward pass's.
     /// </summary>
-    public static void Backward(float[] dy, float[] xhat, float[] invStd, int outer, int channels, int inner,
+    public static void Backward(float[] dy, float[] x, float[] mean, float[] invStd, int outer, int channels, int inner,
         float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode, ICommunicator? synchronized = null, long count = 0,
         bool accumulate = true)
     {
         var t = Prepare(dy, outer, channels, inner, gamma, null);
-        t.XHat = xhat; t.InvStd = invStd; t.Dx = dx; t.Accumulate = accumulate;
+        t.Input = x; t.Mean = mean; t.InvStd = invStd; t.Dx = dx; t.Accumulate = accumulate;
         bool training = mode.IsTraining;
         var sumDy = t.GradientSums.AsSpan(0, channels);
         var sumDyXHat = t.GradientSums.AsSpan(channels, channels);
         if (training || dGamma is not null || dBeta is not null)
-            Moments.Sums(dy, xhat, 0, 1, outer, channels, inner, sumDy, sumDyXHat);
+            Moments.NormalizedSums(dy, x, mean, invStd, outer, channels, inner, sumDy, sumDyXHat);
         for (int c = 0; c < channels; c++)
         {
             if (dBeta is not null) dBeta[c] += (float)sumDy[c];
@@ -91,7 +93,8 @@ internal static partial class BatchNormKernels
 
     private sealed partial class BatchNormTask : ParallelTask
     {
-        public float[]? X, Gamma, Beta, Mean, Variance, InvStd, XHat, Y, Dx;
+        // X is the pass's operand: x forward, dy backward, where Input is the forward pass's x.
+        public float[]? X, Input, Gamma, Beta, Mean, Variance, InvStd, XHat, Y, Dx;
         public int Outer, Channels, Inner;
         public float Epsilon;
         public bool Accumulate;
@@ -106,7 +109,7 @@ internal static partial class BatchNormKernels
 
         public double[] GradientSums = [];
 
-        public void Clear() => X = Gamma = Beta = Mean = Variance = InvStd = XHat = Y = Dx = null;
+        public void Clear() => X = Input = Gamma = Beta = Mean = Variance = InvStd = XHat = Y = Dx = null;
 
         public void Grow(int channels)
         {
@@ -171,23 +174,28 @@ internal static partial class BatchNormKernels
         // Channels inside: one item per channel, each a set of contiguous inner runs.
         private void ExecuteStrided(int c)
         {
-            float mean = Mean?[c] ?? 0, inv = InvStd![c], scale = _scale[c], shift = _shift[c], meanDyXHat = _meanDyXHat[c];
+            float mean = Mean![c], inv = InvStd![c], scale = _scale[c], shift = _shift[c], meanDyXHat = _meanDyXHat[c];
             for (int o = 0; o < Outer; o++)
             {
                 int start = (o * Channels + c) * Inner;
-                var h = XHat.AsSpan(start, Inner);
                 if (_pass == GridPass.Normalize)
                 {
                     var x = X.AsSpan(start, Inner);
                     var y = Y.AsSpan(start, Inner);
-                    for (int i = 0; i < x.Length; i++) { float v = (x[i] - mean) * inv; h[i] = v; y[i] = v * scale + shift; }
+                    if (XHat is null) for (int i = 0; i < x.Length; i++) y[i] = (x[i] - mean) * inv * scale + shift;
+                    else
+                    {
+                        var h = XHat.AsSpan(start, Inner);
+                        for (int i = 0; i < x.Length; i++) { float v = (x[i] - mean) * inv; h[i] = v; y[i] = v * scale + shift; }
+                    }
                 }
                 else
                 {
                     var dy = X.AsSpan(start, Inner);
+                    var x = Input.AsSpan(start, Inner);
                     var dx = Dx.AsSpan(start, Inner);
-                    if (Accumulate) for (int i = 0; i < dy.Length; i++) dx[i] += scale * (dy[i] - shift - h[i] * meanDyXHat);
-                    else for (int i = 0; i < dy.Length; i++) dx[i] = scale * (dy[i] - shift - h[i] * meanDyXHat);
+                    if (Accumulate) for (int i = 0; i < dy.Length; i++) dx[i] += scale * (dy[i] - shift - (x[i] - mean) * inv * meanDyXHat);
+                    else for (int i = 0; i < dy.Length; i++) dx[i] = scale * (dy[i] - shift - (x[i] - mean) * inv * meanDyXHat);
                 }
             }
         }

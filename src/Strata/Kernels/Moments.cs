@@ -62,6 +62,19 @@ internal static partial class Moments
         t.Clear();
     }
 
+    /// <summary>
+    /// Σa and Σa·x̂ of each channel (batch 1), x̂ = (x − mean)·invStd taken per value in float as the
+    /// normalizations' forward passes compute it: the sums of <see cref="Sums(float[], float[], int, int, int, int, int, Span{double}, Span{double})"/>
+    /// over a stored x̂, without storing it.
+    /// </summary>
+    public static void NormalizedSums(float[] a, float[] x, float[] mean, float[] invStd, int outer, int channels, int inner,
+        Span<double> sumA, Span<double> sumAXHat)
+    {
+        var t = Run(a, x, 0, 1, outer, channels, inner, Reduction.Sums, mean, invStd);
+        for (int s = 0; s < channels; s++) (sumA[s], sumAXHat[s]) = t.BlockSums(s);
+        t.Clear();
+    }
+
     /// <summary>The double sums of <see cref="Sums(float[], float[], int, int, int, int, int, Span{double}, Span{double})"/>, each rounded once to float.</summary>
     public static void Sums(float[] a, float[] b, int offset, int batch, int outer, int channels, int inner,
         Span<float> sumA, Span<float> sumAB)
@@ -92,10 +105,12 @@ internal static partial class Moments
         }
     }
 
-    private static MomentsTask Run(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind)
+    private static MomentsTask Run(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind,
+        float[]? mean = null, float[]? invStd = null)
     {
         var t = _task ??= new MomentsTask();
         t.Prepare(x, y, offset, batch, outer, channels, inner, kind);
+        (t.Mean, t.InvStd) = (mean, invStd);
         WorkerPool.Run(t, t.Items);
         return t;
     }
@@ -118,6 +133,9 @@ internal static partial class Moments
 
         public int Blocks, Items;
 
+        /// <summary>Where given, Sums reads the second operand as (y − mean)·invStd per channel.</summary>
+        public float[]? Mean, InvStd;
+
         public void Prepare(float[] x, float[]? y, int offset, int batch, int outer, int channels, int inner, Reduction kind)
         {
             (_x, _y, _offset, _batch, _outer, _channels, _inner, _kind) = (x, y, offset, batch, outer, channels, inner, kind);
@@ -135,7 +153,7 @@ internal static partial class Moments
             }
         }
 
-        public void Clear() => _x = _y = null;
+        public void Clear() => _x = _y = Mean = InvStd = null;
 
         public int Partial(int b, int k, int c) => (b * Blocks + k) * _channels + c;
 
@@ -185,11 +203,16 @@ internal static partial class Moments
                 }
                 else
                 {
+                    bool normalized = Mean is not null;
+                    float mean = normalized ? Mean![c] : 0f, invStd = normalized ? InvStd![c] : 1f;
                     for (long t = t0; t < t1;)
                     {
                         var a = Run(_x!, b, c, t, t1);
                         var w = Run(_y!, b, c, t, t1);
-                        for (int i = 0; i < a.Length; i++) { first += a[i]; second += (double)a[i] * w[i]; }
+                        if (normalized)
+                            for (int i = 0; i < a.Length; i++) { first += a[i]; second += (double)a[i] * ((w[i] - mean) * invStd); }
+                        else
+                            for (int i = 0; i < a.Length; i++) { first += a[i]; second += (double)a[i] * w[i]; }
                         t += a.Length;
                     }
                 }

@@ -76,7 +76,7 @@ public class BatchNormKernelTests
                 var (xhat, y, dx) = (new float[x.Length], new float[x.Length], new float[x.Length]);
                 var (dGamma, dBeta) = (new float[channels], new float[channels]);
                 BatchNormKernels.Forward(x, rows, channels, 1, 1e-3f, null, null, mean, variance, invStd, xhat, y, CallMode.Training);
-                BatchNormKernels.Backward(dy, xhat, invStd, rows, channels, 1, null, dGamma, dBeta, dx, CallMode.Training);
+                BatchNormKernels.Backward(dy, x, mean, invStd, rows, channels, 1, null, dGamma, dBeta, dx, CallMode.Training);
                 return [mean, variance, y, dGamma, dBeta, dx];
             }
             finally
@@ -111,10 +111,10 @@ public class BatchNormKernelTests
         {
             var added = new float[size];
             var (dGamma, dBeta) = (new float[channels], new float[channels]);
-            BatchNormKernels.Backward(dy, xhat, invStd, outer, channels, inner, gamma, dGamma, dBeta, added, mode);
+            BatchNormKernels.Backward(dy, x, mean, invStd, outer, channels, inner, gamma, dGamma, dBeta, added, mode);
             var inPlace = (float[])dy.Clone();
             var (dGamma2, dBeta2) = (new float[channels], new float[channels]);
-            BatchNormKernels.Backward(inPlace, xhat, invStd, outer, channels, inner, gamma, dGamma2, dBeta2, inPlace, mode, accumulate: false);
+            BatchNormKernels.Backward(inPlace, x, mean, invStd, outer, channels, inner, gamma, dGamma2, dBeta2, inPlace, mode, accumulate: false);
             Assert.Equal(added, inPlace);
             Assert.Equal(dGamma, dGamma2);
             Assert.Equal(dBeta, dBeta2);

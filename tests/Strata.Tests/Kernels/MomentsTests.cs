@@ -109,6 +109,29 @@ public class MomentsTests
             }
     }
 
+    // BatchNormalization's backward takes x̂ from x instead of a stored copy: the same float x̂, the same sums.
+    [Theory]
+    [MemberData(nameof(PathsAndLayouts))]
+    public void NormalizedSumsAreTheSumsOverTheStoredXHat(string path, int batch, int outer, int channels, int inner)
+    {
+        if (batch != 1) (outer, batch) = (outer * batch, 1);
+        int n = outer * channels * inner;
+        var a = TestSupport.Random(14, 1, n).Data;
+        var x = Data(15, n, channels, inner);
+        var mean = Enumerable.Range(0, channels).Select(c => 100f + c + 0.25f).ToArray();
+        var invStd = Enumerable.Range(0, channels).Select(c => 0.3f + 0.01f * c).ToArray();
+        var xhat = new float[n];
+        for (int i = 0; i < n; i++) { int c = i / inner % channels; xhat[i] = (x[i] - mean[c]) * invStd[c]; }
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var (storedA, storedAX) = (new double[channels], new double[channels]);
+        Moments.Sums(a, xhat, 0, 1, outer, channels, inner, storedA, storedAX);
+        var (takenA, takenAX) = (new double[channels], new double[channels]);
+        Moments.NormalizedSums(a, x, mean, invStd, outer, channels, inner, takenA, takenAX);
+        Assert.Equal(storedA, takenA);
+        Assert.Equal(storedAX, takenAX);
+        Assert.Contains(storedAX, v => v != 0);
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void AGradientConstantOverTheBatchSumsToExactlyItsCountTimesItself(string path)
