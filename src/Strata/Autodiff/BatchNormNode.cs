@@ -26,6 +26,7 @@ internal sealed class BatchNormNode : Node
     private readonly float[]? _xhat;
     private readonly float[] _invStd, _mean, _variance;
     private long _count;
+    private bool _relu;
     public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, CallMode mode, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
@@ -62,6 +63,20 @@ internal sealed class BatchNormNode : Node
         _variance = new float[statistics];
     }
 
+    /// <summary>
+    /// Makes the output max(y, 0), a relu's output, in the same pass; its gradient is then taken with respect to
+    /// that output. Only for a node no other node has read yet, on the adjacent-axes kernels; returns whether it did.
+    /// </summary>
+    internal bool FuseRelu()
+    {
+        if (_general is not null || Graph.Nodes[^1] != this) return false;
+        _relu = true;
+        return true;
+    }
+
+    /// <summary>Whether the output is passed through a relu (<see cref="FuseRelu"/>).</summary>
+    internal bool FusesRelu => _relu;
+
     internal override void Forward()
     {
         var x = Inputs[0].Value.Data;
@@ -78,7 +93,7 @@ internal sealed class BatchNormNode : Node
         {
             if (_general is null)
                 BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
-                    movingMean, movingVariance, _invStd, _xhat, Value.Data, _mode);
+                    movingMean, movingVariance, _invStd, _xhat, Value.Data, _mode, relu: _relu);
             else
                 _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat!, Value.Data);
             return;
@@ -86,7 +101,7 @@ internal sealed class BatchNormNode : Node
         if (_general is null)
         {
             _count = BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
-                _mean, _variance, _invStd, _xhat, Value.Data, _mode, Synchronized);
+                _mean, _variance, _invStd, _xhat, Value.Data, _mode, Synchronized, _relu);
             UpdateMovingStatistics(groups: 1);
         }
         else
@@ -162,6 +177,8 @@ internal sealed class BatchNormNode : Node
         var dGamma = _nodes.Gamma is { } g && Flows(g) ? g.Gradient!.Data : null;
         var dBeta = _nodes.Beta is { } b && Flows(b) ? b.Gradient!.Data : null;
         var dx = Flows(x) ? x.Gradient!.Data : null;
+        // The relu's gradient replaces the output's in place: nothing reads this node's gradient after its backward.
+        if (_relu) ActivationKernels.Backward(ActivationFunction.Relu, [], Value.Data, Gradient!.Data, Gradient.Data, _channels);
         if (_general is null)
             BatchNormKernels.Backward(Gradient!.Data, x.Value.Data, _mode.IsTraining ? _mean : _nodes.MovingMean.Value.Data, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
                 accumulate: !ReferenceEquals(dx, Gradient.Data));

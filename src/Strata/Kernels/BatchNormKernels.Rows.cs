@@ -22,10 +22,10 @@ internal static partial class BatchNormKernels
                     if (_pass == GridPass.Normalize)
                         switch (isa)
                         {
-                            case InstructionSet.Avx512: Normalize<Vector512<float>, Simd512>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
-                            case InstructionSet.Avx2: Normalize<Vector256<float>, Simd256>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
-                            case InstructionSet.Portable: Normalize<Vector128<float>, Simd128>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
-                            default: Normalize<float, Simd1>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width); break;
+                            case InstructionSet.Avx512: Normalize<Vector512<float>, Simd512>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width, Relu); break;
+                            case InstructionSet.Avx2: Normalize<Vector256<float>, Simd256>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width, Relu); break;
+                            case InstructionSet.Portable: Normalize<Vector128<float>, Simd128>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width, Relu); break;
+                            default: Normalize<float, Simd1>(x + o, xhat is null ? null : xhat + o, y + o, mean + c0, invStd + c0, scale + c0, shift + c0, width, Relu); break;
                         }
                     else
                         switch (isa)
@@ -39,8 +39,10 @@ internal static partial class BatchNormKernels
             }
         }
 
-        // x̂ = (x − mean)·invStd (kept where xhat is not null), y = x̂·γ + β (product and sum rounded apart).
-        private static unsafe void Normalize<TV, TOp>(float* x, float* xhat, float* y, float* mean, float* invStd, float* gamma, float* beta, int n)
+        // x̂ = (x − mean)·invStd (kept where xhat is not null), y = x̂·γ + β (product and sum rounded apart),
+        // then max(y, 0) with relu, as the relu kernel computes it.
+        private static unsafe void Normalize<TV, TOp>(float* x, float* xhat, float* y, float* mean, float* invStd, float* gamma, float* beta, int n,
+            bool relu)
             where TV : struct where TOp : ISimd<TV>
         {
             int j = 0;
@@ -49,13 +51,15 @@ internal static partial class BatchNormKernels
             {
                 var h = TOp.Multiply(TOp.Subtract(TOp.Load(x + j), TOp.Load(mean + j)), TOp.Load(invStd + j));
                 if (keep) TOp.Store(xhat + j, h);
-                TOp.Store(y + j, TOp.Add(TOp.Multiply(h, TOp.Load(gamma + j)), TOp.Load(beta + j)));
+                var v = TOp.Add(TOp.Multiply(h, TOp.Load(gamma + j)), TOp.Load(beta + j));
+                TOp.Store(y + j, relu ? TOp.Max(v, TOp.Zero) : v);
             }
             for (; j < n; j++)
             {
                 float h = (x[j] - mean[j]) * invStd[j];
                 if (keep) xhat[j] = h;
-                y[j] = h * gamma[j] + beta[j];
+                float v = h * gamma[j] + beta[j];
+                y[j] = relu ? MathF.Max(v, 0f) : v;
             }
         }
 

@@ -20,15 +20,15 @@ internal static partial class BatchNormKernels
     /// <summary>
     /// Normalizes x. With batch statistics (<see cref="CallMode.IsTraining"/>) it writes the batch
     /// mean and biased variance first (of the global batch, with <paramref name="synchronized"/> ranks);
-    /// otherwise it reads the given ones. Writes 1/σ, and x̂ where <paramref name="xhat"/> is given; returns the
-    /// batch's values per statistic.
+    /// otherwise it reads the given ones. Writes 1/σ, and x̂ where <paramref name="xhat"/> is given; with
+    /// <paramref name="relu"/> y is max(x̂·γ + β, 0). Returns the batch's values per statistic.
     /// </summary>
     public static long Forward(float[] x, int outer, int channels, int inner, float epsilon,
         float[]? gamma, float[]? beta, float[] mean, float[] variance, float[] invStd, float[]? xhat, float[] y, CallMode mode,
-        ICommunicator? synchronized = null)
+        ICommunicator? synchronized = null, bool relu = false)
     {
         var t = Prepare(x, outer, channels, inner, gamma, beta);
-        t.Epsilon = epsilon; t.Mean = mean; t.Variance = variance; t.InvStd = invStd; t.XHat = xhat; t.Y = y;
+        t.Epsilon = epsilon; t.Mean = mean; t.Variance = variance; t.InvStd = invStd; t.XHat = xhat; t.Y = y; t.Relu = relu;
         long n = (long)outer * inner;
         if (mode.IsTraining)
         {
@@ -97,7 +97,7 @@ internal static partial class BatchNormKernels
         public float[]? X, Input, Gamma, Beta, Mean, Variance, InvStd, XHat, Y, Dx;
         public int Outer, Channels, Inner;
         public float Epsilon;
-        public bool Accumulate;
+        public bool Accumulate, Relu;
 
         private GridPass _pass;
         private int _rowsPerBlock, _groups;
@@ -188,6 +188,7 @@ internal static partial class BatchNormKernels
                         var h = XHat.AsSpan(start, Inner);
                         for (int i = 0; i < x.Length; i++) { float v = (x[i] - mean) * inv; h[i] = v; y[i] = v * scale + shift; }
                     }
+                    if (Relu) for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(y[i], 0f);
                 }
                 else
                 {

@@ -123,6 +123,9 @@ public sealed partial class Sequential
         return (int)Math.Max(1, Math.Min(batchSize, ForwardGraphValues / Math.Max(1, perRow)));
     }
 
+    /// <summary>Whether graphs fuse a BatchNormalization and the relu Activation after it into one node (the same bits either way).</summary>
+    internal bool FusesLayers { get; set; } = true;
+
     /// <summary>The row counts of the graphs compiled so far, for any mode.</summary>
     internal IEnumerable<int> CompiledRowCounts => _steps.Keys.Select(k => k.Batch);
 
@@ -139,7 +142,14 @@ public sealed partial class Sequential
         var input = graph.Input(inputShape);
         Autodiff.Node h = input;
         var masks = new MaskFlow();
-        foreach (var layer in _layers) h = masks.Call(layer, h, mode);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            h = masks.Call(_layers[i], h, mode);
+            // BatchNormalization then a relu: one node writes the relu's output, a pass over memory and a buffer less.
+            if (FusesLayers && masks.Mask is null && i + 1 < _layers.Count && _layers[i] is Layers.Normalization.BatchNormalization
+                && _layers[i + 1] is Layers.Core.Activation { Function: ActivationFunction.Relu } && h is Autodiff.BatchNormNode bn && bn.FuseRelu())
+                i++;
+        }
         Autodiff.InputNode? target = null;
         Autodiff.Node? loss = null;
         if (targets)

@@ -127,4 +127,29 @@ public class BatchNormKernelTests
                 }
         }
     }
+
+    // A graph fuses BatchNormalization and the relu after it into the normalizing pass.
+    [Theory]
+    [MemberData(nameof(PathsAndLayouts))]
+    public void TheFusedReluIsTheReluOfTheOutput(string path, int outer, int channels, int inner)
+    {
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        int size = outer * channels * inner;
+        var x = TestSupport.Random(13, 2, size).Data;
+        var gamma = Enumerable.Range(0, channels).Select(c => 0.5f + 0.1f * c).ToArray();
+        var beta = Enumerable.Range(0, channels).Select(c => 0.2f * (c % 3 - 1)).ToArray();
+        float[] Run(bool relu)
+        {
+            var (mean, variance, invStd) = (new float[channels], new float[channels], new float[channels]);
+            var y = new float[size];
+            BatchNormKernels.Forward(x, outer, channels, inner, 1e-3f, gamma, beta, mean, variance, invStd, null, y, CallMode.Training, relu: relu);
+            return y;
+        }
+        var separate = Run(relu: false);
+        ActivationKernels.Forward(ActivationFunction.Relu, separate, separate, channels);
+        var fused = Run(relu: true);
+        Assert.Equal(separate, fused);
+        Assert.Contains(fused, v => v == 0);
+        Assert.Contains(fused, v => v > 0);
+    }
 }
