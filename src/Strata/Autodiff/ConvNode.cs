@@ -24,6 +24,8 @@ internal sealed unsafe class ConvNode : Node
     [ThreadStatic] private static float[]? _patches;
     // Forward's patches straight in the product's A panels, and the rows of one panel when they need unrolling first.
     [ThreadStatic] private static float[]? _panels, _panelRows;
+    // A chunk's output gradients packed as the kernel gradient's B.
+    [ThreadStatic] private static Gemm.PackedB? _dzPacked;
 
     private readonly ConvGeometry _g;
     private readonly int _groups, _inPerGroup, _out, _outPerGroup, _k, _kPerGroup;
@@ -170,7 +172,9 @@ internal sealed unsafe class ConvNode : Node
                     int count = Math.Min(n._positionsPerChunk, positionsPerImage - p0);
                     int row = image * positionsPerImage + p0;
                     var cols = patches.AsSpan(0, count * n._k);
-                    n.Unroll(x, image, p0, count, cols);
+                    // The kernel gradient can take the patches straight from x; otherwise they are unrolled first.
+                    bool packedPatches = _stage == ConvStage.Backward && _kernelGradient && n.PacksPatchesTransposed && n.PatchesInside(p0, count);
+                    if (!packedPatches) n.Unroll(x, image, p0, count, cols);
                     if (_stage == ConvStage.Forward)
                     {
                         for (int grp = 0; grp < n._groups; grp++)
@@ -179,7 +183,9 @@ internal sealed unsafe class ConvNode : Node
                         continue;
                     }
                     var dz = _z.AsSpan(row * n._out, count * n._out);
-                    if (_kernelGradient)
+                    if (packedPatches)
+                        n.KernelGradientPacked(x, image, p0, count, dz, kernelPartial);
+                    else if (_kernelGradient)
                         for (int grp = 0; grp < n._groups; grp++)
                             Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, true, dz[(grp * n._outPerGroup)..], n._out, false,
                                 kernelPartial[(grp * n._outPerGroup)..], n._out, n._kPerGroup, n._outPerGroup, count, true);
@@ -243,6 +249,43 @@ internal sealed unsafe class ConvNode : Node
                     if (epilogueBias is null) Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, false);
                     else Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, epilogueBias, _function);
                 }
+        }
+    }
+
+    // Whether the kernel gradient's A panels can be packed straight from x: one group, contiguous kernel rows
+    // that split into whole panels of Mr values.
+    private bool PacksPatchesTransposed => _groups == 1 && _g.DilationWidth == 1 && _g.WindowWidth * _g.Channels % Gemm.Mr == 0;
+
+    // The kernel gradient of a chunk of positions, Σ patchᵀ·dz over them, added to the block's partial. The
+    // product's A is the patches' transpose: a panel holds, per position, Mr consecutive values of one kernel
+    // row (kw·C contiguous input values), so each is one copy from x, where unrolling the patches and packing
+    // their transpose would write and read them twice. The bits are that path's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void KernelGradientPacked(float[] x, int image, int p0, int count, ReadOnlySpan<float> dz, Span<float> kernelPartial)
+    {
+        var g = _g;
+        int mr = Gemm.Mr, span = g.WindowWidth * g.Channels, panelsPerRow = span / mr, mPanels = _k / mr;
+        int length = Gemm.PackedALength(_k, count), kc = Gemm.KBlockDepth(count);
+        var panels = _panels is { } a && a.Length >= length ? a : _panels = new float[length];
+        fixed (float* px = x, pPanels = panels)
+        {
+            for (int q = 0; q < count; q++)
+            {
+                // K block kb holds its positions' panels one after another, each depth·Mr long.
+                int start = q / kc * kc, depth = Math.Min(kc, count - start);
+                float* block = pPanels + (long)start * mPanels * mr + (long)(q - start) * mr;
+                int oh = (p0 + q) / g.OutputWidth, ow = (p0 + q) % g.OutputWidth;
+                for (int i = 0; i < g.WindowHeight; i++)
+                {
+                    float* src = px + ((long)(image * g.Height + g.InputRow(oh, i)) * g.Width + g.InputColumn(ow, 0)) * g.Channels;
+                    float* dst = block + (long)i * panelsPerRow * mr * depth;
+                    for (int t = 0; t < panelsPerRow; t++, src += mr, dst += (long)mr * depth)
+                        Unsafe.CopyBlockUnaligned(dst, src, (uint)(mr * sizeof(float)));
+                }
+            }
+            var packed = _dzPacked ??= new Gemm.PackedB();
+            packed.Pack(dz, _out, false, count, _out);
+            Gemm.Multiply(pPanels, packed, kernelPartial, _out, _k, accumulate: true);
         }
     }
 

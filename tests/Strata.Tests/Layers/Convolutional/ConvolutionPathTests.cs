@@ -7,7 +7,11 @@ using static Strata.Tests.TestSupport;
 
 namespace Strata.Tests.Layers.Convolutional;
 
-/// <summary>The convolution's forward pass (patches gathered straight into the product's panels) on every instruction-set path, against a direct sum.</summary>
+/// <summary>
+/// The convolution's forward pass (patches gathered straight into the product's panels) and its kernel gradient
+/// (the patches' transpose packed straight from the input where kernel rows split into whole panels) on every
+/// instruction-set path, against direct sums.
+/// </summary>
 public class ConvolutionPathTests
 {
     // y[n, oh, ow, f] = Σ x[n, ih, iw, c]·w[i, j, c, f] + b[f] in doubles, zeros outside the map.
@@ -92,5 +96,73 @@ public class ConvolutionPathTests
             if (relu) expected[e] = Math.Max(expected[e], 0f);
         }
         Assert.Equal(expected, y.Value.Data.ToArray());
+    }
+
+    public static IEnumerable<object[]> GradientCases()
+    {
+        // [height, width, channels, filters, kernel, stride, padding]: kernel rows in whole panels (32 channels; 2 channels,
+        // whose long chunks of positions take several K blocks), with padding (edge chunks unrolled) and a stride;
+        // 5 channels, whose kernel rows do not split into panels.
+        object[][] cases =
+        [
+            [12, 12, 32, 16, 3, 1, "valid"], [20, 20, 2, 4, 3, 1, "valid"], [11, 10, 6, 8, 3, 2, "same"], [9, 7, 5, 7, 3, 1, "same"],
+        ];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var c in cases)
+                yield return [isa, .. c];
+    }
+
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void TheKernelGradientMatchesADirectSumOnEveryPath(string path, int height, int width, int channels, int filters, int kernel, int stride, string padding)
+    {
+        const int batch = 3;
+        float[] Run(InstructionSet isa)
+        {
+            using var scope = InstructionSets.Use(isa);
+            var layer = new Conv2D(filters, [kernel, kernel], [stride, stride], padding, name: "c");
+            layer.Build([-1, height, width, channels], new RandomGenerator(0));
+            Random(5, 1, layer.Kernel!.Value.Size).Data.CopyTo(layer.Kernel.Value.Data, 0);
+            var graph = new Graph();
+            var input = graph.Input([batch, height, width, channels]);
+            input.Set(Random(7, 1, batch, height, width, channels));
+            var y = layer.Call(input, CallMode.Training);
+            var r = graph.Input(y.Value.ShapeArray());
+            r.Set(Random(8, 1, y.Value.ShapeArray()));
+            var loss = Ops.Sum(Ops.Multiply(y, r));
+            graph.Forward();
+            graph.Backward(loss);
+            return graph.GradientOf(layer.Kernel)!.Data.ToArray();
+        }
+        var gradient = Run(InstructionSets.Resolve(path));
+        var x = Random(7, 1, batch, height, width, channels).Data;
+        int oh = padding == "same" ? (height + stride - 1) / stride : (height - kernel) / stride + 1;
+        int ow = padding == "same" ? (width + stride - 1) / stride : (width - kernel) / stride + 1;
+        var dz = Random(8, 1, batch, oh, ow, filters).Data;
+        int padTop = padding == "same" ? Math.Max(0, ((oh - 1) * stride + kernel - height) / 2) : 0;
+        int padLeft = padding == "same" ? Math.Max(0, ((ow - 1) * stride + kernel - width) / 2) : 0;
+        var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, stride, stride, 1, 1, padTop, padLeft, oh, ow);
+        // dW[i, j, c, f] = Σ x[n, ih, iw, c]·dz[n, oh, ow, f] in doubles.
+        for (int i = 0; i < kernel; i++)
+            for (int j = 0; j < kernel; j++)
+                for (int c = 0; c < channels; c++)
+                    for (int f = 0; f < filters; f++)
+                    {
+                        double sum = 0, scale = 0;
+                        for (int n = 0; n < batch; n++)
+                            for (int h = 0; h < oh; h++)
+                                for (int w = 0; w < ow; w++)
+                                {
+                                    int ih = g.InputRow(h, i), iw = g.InputColumn(w, j);
+                                    if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                                    double term = (double)x[((n * height + ih) * width + iw) * channels + c] * dz[((n * oh + h) * ow + w) * filters + f];
+                                    sum += term;
+                                    scale += Math.Abs(term);
+                                }
+                        float actual = gradient[((i * kernel + j) * channels + c) * filters + f];
+                        Assert.True(Math.Abs(actual - sum) <= 1e-6 * scale + 1e-9, $"dW[{i}, {j}, {c}, {f}] = {actual}, direct sum {sum}");
+                    }
+        // Every path gives the scalar path's bits.
+        Assert.Equal(Run(InstructionSet.Scalar), gradient);
     }
 }
