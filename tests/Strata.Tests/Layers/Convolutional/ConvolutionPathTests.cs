@@ -102,10 +102,12 @@ public class ConvolutionPathTests
     {
         // [height, width, channels, filters, kernel, stride, padding]: kernel rows in whole panels (32 channels; 2 channels,
         // whose long chunks of positions take several K blocks), with padding (edge chunks unrolled) and a stride;
-        // 5 channels, whose kernel rows do not split into panels.
+        // 5 channels, whose kernel rows do not split into panels; one channel (patches of 9 values), with padding, a
+        // stride and filters that leave a vector part-filled.
         object[][] cases =
         [
             [12, 12, 32, 16, 3, 1, "valid"], [20, 20, 2, 4, 3, 1, "valid"], [11, 10, 6, 8, 3, 2, "same"], [9, 7, 5, 7, 3, 1, "same"],
+            [28, 28, 1, 32, 3, 1, "valid"], [9, 8, 1, 5, 3, 2, "same"],
         ];
         foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
             foreach (var c in cases)
