@@ -181,7 +181,8 @@ internal sealed class BatchNormNode : Node
         if (_relu) ActivationKernels.Backward(ActivationFunction.Relu, [], Value.Data, Gradient!.Data, Gradient.Data, _channels);
         if (_general is null)
             BatchNormKernels.Backward(Gradient!.Data, x.Value.Data, _mode.IsTraining ? _mean : _nodes.MovingMean.Value.Data, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
-                accumulate: !ReferenceEquals(dx, Gradient.Data));
+                accumulate: !ReferenceEquals(dx, Gradient.Data),
+                dGammaSums: (_nodes.Gamma as ParameterNode)?.DoubleGradient, dBetaSums: (_nodes.Beta as ParameterNode)?.DoubleGradient);
         else
             _general.Backward(Gradient!.Data, _xhat!, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }

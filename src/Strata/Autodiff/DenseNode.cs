@@ -66,9 +66,13 @@ internal sealed class DenseNode : Node
             ActivationKernels.Backward(_function, _z, Value.Data, Gradient!.Data, dz, _out);
         }
         Node x = Inputs[0], kernel = Inputs[1];
-        if (Flows(kernel))
+        if (kernel is ParameterNode { DoubleGradient: { } kernelSums })
+            DoubleSums.AddTransposedProduct(x.Value.Data, _in, dz, _out, kernelSums, _rows, _in, _out);
+        else if (Flows(kernel))
             Gemm.Multiply(x.Value.Data, _in, true, dz, _out, false, kernel.Gradient!.Data, _out, _in, _out, _rows, true);
-        if (Bias is { } bias && Flows(bias))
+        if (Bias is ParameterNode { DoubleGradient: { } biasSums })
+            DoubleSums.AddColumnSums(dz, _out, biasSums, _rows, _out);
+        else if (Bias is { } bias && Flows(bias))
             RowKernels.ColumnSums(dz, _rows, _out, bias.Gradient!.Data, true);
         if (Flows(x))
             Gemm.Multiply(dz, _out, false, kernel.Value.Data, _out, true, x.Gradient!.Data, _in, _rows, _in, _out, true);

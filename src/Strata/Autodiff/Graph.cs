@@ -40,6 +40,14 @@ public sealed class Graph
     /// </summary>
     public bool SharesGradients { get; init; }
 
+    /// <summary>
+    /// Whether the parameters' gradients are summed over the rows in double (Dense's kernel and bias, BatchNormalization's
+    /// γ and β; other nodes add float parts to <see cref="Node.Gradient"/>, which <see cref="FoldDoubleGradient"/> adds
+    /// in). A batch split among ranks then gets, once its ranks' double sums are added and rounded, the float gradient of
+    /// one process but for rare ties.
+    /// </summary>
+    public bool DoubleGradientSums { get; init; }
+
     /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
     public Distributed.ICommunicator Communicator { get; internal set; } = Distributed.Communicators.Single;
 
@@ -54,6 +62,18 @@ public sealed class Graph
     /// of the rows, so every rank's gradients are parts of the whole batch's and add up to them.
     /// </summary>
     public float LossScale { get; internal set; } = 1f;
+
+    /// <summary>
+    /// The rows of the whole batch when ranks share it (0 in one process), and this graph's part of them. A loss that
+    /// is a mean over its rows (<see cref="MeansOverGlobalBatch"/>) then divides by the whole batch's count, so each row's
+    /// gradient has the bits one process gives it, and backward starts from 1 instead of <see cref="LossScale"/>.
+    /// </summary>
+    internal long GlobalRows { get; set; }
+
+    internal int LocalRows { get; set; }
+
+    /// <summary>The loss node whose mean is taken over the whole batch's rows; null where the loss is not such a mean.</summary>
+    internal Node? MeansOverGlobalBatch { get; set; }
 
     /// <summary>The index of the first value of this graph's rows among the global batch's, for values of <paramref name="perRow"/> each.</summary>
     internal ulong FirstIndex(long perRow) => (ulong)(RowOffset * perRow);
@@ -90,6 +110,19 @@ public sealed class Graph
     /// <summary>Whether the graph reads <paramref name="variable"/>.</summary>
     public bool Uses(Variable variable) => _parameters.ContainsKey(variable);
 
+    /// <summary>The double sums of a variable's gradient from the last backward pass (<see cref="DoubleGradientSums"/>); null without them.</summary>
+    internal double[]? DoubleGradientOf(Variable variable) =>
+        _parameters.TryGetValue(variable, out var node) ? node.DoubleGradient : null;
+
+    /// <summary>Adds the float parts of a variable's gradient to its double sums and clears them, so the double sums are the whole gradient.</summary>
+    internal void FoldDoubleGradient(Variable variable)
+    {
+        if (!_parameters.TryGetValue(variable, out var node) || node.DoubleGradient is not { } sums || node.Gradient is not { } parts) return;
+        var values = parts.Data;
+        for (int i = 0; i < sums.Length; i++) sums[i] += values[i];
+        Array.Clear(values);
+    }
+
     /// <summary>The gradient accumulated for a variable by the last backward pass.</summary>
     public Tensor? GradientOf(Variable variable) =>
         _parameters.TryGetValue(variable, out var node) ? node.Gradient : null;
@@ -124,7 +157,8 @@ public sealed class Graph
         AllocateGradients();
         var nodes = _nodes;
         foreach (var gradient in _ownGradients) gradient.Span.Clear();
-        loss.Gradient!.Data[0] = LossScale;
+        foreach (var node in _parameters.Values) if (node.DoubleGradient is { } sums) Array.Clear(sums);
+        loss.Gradient!.Data[0] = MeansOverGlobalBatch is null ? LossScale : 1f;
         int end = nodes.IndexOf(loss);
         for (int i = end; i >= 0; i--)
             if (nodes[i].RequiresGradient)
@@ -158,6 +192,7 @@ public sealed class Graph
                 node.Gradient = new Tensor(node.Value.ShapeArray());
             }
             if (owned.Add(node.Gradient.Data)) _ownGradients.Add(node.Gradient);
+            if (DoubleGradientSums && node is ParameterNode parameter) parameter.DoubleGradient ??= new double[node.Value.Size];
         }
         _gradientsAllocated = true;
     }

@@ -14,6 +14,12 @@ internal sealed class ParameterNode : Node
 
     public Variable Variable { get; }
 
+    /// <summary>
+    /// The gradient summed in double, where the graph sums parameter gradients in double (<see cref="Graph.DoubleGradientSums"/>):
+    /// nodes that can add their part in double add it here, the others into <see cref="Node.Gradient"/>.
+    /// </summary>
+    internal double[]? DoubleGradient { get; set; }
+
     internal override void Forward() { }
 
     internal override void Backward() { }

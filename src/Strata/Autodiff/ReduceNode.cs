@@ -8,6 +8,9 @@ internal sealed class ReduceNode : Node
     private readonly bool _mean;
     private readonly int _outer, _length, _inner;
 
+    /// <summary>Whether the node is a mean over all of a tensor's values, to a scalar.</summary>
+    internal bool IsWholeMean => _mean && _outer == 1 && _inner == 1 && Value.Size == 1;
+
     /// <summary>Reduces over <paramref name="axis"/>, or over all elements when it is null.</summary>
     public ReduceNode(Node x, int? axis, bool keepDims, bool mean)
         : base(x.Graph, OutputShape(x, axis, keepDims), x)
@@ -35,11 +38,21 @@ internal sealed class ReduceNode : Node
         return shape.ToArray();
     }
 
+    // A whole-tensor mean that is a loss over rows shared among ranks divides by the whole batch's values.
+    private float Scale()
+    {
+        if (!_mean) return 1f;
+        var g = Graph;
+        if (g.GlobalRows > 0 && ReferenceEquals(g.MeansOverGlobalBatch, this) && g.LocalRows > 0)
+            return 1f / (_length / g.LocalRows * g.GlobalRows);
+        return 1f / _length;
+    }
+
     internal override void Forward()
     {
         var x = Inputs[0].Value.Data;
         var y = Value.Data;
-        float scale = _mean ? 1f / _length : 1f;
+        float scale = Scale();
         for (int o = 0; o < _outer; o++)
             for (int i = 0; i < _inner; i++)
             {
@@ -55,7 +68,7 @@ internal sealed class ReduceNode : Node
     {
         var dx = Inputs[0].Gradient!.Data;
         var dy = Gradient!.Data;
-        float scale = _mean ? 1f / _length : 1f;
+        float scale = Scale();
         for (int o = 0; o < _outer; o++)
             for (int i = 0; i < _inner; i++)
             {

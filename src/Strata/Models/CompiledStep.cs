@@ -38,6 +38,26 @@ internal sealed class CompiledStep
 
     public List<Tensor> Gradients { get; } = [];
 
+    /// <summary>Per variable, its gradient's double sums where the graph keeps them (<see cref="Graph.DoubleGradientSums"/>), else null.</summary>
+    public List<double[]?> DoubleSums { get; } = [];
+
+    /// <summary>Adds every float part of the gradients into their double sums (before ranks add their sums up).</summary>
+    public void FoldDoubleGradients()
+    {
+        foreach (var v in Variables) Graph.FoldDoubleGradient(v);
+    }
+
+    /// <summary>Rounds each double sum, once, into the float gradient the optimizer reads.</summary>
+    public void RoundDoubleGradients()
+    {
+        for (int i = 0; i < Gradients.Count; i++)
+            if (DoubleSums[i] is { } sums)
+            {
+                var values = Gradients[i].Data;
+                for (int j = 0; j < values.Length; j++) values[j] = (float)sums[j];
+            }
+    }
+
     /// <summary>Runs forward, and backward when the step trains; returns the loss (NaN without targets).</summary>
     public double Run()
     {
@@ -46,7 +66,11 @@ internal sealed class CompiledStep
         {
             Graph.Backward(Loss);
             if (Gradients.Count == 0)
-                foreach (var v in Variables) Gradients.Add(Graph.GradientOf(v)!);
+                foreach (var v in Variables)
+                {
+                    Gradients.Add(Graph.GradientOf(v)!);
+                    DoubleSums.Add(Graph.DoubleGradientOf(v));
+                }
         }
         return Loss is null ? double.NaN : Loss.Value.Data[0];
     }

@@ -123,6 +123,25 @@ public sealed partial class Sequential
         return (int)Math.Max(1, Math.Min(batchSize, ForwardGraphValues / Math.Max(1, perRow)));
     }
 
+    /// <summary>
+    /// Whether training sums the parameters' gradients over each batch's rows in double and rounds them once (Dense and
+    /// BatchNormalization; other layers' parts are added to those sums): slower, but a batch split among ranks then
+    /// trains the model one process trains with this setting, up to rare one-ulp ties, instead of drifting apart by
+    /// the float rounding of each rank's partial sums. Off by default.
+    /// </summary>
+    public bool DoubleGradientSums
+    {
+        get => _doubleGradientSums;
+        set
+        {
+            if (value == _doubleGradientSums) return;
+            _doubleGradientSums = value;
+            foreach (var key in _steps.Keys.Where(k => k.Mode.IsTraining).ToList()) _steps.Remove(key);
+        }
+    }
+
+    private bool _doubleGradientSums;
+
     /// <summary>Whether graphs fuse a BatchNormalization and the relu Activation after it into one node (the same bits either way).</summary>
     internal bool FusesLayers { get; set; } = true;
 
@@ -136,7 +155,8 @@ public sealed partial class Sequential
         var key = (batch, mode, targets, _trainability.Check(_layers));
         if (_steps.TryGetValue(key, out var step)) return step;
 
-        var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining, SharesGradients = mode.IsTraining };
+        var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining, SharesGradients = mode.IsTraining,
+            DoubleGradientSums = mode.IsTraining && _doubleGradientSums };
         var inputShape = (int[])_inputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);
@@ -156,8 +176,13 @@ public sealed partial class Sequential
         {
             target = graph.Input(Loss!.TargetShape(h.Value.ShapeArray()));
             loss = Loss.Compute(h, target);
+            // A mean over the batch's rows is taken over the whole batch when ranks share it, so every row's gradient
+            // has the bits of one process; penalties then count by each rank's share of the rows.
+            bool global = mode.IsTraining && loss is Autodiff.ReduceNode { IsWholeMean: true } && loss.Inputs[0].Shape[0] == batch;
+            if (global) graph.MeansOverGlobalBatch = loss;
             // Regularization penalties count in the loss, as in Keras.
-            foreach (var penalty in graph.Losses.ToList()) loss = Autodiff.Ops.Add(loss, penalty);
+            foreach (var penalty in graph.Losses.ToList())
+                loss = Autodiff.Ops.Add(loss, global ? new Autodiff.LossShareNode(penalty) : penalty);
         }
         step = new CompiledStep(graph, mode, input, h, target, loss);
         if (mode.IsTraining)

@@ -85,6 +85,12 @@ public sealed class TrainingSpec
     /// <summary>Whether the training rows are reshuffled before every epoch (Keras's <c>shuffle</c>).</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>
+    /// Whether the parameters' gradients are summed in double (<c>double_gradient_sums</c> in <c>fit</c>; see
+    /// <see cref="Sequential.DoubleGradientSums"/>): what makes a run on several ranks the run of one process.
+    /// </summary>
+    public bool DoubleGradientSums { get; init; }
+
     /// <summary>The seed of the weights, the dropout masks and the shuffles; the same seed trains the same weights.</summary>
     public int Seed { get; set; }
 
@@ -182,6 +188,7 @@ public sealed class TrainingSpec
         if (batchSize < 1) throw new StrataException($"{path}: \"batch_size\" in \"fit\" must be a positive integer. Received: {batchSize}");
         if (epochs < 1) throw new StrataException($"{path}: \"epochs\" in \"fit\" must be a positive integer. Received: {epochs}");
         bool shuffle = fitReader.Bool("shuffle", true);
+        bool doubleGradientSums = fitReader.Bool("double_gradient_sums", false);
         int seed = fitReader.Int("seed", 0);
         var callbacks = fitReader.Raw("callbacks") switch
         {
@@ -217,6 +224,7 @@ public sealed class TrainingSpec
             BatchSize = batchSize,
             Epochs = epochs,
             Shuffle = shuffle,
+            DoubleGradientSums = doubleGradientSums,
             Seed = seed,
             Callbacks = callbacks,
             Source = root,

@@ -34,6 +34,7 @@ internal static class FitDistribution
         graph.Communicator = communicator;
         graph.RowOffset = offset;
         graph.LossScale = communicator.Size == 1 ? 1f : (float)rows / count;
+        (graph.GlobalRows, graph.LocalRows) = (communicator.Size == 1 ? 0 : count, rows);
     }
 
     // Gradients shorter than this are packed into one exchange: each exchange costs a round of messages.
@@ -49,11 +50,17 @@ internal static class FitDistribution
     /// </summary>
     public static (double Loss, bool Stop) SumGradients(CompiledStep step, ICommunicator communicator, int rows, int count, double loss, bool stop)
     {
-        foreach (var gradient in step.Gradients)
-            if (gradient.Data.Length >= Packed) communicator.AllReduceSum(gradient.Data);
+        // Gradients kept in double (folded already) are summed in double, each rounded once afterwards.
+        for (int i = 0; i < step.Gradients.Count; i++)
+        {
+            if (step.DoubleSums.Count > i && step.DoubleSums[i] is { } sums) communicator.AllReduceSum(sums.AsSpan());
+            else if (step.Gradients[i].Data.Length >= Packed) communicator.AllReduceSum(step.Gradients[i].Data);
+        }
+        // The small float gradients go in one exchange; those kept in double are zeros here (folded), rounded over afterwards.
         ReduceTogether(step.Gradients, static g => g.Data.Length < Packed ? g.Data : null, communicator, mean: false);
         if (t_losses is null || t_losses.Length != 2 * communicator.Size) t_losses = new double[2 * communicator.Size];
-        communicator.AllGather([loss * rows / count, stop ? 1 : 0], t_losses);
+        // A loss over the whole batch is this rank's share already; another is its rows' mean.
+        communicator.AllGather([step.Graph.MeansOverGlobalBatch is null ? loss * rows / count : loss, stop ? 1 : 0], t_losses);
         double total = 0;
         bool anyStop = false;
         for (int r = 0; r < communicator.Size; r++)
