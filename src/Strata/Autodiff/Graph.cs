@@ -46,7 +46,7 @@ public sealed class Graph
     /// in). A batch split among ranks then gets, once its ranks' double sums are added and rounded, the float gradient of
     /// one process but for rare ties.
     /// </summary>
-    public bool DoubleGradientSums { get; init; }
+    internal bool DoubleGradientSums { get; init; }
 
     /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
     public Distributed.ICommunicator Communicator { get; internal set; } = Distributed.Communicators.Single;
