@@ -42,8 +42,8 @@ public sealed class Graph
 
     /// <summary>
     /// Whether the parameters' gradients are summed over the rows in double (Dense's kernel and bias, BatchNormalization's
-    /// γ and β; other nodes add float parts to <see cref="Node.Gradient"/>, which <see cref="FoldDoubleGradient"/> adds
-    /// in). A batch split among ranks then gets, once its ranks' double sums are added and rounded, the float gradient of
+    /// γ and β; other nodes add float parts to <see cref="Node.Gradient"/>, which the fit loop adds in before the
+    /// ranks add their sums up and each is rounded once). A batch split among ranks then gets, once its ranks' double sums are added and rounded, the float gradient of
     /// one process but for rare ties.
     /// </summary>
     internal bool DoubleGradientSums { get; init; }
@@ -113,15 +113,6 @@ public sealed class Graph
     /// <summary>The double sums of a variable's gradient from the last backward pass (<see cref="DoubleGradientSums"/>); null without them.</summary>
     internal double[]? DoubleGradientOf(Variable variable) =>
         _parameters.TryGetValue(variable, out var node) ? node.DoubleGradient : null;
-
-    /// <summary>Adds the float parts of a variable's gradient to its double sums and clears them, so the double sums are the whole gradient.</summary>
-    internal void FoldDoubleGradient(Variable variable)
-    {
-        if (!_parameters.TryGetValue(variable, out var node) || node.DoubleGradient is not { } sums || node.Gradient is not { } parts) return;
-        var values = parts.Data;
-        for (int i = 0; i < sums.Length; i++) sums[i] += values[i];
-        Array.Clear(values);
-    }
 
     /// <summary>The gradient accumulated for a variable by the last backward pass.</summary>
     public Tensor? GradientOf(Variable variable) =>

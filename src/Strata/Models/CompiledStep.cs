@@ -44,7 +44,13 @@ internal sealed class CompiledStep
     /// <summary>Adds every float part of the gradients into their double sums (before ranks add their sums up).</summary>
     public void FoldDoubleGradients()
     {
-        foreach (var v in Variables) Graph.FoldDoubleGradient(v);
+        for (int i = 0; i < Gradients.Count; i++)
+            if (DoubleSums[i] is { } sums)
+            {
+                var parts = Gradients[i].Data;
+                for (int j = 0; j < sums.Length; j++) sums[j] += parts[j];
+                Array.Clear(parts);
+            }
     }
 
     /// <summary>Rounds each double sum, once, into the float gradient the optimizer reads.</summary>
