@@ -12,7 +12,7 @@
    step the ranks spend exchanging.
 
 Usage: bench/ranks.py [--epochs 10] [--fashion-limit 6000] [--bench-epochs 20] [--repeats 3] [--skip-fashion] [--skip-throughput]
-       [--double-gradient-sums]
+       [--reproducible-sums]
 """
 import argparse, io, json, os, shutil, statistics, struct, subprocess, tempfile, zipfile
 import numpy as np
@@ -25,7 +25,7 @@ p.add_argument("--bench-epochs", type=int, default=20)
 p.add_argument("--repeats", type=int, default=3)
 p.add_argument("--skip-fashion", action="store_true")
 p.add_argument("--skip-throughput", action="store_true")
-p.add_argument("--double-gradient-sums", action="store_true", help="every run sums parameter gradients in double (fit.double_gradient_sums)")
+p.add_argument("--reproducible-sums", action="store_true", help="every run takes its sums over rows in fixed point (fit.reproducible_sums)")
 a = p.parse_args()
 
 subprocess.run(["dotnet", "build", "src/Strata.Cli", "-c", "Release", "-v", "quiet", "-nologo"], cwd=root, check=True, stdout=subprocess.DEVNULL)
@@ -68,8 +68,8 @@ def variant(source, name, synchronized, loss=None):
             layer["config"]["synchronized"] = True
     if loss:
         spec["compile"]["loss"] = loss
-    if a.double_gradient_sums:
-        spec["fit"]["double_gradient_sums"] = True
+    if a.reproducible_sums:
+        spec["fit"]["reproducible_sums"] = True
     path = os.path.join(scratch, name + ".json")
     with open(path, "w") as f:
         json.dump(spec, f)

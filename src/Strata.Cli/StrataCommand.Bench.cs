@@ -26,9 +26,10 @@ internal sealed partial class StrataCommand
         var profile = Flag("--profile", "Add the time spent in each graph node.");
         var width = Positive("--width", "N", "The redwine model's layer width.", 1024);
         var batchSize = Positive("--batch-size", "N", "The redwine workload's batch size.", 256);
+        var reproducible = Flag("--reproducible-sums", "The training workloads take their sums over rows in fixed point (fit.reproducible_sums).");
         var command = With(NewCommand("bench", "Time a benchmark workload; one JSON object per result.",
             "Time a benchmark workload and print one JSON object per result, with the fields of the PyTorch reference (../shared/bench/torch_reference.py)."),
-            workload, epochs, limit, data, fashion, seed, profile, width, batchSize);
+            workload, epochs, limit, data, fashion, seed, profile, width, batchSize, reproducible);
         command.SetAction(parsed =>
         {
             bool profiling = parsed.GetValue(profile);
@@ -36,7 +37,8 @@ internal sealed partial class StrataCommand
             // Under mpirun the training workloads share each batch among the ranks.
             using var ranks = OpenMpiCommunicator.Launched ? OpenMpiCommunicator.Create() : null;
             Workloads.Run(parsed.GetValue(workload)!, parsed.GetValue(epochs), parsed.GetValue(limit), parsed.GetValue(data) ?? "data",
-                parsed.GetValue(fashion) ?? Datasets.FashionMnistDirectory, parsed.GetValue(seed), _output, parsed.GetValue(width), parsed.GetValue(batchSize), ranks);
+                parsed.GetValue(fashion) ?? Datasets.FashionMnistDirectory, parsed.GetValue(seed), _output, parsed.GetValue(width), parsed.GetValue(batchSize), ranks,
+                parsed.GetValue(reproducible));
             if (profiling) _output.Write(Workloads.ProfileText());
             return CommandLine.Success;
         });

@@ -27,6 +27,7 @@ internal sealed class BatchNormNode : Node
     private readonly float[] _invStd, _mean, _variance;
     private long _count;
     private bool _relu;
+    private readonly FixedPointStatistics? _fixedPoint;
     public BatchNormNode(Node x, BatchNormNodes nodes, BatchNormOptions options, CallMode mode, PopulationStatistics? population)
         : base(x.Graph, x.Value.ShapeArray(), nodes.Collect(x))
     {
@@ -61,6 +62,7 @@ internal sealed class BatchNormNode : Node
         _invStd = new float[statistics];
         _mean = new float[statistics];
         _variance = new float[statistics];
+        if (x.Graph.ReproducibleSums && mode.IsTraining && _general is null) _fixedPoint = new FixedPointStatistics(_channels);
     }
 
     /// <summary>
@@ -98,7 +100,14 @@ internal sealed class BatchNormNode : Node
                 _general.ForwardInference(x, _options.Epsilon, gamma, beta, movingMean, movingVariance, _invStd, _xhat!, Value.Data);
             return;
         }
-        if (_general is null)
+        if (_fixedPoint is not null)
+        {
+            _count = _fixedPoint.Moments(x, _outer, _channels, _inner, Synchronized, BatchValues(Synchronized), _mean, _variance);
+            BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
+                _mean, _variance, _invStd, _xhat, Value.Data, CallMode.Inference, relu: _relu);
+            UpdateMovingStatistics(groups: 1);
+        }
+        else if (_general is null)
         {
             _count = BatchNormKernels.Forward(x, _outer, _channels, _inner, _options.Epsilon, gamma, beta,
                 _mean, _variance, _invStd, _xhat, Value.Data, _mode, Synchronized, _relu);
@@ -112,6 +121,16 @@ internal sealed class BatchNormNode : Node
             UpdateMovingStatistics(_general.Groups);
         }
     }
+
+    // The values of each statistic: this rank's, or the whole batch's with synchronized ranks.
+    private long BatchValues(Distributed.ICommunicator? synchronized)
+    {
+        long local = (long)_outer * _inner;
+        return synchronized is { Size: > 1 } ? Graph.TermsOverBatch(local, Inputs[0].Shape[0]) : local;
+    }
+
+    internal override (int Rows, int Columns)? FixedPointLayout(int input) =>
+        _fixedPoint is not null && input > 0 && (Inputs[input] == _nodes.Gamma || Inputs[input] == _nodes.Beta) ? (1, _channels) : null;
 
     // Ghost batches contribute the average of their statistics, as Keras does.
     // The graph's ranks when the statistics are synchronized among them.
@@ -179,10 +198,18 @@ internal sealed class BatchNormNode : Node
         var dx = Flows(x) ? x.Gradient!.Data : null;
         // The relu's gradient replaces the output's in place: nothing reads this node's gradient after its backward.
         if (_relu) ActivationKernels.Backward(ActivationFunction.Relu, [], Value.Data, Gradient!.Data, Gradient.Data, _channels);
-        if (_general is null)
+        if (_fixedPoint is not null)
+        {
+            var sums = _fixedPoint.GradientSums(Gradient!.Data, x.Value.Data, _mean, _invStd, _outer, _channels, _inner, Graph.Communicator,
+                Graph.TermsOverBatch((long)_outer * _inner, x.Shape[0]), (_nodes.Gamma as ParameterNode)?.FixedPointGradient,
+                (_nodes.Beta as ParameterNode)?.FixedPointGradient, dx is null ? null : Synchronized);
+            BatchNormKernels.Backward(Gradient.Data, x.Value.Data, _mean, _invStd, _outer, _channels, _inner, gamma,
+                (_nodes.Gamma as ParameterNode)?.FixedPointGradient is null ? dGamma : null, (_nodes.Beta as ParameterNode)?.FixedPointGradient is null ? dBeta : null,
+                dx, _mode, count: _count, accumulate: !ReferenceEquals(dx, Gradient.Data), givenSums: sums);
+        }
+        else if (_general is null)
             BatchNormKernels.Backward(Gradient!.Data, x.Value.Data, _mode.IsTraining ? _mean : _nodes.MovingMean.Value.Data, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,
-                accumulate: !ReferenceEquals(dx, Gradient.Data),
-                dGammaSums: (_nodes.Gamma as ParameterNode)?.DoubleGradient, dBetaSums: (_nodes.Beta as ParameterNode)?.DoubleGradient);
+                accumulate: !ReferenceEquals(dx, Gradient.Data));
         else
             _general.Backward(Gradient!.Data, _xhat!, _invStd, gamma, dGamma, dBeta, dx, _mode);
     }

@@ -1,3 +1,4 @@
+using Strata.Distributed;
 using Strata.Kernels;
 using Strata.Tensors;
 
@@ -14,6 +15,7 @@ internal sealed class DenseNode : Node
     private readonly int _rows, _in, _out;
     private readonly float[]? _z;
     private float[]? _dz;
+    private double[]? _maxima;
 
     public DenseNode(Node x, Node kernel, Node? bias, ActivationFunction function)
         : base(x.Graph, OutputShape(x, kernel), bias is null ? [x, kernel] : [x, kernel, bias])
@@ -66,15 +68,38 @@ internal sealed class DenseNode : Node
             ActivationKernels.Backward(_function, _z, Value.Data, Gradient!.Data, dz, _out);
         }
         Node x = Inputs[0], kernel = Inputs[1];
-        if (kernel is ParameterNode { DoubleGradient: { } kernelSums })
-            DoubleSums.AddTransposedProduct(x.Value.Data, _in, dz, _out, kernelSums, _rows, _in, _out);
-        else if (Flows(kernel))
+        var kernelSums = (kernel as ParameterNode)?.FixedPointGradient;
+        var biasSums = (Bias as ParameterNode)?.FixedPointGradient;
+        if (kernelSums is not null || biasSums is not null) AddFixedPointSums(x.Value.Data, dz, kernelSums, biasSums);
+        if (kernelSums is null && Flows(kernel))
             Gemm.Multiply(x.Value.Data, _in, true, dz, _out, false, kernel.Gradient!.Data, _out, _in, _out, _rows, true);
-        if (Bias is ParameterNode { DoubleGradient: { } biasSums })
-            DoubleSums.AddColumnSums(dz, _out, biasSums, _rows, _out);
-        else if (Bias is { } bias && Flows(bias))
+        if (biasSums is null && Bias is { } bias && Flows(bias))
             RowKernels.ColumnSums(dz, _rows, _out, bias.Gradient!.Data, true);
         if (Flows(x))
             Gemm.Multiply(dz, _out, false, kernel.Value.Data, _out, true, x.Gradient!.Data, _in, _rows, _in, _out, true);
+    }
+
+    internal override (int Rows, int Columns)? FixedPointLayout(int input) => input switch { 1 => (_in, _out), 2 => (1, _out), _ => null };
+
+    // dW = xᵀ·dz and db = Σ dz in fixed point: the bound of a term of dW[i, j] is max|x[·, i]|·max|dz[·, j]| over the whole batch.
+    private void AddFixedPointSums(float[] x, float[] dz, FixedPointGradient? kernelSums, FixedPointGradient? biasSums)
+    {
+        var maxima = _maxima ??= new double[_in + _out];
+        Array.Clear(maxima);
+        FixedPointSums.ColumnMaxima(x, _in, _rows, _in, maxima.AsSpan(0, _in));
+        FixedPointSums.ColumnMaxima(dz, _out, _rows, _out, maxima.AsSpan(_in));
+        Graph.Communicator.AllReduceMax(maxima);
+        int bits = FixedPointSums.Bits(Graph.TermsOverBatch(_rows, Inputs[0].Shape[0]));
+        if (kernelSums is not null)
+        {
+            for (int i = 0; i < _in; i++) kernelSums.RowScale[i] = FixedPointSums.Scale(bits, FixedPointSums.Exponent(maxima[i]));
+            for (int j = 0; j < _out; j++) kernelSums.ColumnScale[j] = FixedPointSums.Scale(0, FixedPointSums.Exponent(maxima[_in + j]));
+            FixedPointSums.AddTransposedProduct(x, _in, dz, _out, kernelSums.Sums, _rows, _in, _out, kernelSums.RowScale, kernelSums.ColumnScale);
+        }
+        if (biasSums is not null)
+        {
+            for (int j = 0; j < _out; j++) biasSums.ColumnScale[j] = FixedPointSums.Scale(bits, FixedPointSums.Exponent(maxima[_in + j]));
+            FixedPointSums.AddColumnSums(dz, _out, biasSums.Sums, _rows, _out, biasSums.ColumnScale);
+        }
     }
 }

@@ -41,12 +41,18 @@ public sealed class Graph
     public bool SharesGradients { get; init; }
 
     /// <summary>
-    /// Whether the parameters' gradients are summed over the rows in double (Dense's kernel and bias, BatchNormalization's
-    /// γ and β; other nodes add float parts to <see cref="Node.Gradient"/>, which the fit loop adds in before the
-    /// ranks add their sums up and each is rounded once). A batch split among ranks then gets, once its ranks' double sums are added and rounded, the float gradient of
-    /// one process but for rare ties.
+    /// Whether sums over the batch's rows are taken in fixed point (<see cref="Kernels.FixedPointSums"/>), whose bits do not
+    /// depend on how the rows are split among ranks: Dense's kernel and bias gradients and BatchNormalization's statistics
+    /// and gradient sums (adjacent axes). A parameter read by one such node only gets a <see cref="FixedPointGradient"/>,
+    /// which the fit loop adds up over the ranks and rounds into <see cref="Node.Gradient"/>.
     /// </summary>
-    internal bool DoubleGradientSums { get; init; }
+    internal bool ReproducibleSums { get; init; }
+
+    /// <summary>
+    /// The terms a sum over the whole batch has, from <paramref name="terms"/> over this graph's <paramref name="rows"/>
+    /// rows: what fixed-point sums size their bits by, the same on every rank.
+    /// </summary>
+    internal long TermsOverBatch(long terms, int rows) => GlobalRows > 0 && rows > 0 ? terms / rows * GlobalRows : terms;
 
     /// <summary>The ranks this graph trains with; one process unless a distributed fit says otherwise.</summary>
     public Distributed.ICommunicator Communicator { get; internal set; } = Distributed.Communicators.Single;
@@ -110,9 +116,9 @@ public sealed class Graph
     /// <summary>Whether the graph reads <paramref name="variable"/>.</summary>
     public bool Uses(Variable variable) => _parameters.ContainsKey(variable);
 
-    /// <summary>The double sums of a variable's gradient from the last backward pass (<see cref="DoubleGradientSums"/>); null without them.</summary>
-    internal double[]? DoubleGradientOf(Variable variable) =>
-        _parameters.TryGetValue(variable, out var node) ? node.DoubleGradient : null;
+    /// <summary>The fixed-point sums of a variable's gradient from the last backward pass (<see cref="ReproducibleSums"/>); null without them.</summary>
+    internal FixedPointGradient? FixedPointGradientOf(Variable variable) =>
+        _parameters.TryGetValue(variable, out var node) ? node.FixedPointGradient : null;
 
     /// <summary>The gradient accumulated for a variable by the last backward pass.</summary>
     public Tensor? GradientOf(Variable variable) =>
@@ -148,7 +154,7 @@ public sealed class Graph
         AllocateGradients();
         var nodes = _nodes;
         foreach (var gradient in _ownGradients) gradient.Span.Clear();
-        foreach (var node in _parameters.Values) if (node.DoubleGradient is { } sums) Array.Clear(sums);
+        foreach (var node in _parameters.Values) node.FixedPointGradient?.Clear();
         loss.Gradient!.Data[0] = MeansOverGlobalBatch is null ? LossScale : 1f;
         int end = nodes.IndexOf(loss);
         for (int i = end; i >= 0; i--)
@@ -183,9 +189,26 @@ public sealed class Graph
                 node.Gradient = new Tensor(node.Value.ShapeArray());
             }
             if (owned.Add(node.Gradient.Data)) _ownGradients.Add(node.Gradient);
-            if (DoubleGradientSums && node is ParameterNode parameter) parameter.DoubleGradient ??= new double[node.Value.Size];
         }
+        if (ReproducibleSums) AllocateFixedPointGradients();
         _gradientsAllocated = true;
+    }
+
+    // A parameter read once, by a node that sums its gradient in fixed point, gets the sums.
+    private void AllocateFixedPointGradients()
+    {
+        var uses = new Dictionary<Node, (int Count, Node Consumer, int Input)>(ReferenceEqualityComparer.Instance);
+        foreach (var node in _nodes)
+            for (int k = 0; k < node.Inputs.Count; k++)
+                if (node.Inputs[k] is ParameterNode p)
+                    uses[p] = (uses.TryGetValue(p, out var u) ? u.Count + 1 : 1, node, k);
+        foreach (var (node, use) in uses)
+        {
+            var parameter = (ParameterNode)node;
+            var layout = parameter.RequiresGradient && use.Count == 1 ? use.Consumer.FixedPointLayout(use.Input) : null;
+            if (layout is null) parameter.FixedPointGradient = null;
+            else parameter.FixedPointGradient ??= new FixedPointGradient(layout.Value.Rows, layout.Value.Columns);
+        }
     }
 
     // Per node, its one consumer when that consumer reads it once and can turn its gradient into the node's in place.

@@ -55,5 +55,11 @@ public abstract class Node
     /// </summary>
     internal virtual bool BackwardInPlace(int input) => false;
 
+    /// <summary>
+    /// The rows × columns view in which <see cref="Backward"/> adds input <paramref name="input"/>'s gradient as fixed-point
+    /// sums (<see cref="FixedPointGradient"/>), when the graph sums that way; null where this node adds float gradients.
+    /// </summary>
+    internal virtual (int Rows, int Columns)? FixedPointLayout(int input) => null;
+
     private protected static bool Flows(Node n) => n.RequiresGradient;
 }

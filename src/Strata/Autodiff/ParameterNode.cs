@@ -15,10 +15,10 @@ internal sealed class ParameterNode : Node
     public Variable Variable { get; }
 
     /// <summary>
-    /// The gradient summed in double, where the graph sums parameter gradients in double (<see cref="Graph.DoubleGradientSums"/>):
-    /// nodes that can add their part in double add it here, the others into <see cref="Node.Gradient"/>.
+    /// The gradient in fixed point, where the graph sums that way (<see cref="Graph.ReproducibleSums"/>) and the
+    /// parameter's one consumer can (<see cref="Node.FixedPointLayout"/>): that consumer adds its sums here, not to <see cref="Node.Gradient"/>.
     /// </summary>
-    internal double[]? DoubleGradient { get; set; }
+    internal FixedPointGradient? FixedPointGradient { get; set; }
 
     internal override void Forward() { }
 

@@ -39,6 +39,20 @@ internal sealed class TimedCommunicator(ICommunicator inner) : ICommunicator
         _ticks += Stopwatch.GetTimestamp() - start;
     }
 
+    public void AllGather(ReadOnlySpan<long> mine, Span<long> all)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.AllGather(mine, all);
+        _ticks += Stopwatch.GetTimestamp() - start;
+    }
+
+    public void AllToAll(ReadOnlySpan<long> send, Span<long> receive)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.AllToAll(send, receive);
+        _ticks += Stopwatch.GetTimestamp() - start;
+    }
+
     public void Barrier()
     {
         long start = Stopwatch.GetTimestamp();

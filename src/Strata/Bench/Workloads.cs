@@ -45,8 +45,9 @@ public static class Workloads
     /// The ranks that share the training workloads' batches (mpirun); rank 0 alone writes, and the results
     /// add the ranks and the time per step they spent exchanging.
     /// </param>
+    /// <param name="reproducibleSums">Whether the training workloads take their sums in fixed point (<see cref="Sequential.ReproducibleSums"/>).</param>
     public static void Run(string workload, int epochs, int limit, string dataDirectory, string fashionDirectory, int seed, TextWriter output,
-        int width = 1024, int batchSize = 256, Distributed.ICommunicator? communicator = null)
+        int width = 1024, int batchSize = 256, Distributed.ICommunicator? communicator = null, bool reproducibleSums = false)
     {
         var ranks = communicator is { Size: > 1 } ? new TimedCommunicator(communicator) : null;
         if (epochs < 1 || limit < 1 || width < 1 || batchSize < 1)
@@ -56,6 +57,7 @@ public static class Workloads
             fields["engine"] = "strata";
             fields["version"] = typeof(Sequential).Assembly.GetName().Version?.ToString(3);
             fields["threads"] = Compute.Threads;
+            if (reproducibleSums) fields["reproducible_sums"] = true;
             if (ranks is not null)
             {
                 if (ranks.Rank > 0) return;
@@ -68,9 +70,9 @@ public static class Workloads
         {
             case "peak": Peak(emit); break;
             case "gemm": Gemm(emit); break;
-            case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit, ranks); break;
+            case "redwine": RedWine(epochs, dataDirectory, seed, width, batchSize, emit, ranks, reproducibleSums); break;
             case "redwine-infer": RedWineInference(seed, emit); break;
-            case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit, ranks); break;
+            case "fashion-cnn": Fashion(epochs, limit, fashionDirectory, seed, emit, ranks, reproducibleSums); break;
             case "fashion-rnn": FashionRecurrent(epochs, limit, fashionDirectory, seed, emit); break;
             default: throw new StrataException($"Unknown workload '{workload}'{NameSuggestion.DidYouMean(workload, Names)}. Workloads: {string.Join(", ", Names)}.");
         }
@@ -143,12 +145,14 @@ public static class Workloads
         new Dense(1),
     ], seed: seed);
 
-    private static void RedWine(int epochs, string dataDirectory, int seed, int width, int batchSize, Action<JsonObject> emit, TimedCommunicator? ranks)
+    private static void RedWine(int epochs, string dataDirectory, int seed, int width, int batchSize, Action<JsonObject> emit, TimedCommunicator? ranks,
+        bool reproducibleSums)
     {
         var table = CsvTable.Load(Path.Combine(dataDirectory, "red-wine.csv"));
         var (x, y, _) = table.Split("quality");
         var (tx, ty, vx, vy) = DataSplit.TrainValidation(x, y, 0.3, seed);
         var model = RedWineModel(seed, width);
+        model.ReproducibleSums = reproducibleSums;
         model.Compile(new Adam(), new MeanAbsoluteError());
         var timer = new StepMeter();
         var history = model.Fit(tx, ty, batchSize: batchSize, epochs: epochs, validationData: (vx, vy), seed: seed, callbacks: [timer], communicator: ranks);
@@ -212,10 +216,12 @@ public static class Workloads
         new Dense(10, "softmax"),
     ], seed: seed);
 
-    private static void Fashion(int epochs, int limit, string directory, int seed, Action<JsonObject> emit, TimedCommunicator? ranks)
+    private static void Fashion(int epochs, int limit, string directory, int seed, Action<JsonObject> emit, TimedCommunicator? ranks,
+        bool reproducibleSums)
     {
         var set = Datasets.FashionMnist(directory, limit);
         var model = FashionModel(seed);
+        model.ReproducibleSums = reproducibleSums;
         model.Compile(new Adam(), new SparseCategoricalCrossentropy(), ["accuracy"]);
         var timer = new StepMeter();
         model.Fit(set.TrainImages, set.TrainLabels, batchSize: 128, epochs: epochs, seed: seed, callbacks: [timer], communicator: ranks);

@@ -28,11 +28,20 @@ public interface ICommunicator
     void AllGather(ReadOnlySpan<float> mine, Span<float> all);
 
     /// <summary>
+    /// Gathers every rank's <paramref name="mine"/> into <paramref name="all"/>, rank 0's first:
+    /// <paramref name="all"/> holds <see cref="Size"/> × mine.Length values.
+    /// </summary>
+    void AllGather(ReadOnlySpan<long> mine, Span<long> all);
+
+    /// <summary>
     /// Sends block j of <paramref name="send"/> (send.Length / <see cref="Size"/> values) to rank j;
     /// <paramref name="receive"/>, as long as <paramref name="send"/>, gets the block every rank sent to
     /// this one, rank 0's first.
     /// </summary>
     void AllToAll(ReadOnlySpan<float> send, Span<float> receive);
+
+    /// <summary>As <see cref="AllToAll(ReadOnlySpan{float}, Span{float})"/>, for 64-bit integers.</summary>
+    void AllToAll(ReadOnlySpan<long> send, Span<long> receive);
 
     /// <summary>Waits until every rank has called it.</summary>
     void Barrier();
@@ -47,6 +56,7 @@ public static class Communicators
 
     [ThreadStatic] private static float[]? t_blocks, t_mine;
     [ThreadStatic] private static double[]? t_tail, t_tailSums;
+    [ThreadStatic] private static long[]? t_integers;
 
     /// <summary>One process, no exchange.</summary>
     public static ICommunicator Single { get; } = new SingleProcess();
@@ -82,6 +92,52 @@ public static class Communicators
             double sum = 0;
             for (int r = 0; r < size; r++) sum += all[r * values.Length + i];
             values[i] = sum;
+        }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="values"/> on every rank by the largest over the ranks (NaN where any rank has NaN): the
+    /// bounds of fixed-point sums (<c>FixedPointSums</c>), which must be the whole batch's on every rank.
+    /// </summary>
+    public static void AllReduceMax(this ICommunicator communicator, Span<double> values)
+    {
+        int size = communicator.Size;
+        if (size == 1) return;
+        var all = Grow(ref t_tail, values.Length * (size + 1));
+        var mine = all.AsSpan(values.Length * size, values.Length);
+        values.CopyTo(mine);
+        communicator.AllGather(mine, all.AsSpan(0, values.Length * size));
+        for (int i = 0; i < values.Length; i++)
+        {
+            double max = all[i];
+            for (int r = 1; r < size; r++) max = Math.Max(max, all[r * values.Length + i]);
+            values[i] = max;
+        }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="values"/> on every rank by the sum over ranks: integer sums, exact in any order (they
+    /// wrap past 2^63, so partial sums may). Large arrays go in pieces, each rank adding up one block of each.
+    /// </summary>
+    public static void AllReduceSum(this ICommunicator communicator, Span<long> values)
+    {
+        int size = communicator.Size;
+        if (size == 1) return;
+        int piece = Piece / size * size;
+        for (int start = 0; start < values.Length; start += piece)
+        {
+            var part = values.Slice(start, Math.Min(piece, values.Length - start));
+            int block = (part.Length + size - 1) / size, padded = block * size;
+            var send = Grow(ref t_integers, 3 * padded).AsSpan(0, 3 * padded);
+            Span<long> outgoing = send[..padded], incoming = send.Slice(padded, padded), sums = send.Slice(2 * padded, block);
+            part.CopyTo(outgoing);
+            outgoing[part.Length..].Clear();
+            communicator.AllToAll(outgoing, incoming);
+            sums.Clear();
+            for (int r = 0; r < size; r++)
+                for (int i = 0; i < block; i++) sums[i] += incoming[r * block + i];
+            communicator.AllGather(sums, outgoing);
+            outgoing[..part.Length].CopyTo(part);
         }
     }
 
@@ -149,7 +205,9 @@ public static class Communicators
         public int Size => 1;
         public void AllGather(ReadOnlySpan<double> mine, Span<double> all) => mine.CopyTo(all);
         public void AllGather(ReadOnlySpan<float> mine, Span<float> all) => mine.CopyTo(all);
+        public void AllGather(ReadOnlySpan<long> mine, Span<long> all) => mine.CopyTo(all);
         public void AllToAll(ReadOnlySpan<float> send, Span<float> receive) => send.CopyTo(receive);
+        public void AllToAll(ReadOnlySpan<long> send, Span<long> receive) => send.CopyTo(receive);
         public void Barrier() { }
     }
 }

@@ -35,7 +35,13 @@ public sealed class InProcessGroup : IDisposable
 
         public void AllGather(ReadOnlySpan<float> mine, Span<float> all) => Gather(mine, all);
 
-        public void AllToAll(ReadOnlySpan<float> send, Span<float> receive)
+        public void AllGather(ReadOnlySpan<long> mine, Span<long> all) => Gather(mine, all);
+
+        public void AllToAll(ReadOnlySpan<float> send, Span<float> receive) => Exchange(send, receive);
+
+        public void AllToAll(ReadOnlySpan<long> send, Span<long> receive) => Exchange(send, receive);
+
+        private void Exchange<T>(ReadOnlySpan<T> send, Span<T> receive)
         {
             if (send.Length % Size != 0 || receive.Length != send.Length)
                 throw new ArgumentException($"All-to-all on {Size} ranks needs a multiple of {Size} values sent and as many received; got {send.Length} and {receive.Length}.", nameof(receive));

@@ -4,8 +4,8 @@ namespace Strata.Distributed;
 
 /// <summary>
 /// The ranks of an <c>mpirun</c> launch, through Open MPI's C library (<c>libmpi.so.40</c>, Debian's
-/// <c>openmpi-bin</c>). Open MPI's handles (MPI_COMM_WORLD, MPI_DOUBLE, MPI_FLOAT) are the addresses of the
-/// library's exported objects <c>ompi_mpi_comm_world</c>, <c>ompi_mpi_double</c> and <c>ompi_mpi_float</c>; the library is
+/// <c>openmpi-bin</c>). Open MPI's handles (MPI_COMM_WORLD, MPI_DOUBLE, MPI_FLOAT, MPI_INT64_T) are the addresses of the
+/// library's exported objects <c>ompi_mpi_comm_world</c>, <c>ompi_mpi_double</c>, <c>ompi_mpi_float</c> and <c>ompi_mpi_int64_t</c>; the library is
 /// opened with RTLD_GLOBAL, as its plugins need to find its symbols.
 /// </summary>
 public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
@@ -14,7 +14,7 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
     private const int Success = 0;
     private const int RtldNow = 2, RtldGlobal = 0x100;
 
-    private readonly nint _world, _double, _float;
+    private readonly nint _world, _double, _float, _int64;
     private readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> _allGather, _allToAll;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<int> _finalize;
@@ -26,6 +26,7 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
         _world = Export("ompi_mpi_comm_world");
         _double = Export("ompi_mpi_double");
         _float = Export("ompi_mpi_float");
+        _int64 = Export("ompi_mpi_int64_t");
         _allGather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");
         _allToAll = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Alltoall");
         _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
@@ -79,6 +80,24 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
             throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
         fixed (float* send = mine, receive = all)
             Check(_allGather(send, mine.Length, _float, receive, mine.Length, _float, _world), "MPI_Allgather");
+    }
+
+    /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<long> mine, Span<long> all)
+    {
+        if (all.Length != mine.Length * Size)
+            throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
+        fixed (long* send = mine, receive = all)
+            Check(_allGather(send, mine.Length, _int64, receive, mine.Length, _int64, _world), "MPI_Allgather");
+    }
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<long> send, Span<long> receive)
+    {
+        if (send.Length % Size != 0 || receive.Length != send.Length)
+            throw new ArgumentException($"All-to-all on {Size} ranks needs a multiple of {Size} values sent and as many received; got {send.Length} and {receive.Length}.", nameof(receive));
+        fixed (long* s = send, r = receive)
+            Check(_allToAll(s, send.Length / Size, _int64, r, send.Length / Size, _int64, _world), "MPI_Alltoall");
     }
 
     /// <inheritdoc/>

@@ -50,34 +50,32 @@ internal static partial class BatchNormKernels
 
     /// <summary>
     /// Accumulates into dγ, dβ and dx where they are given (writes dx instead when not <paramref name="accumulate"/>,
-    /// which may then be <paramref name="dy"/> itself; adds dγ and dβ to <paramref name="dGammaSums"/> and
-    /// <paramref name="dBetaSums"/> unrounded where those are given); <paramref name="mode"/> is the forward pass's. With
+    /// which may then be <paramref name="dy"/> itself); <paramref name="mode"/> is the forward pass's. With
     /// <paramref name="synchronized"/> ranks the means dx needs are over the global batch of <paramref name="count"/>
     /// values per statistic (what <see cref="Forward"/> returned); dγ and dβ get this rank's part. x, mean and
-    /// invStd are the forward pass's.
+    /// invStd are the forward pass's. <paramref name="givenSums"/>, where given, are Σdy then Σdy·x̂ per channel,
+    /// taken already (over the ranks that share them).
     /// </summary>
     public static void Backward(float[] dy, float[] x, float[] mean, float[] invStd, int outer, int channels, int inner,
         float[]? gamma, float[]? dGamma, float[]? dBeta, float[]? dx, CallMode mode, ICommunicator? synchronized = null, long count = 0,
-        bool accumulate = true, double[]? dGammaSums = null, double[]? dBetaSums = null)
+        bool accumulate = true, ReadOnlySpan<double> givenSums = default)
     {
         var t = Prepare(dy, outer, channels, inner, gamma, null);
         t.Input = x; t.Mean = mean; t.InvStd = invStd; t.Dx = dx; t.Accumulate = accumulate;
         bool training = mode.IsTraining;
         var sumDy = t.GradientSums.AsSpan(0, channels);
         var sumDyXHat = t.GradientSums.AsSpan(channels, channels);
-        if (training || dGamma is not null || dBeta is not null || dGammaSums is not null || dBetaSums is not null)
+        if (!givenSums.IsEmpty) givenSums[..(2 * channels)].CopyTo(t.GradientSums);
+        else if (training || dGamma is not null || dBeta is not null)
             Moments.NormalizedSums(dy, x, mean, invStd, outer, channels, inner, sumDy, sumDyXHat);
         for (int c = 0; c < channels; c++)
         {
-            // Where the graph sums parameter gradients in double, dγ and dβ keep these sums unrounded.
-            if (dBetaSums is not null) dBetaSums[c] += sumDy[c];
-            else if (dBeta is not null) dBeta[c] += (float)sumDy[c];
-            if (dGammaSums is not null) dGammaSums[c] += sumDyXHat[c];
-            else if (dGamma is not null) dGamma[c] += (float)sumDyXHat[c];
+            if (dBeta is not null) dBeta[c] += (float)sumDy[c];
+            if (dGamma is not null) dGamma[c] += (float)sumDyXHat[c];
         }
         if (dx is not null)
         {
-            if (training && synchronized is { Size: > 1 })
+            if (training && synchronized is { Size: > 1 } && givenSums.IsEmpty)
                 synchronized.AllReduceSum(t.GradientSums.AsSpan(0, 2 * channels));
             t.PrepareInputGradient(training, count > 0 ? count : (long)outer * inner);
             t.Run(GridPass.InputGradient);

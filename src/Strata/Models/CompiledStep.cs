@@ -38,30 +38,13 @@ internal sealed class CompiledStep
 
     public List<Tensor> Gradients { get; } = [];
 
-    /// <summary>Per variable, its gradient's double sums where the graph keeps them (<see cref="Graph.DoubleGradientSums"/>), else null.</summary>
-    public List<double[]?> DoubleSums { get; } = [];
+    /// <summary>Per variable, its gradient's fixed-point sums where the graph keeps them (<see cref="Graph.ReproducibleSums"/>), else null.</summary>
+    public List<FixedPointGradient?> FixedPointSums { get; } = [];
 
-    /// <summary>Adds every float part of the gradients into their double sums (before ranks add their sums up).</summary>
-    public void FoldDoubleGradients()
+    /// <summary>Rounds each fixed-point sum (added up over the ranks already) into the float gradient the optimizer reads.</summary>
+    public void RoundFixedPointGradients()
     {
-        for (int i = 0; i < Gradients.Count; i++)
-            if (DoubleSums[i] is { } sums)
-            {
-                var parts = Gradients[i].Data;
-                for (int j = 0; j < sums.Length; j++) sums[j] += parts[j];
-                Array.Clear(parts);
-            }
-    }
-
-    /// <summary>Rounds each double sum, once, into the float gradient the optimizer reads.</summary>
-    public void RoundDoubleGradients()
-    {
-        for (int i = 0; i < Gradients.Count; i++)
-            if (DoubleSums[i] is { } sums)
-            {
-                var values = Gradients[i].Data;
-                for (int j = 0; j < values.Length; j++) values[j] = (float)sums[j];
-            }
+        for (int i = 0; i < Gradients.Count; i++) FixedPointSums[i]?.RoundInto(Gradients[i].Data);
     }
 
     /// <summary>Runs forward, and backward when the step trains; returns the loss (NaN without targets).</summary>
@@ -75,7 +58,7 @@ internal sealed class CompiledStep
                 foreach (var v in Variables)
                 {
                     Gradients.Add(Graph.GradientOf(v)!);
-                    DoubleSums.Add(Graph.DoubleGradientOf(v));
+                    FixedPointSums.Add(Graph.FixedPointGradientOf(v));
                 }
         }
         return Loss is null ? double.NaN : Loss.Value.Data[0];

@@ -124,23 +124,25 @@ public sealed partial class Sequential
     }
 
     /// <summary>
-    /// Whether training sums the parameters' gradients over each batch's rows in double and rounds them once (Dense and
-    /// BatchNormalization; other layers' parts are added to those sums): slower, but a batch split among ranks then
-    /// trains the model one process trains with this setting, up to rare one-ulp ties, instead of drifting apart by
-    /// the float rounding of each rank's partial sums. Off by default.
+    /// Whether training takes its sums over each batch's rows in fixed point (Dense's kernel and bias gradients,
+    /// BatchNormalization's statistics and gradient sums): every term is rounded to a multiple of a unit set by the
+    /// batch's largest term and the multiples are added as integers, so the sums have the same bits however the
+    /// rows are split. A batch shared by ranks (with synchronized BatchNormalization) then trains, bit for bit, the
+    /// model one process trains with this setting. Slower; off by default. Gradients of parameters read by other
+    /// layers or by a penalty as well are summed as usual.
     /// </summary>
-    public bool DoubleGradientSums
+    public bool ReproducibleSums
     {
-        get => _doubleGradientSums;
+        get => _reproducibleSums;
         set
         {
-            if (value == _doubleGradientSums) return;
-            _doubleGradientSums = value;
+            if (value == _reproducibleSums) return;
+            _reproducibleSums = value;
             foreach (var key in _steps.Keys.Where(k => k.Mode.IsTraining).ToList()) _steps.Remove(key);
         }
     }
 
-    private bool _doubleGradientSums;
+    private bool _reproducibleSums;
 
     /// <summary>Whether graphs fuse a BatchNormalization and the relu Activation after it into one node (the same bits either way).</summary>
     internal bool FusesLayers { get; set; } = true;
@@ -156,7 +158,7 @@ public sealed partial class Sequential
         if (_steps.TryGetValue(key, out var step)) return step;
 
         var graph = new Autodiff.Graph { CollectsLosses = targets, ForwardOnly = !mode.IsTraining, SharesGradients = mode.IsTraining,
-            DoubleGradientSums = mode.IsTraining && _doubleGradientSums };
+            ReproducibleSums = mode.IsTraining && _reproducibleSums };
         var inputShape = (int[])_inputShape!.Clone();
         inputShape[0] = batch;
         var input = graph.Input(inputShape);

@@ -84,7 +84,7 @@ public static class TrainingRun
         if (saver is not null) callbacks.Add(saver);
         checkpoints.Started?.Invoke(model);
 
-        model.DoubleGradientSums = spec.DoubleGradientSums;
+        model.ReproducibleSums = spec.ReproducibleSums;
         var history = model.Fit(x, y, spec.BatchSize, spec.Epochs, validation, shuffle: spec.Shuffle, seed: spec.Seed, callbacks: callbacks, resume: resume,
             cancellationToken: cancellationToken, communicator: communicator);
         if (nan.StoppedAt is not null)

@@ -86,10 +86,10 @@ public sealed class TrainingSpec
     public bool Shuffle { get; init; } = true;
 
     /// <summary>
-    /// Whether the parameters' gradients are summed in double (<c>double_gradient_sums</c> in <c>fit</c>; see
-    /// <see cref="Sequential.DoubleGradientSums"/>): what makes a run on several ranks the run of one process.
+    /// Whether sums over a batch's rows are taken in fixed point (<c>reproducible_sums</c> in <c>fit</c>; see
+    /// <see cref="Sequential.ReproducibleSums"/>): what makes a run on several ranks the run of one process, bit for bit.
     /// </summary>
-    public bool DoubleGradientSums { get; init; }
+    public bool ReproducibleSums { get; init; }
 
     /// <summary>The seed of the weights, the dropout masks and the shuffles; the same seed trains the same weights.</summary>
     public int Seed { get; set; }
@@ -188,7 +188,7 @@ public sealed class TrainingSpec
         if (batchSize < 1) throw new StrataException($"{path}: \"batch_size\" in \"fit\" must be a positive integer. Received: {batchSize}");
         if (epochs < 1) throw new StrataException($"{path}: \"epochs\" in \"fit\" must be a positive integer. Received: {epochs}");
         bool shuffle = fitReader.Bool("shuffle", true);
-        bool doubleGradientSums = fitReader.Bool("double_gradient_sums", false);
+        bool reproducibleSums = fitReader.Bool("reproducible_sums", false);
         int seed = fitReader.Int("seed", 0);
         var callbacks = fitReader.Raw("callbacks") switch
         {
@@ -224,7 +224,7 @@ public sealed class TrainingSpec
             BatchSize = batchSize,
             Epochs = epochs,
             Shuffle = shuffle,
-            DoubleGradientSums = doubleGradientSums,
+            ReproducibleSums = reproducibleSums,
             Seed = seed,
             Callbacks = callbacks,
             Source = root,

@@ -50,14 +50,15 @@ internal static class FitDistribution
     /// </summary>
     public static (double Loss, bool Stop) SumGradients(CompiledStep step, ICommunicator communicator, int rows, int count, double loss, bool stop)
     {
-        // Gradients kept in double (folded already) are summed in double, each rounded once afterwards.
+        // Gradients kept in fixed point are added up as integers (exact), each rounded once afterwards.
         for (int i = 0; i < step.Gradients.Count; i++)
         {
-            if (step.DoubleSums.Count > i && step.DoubleSums[i] is { } sums) communicator.AllReduceSum(sums.AsSpan());
+            if (step.FixedPointSums.Count > i && step.FixedPointSums[i] is { } sums) communicator.AllReduceSum(sums.Sums.AsSpan());
             else if (step.Gradients[i].Data.Length >= Packed) communicator.AllReduceSum(step.Gradients[i].Data);
         }
-        // The small float gradients go in one exchange; those kept in double are zeros here (folded), rounded over afterwards.
-        ReduceTogether(step.Gradients, static g => g.Data.Length < Packed ? g.Data : null, communicator, mean: false);
+        // The small float gradients go in one exchange (those kept in fixed point are not read).
+        ReduceTogether(step.Gradients, step.FixedPointSums,
+            static (g, i, fixedPoint) => g.Data.Length < Packed && (fixedPoint.Count <= i || fixedPoint[i] is null) ? g.Data : null, communicator, mean: false);
         if (t_losses is null || t_losses.Length != 2 * communicator.Size) t_losses = new double[2 * communicator.Size];
         // A loss over the whole batch is this rank's share already; another is its rows' mean.
         communicator.AllGather([step.Graph.MeansOverGlobalBatch is null ? loss * rows / count : loss, stop ? 1 : 0], t_losses);
@@ -78,25 +79,25 @@ internal static class FitDistribution
     /// and stay exactly as they are.
     /// </summary>
     public static void AverageStatistics(Sequential model, ICommunicator communicator) =>
-        ReduceTogether(model.Variables.Where(v => !v.Trainable).ToList(), static v => v.Value.Data, communicator, mean: true);
+        ReduceTogether(model.Variables.Where(v => !v.Trainable).ToList(), 0, static (v, _, _) => v.Value.Data, communicator, mean: true);
 
-    // One exchange for many small arrays (each exchange costs a round of messages): the arrays select picks
+    // One exchange for many small arrays (each exchange costs a round of messages): the arrays select picks (by item, index and state)
     // (null: skip) are copied into one buffer, summed or averaged over the ranks, and copied back.
-    private static void ReduceTogether<T>(IReadOnlyList<T> items, Func<T, float[]?> select, ICommunicator communicator, bool mean)
+    private static void ReduceTogether<T, TState>(IReadOnlyList<T> items, TState state, Func<T, int, TState, float[]?> select, ICommunicator communicator, bool mean)
     {
         int length = 0;
         // Indexed loops: a foreach over the interface would allocate an enumerator every step.
-        for (int i = 0; i < items.Count; i++) length += select(items[i])?.Length ?? 0;
+        for (int i = 0; i < items.Count; i++) length += select(items[i], i, state)?.Length ?? 0;
         if (length == 0) return;
         if (t_packed is null || t_packed.Length < length) t_packed = new float[length];
         var buffer = t_packed.AsSpan(0, length);
         int at = 0;
         for (int i = 0; i < items.Count; i++)
-            if (select(items[i]) is { } values) { values.CopyTo(buffer[at..]); at += values.Length; }
+            if (select(items[i], i, state) is { } values) { values.CopyTo(buffer[at..]); at += values.Length; }
         if (mean) communicator.AllReduceMean(buffer);
         else communicator.AllReduceSum(buffer);
         at = 0;
         for (int i = 0; i < items.Count; i++)
-            if (select(items[i]) is { } values) { buffer.Slice(at, values.Length).CopyTo(values); at += values.Length; }
+            if (select(items[i], i, state) is { } values) { buffer.Slice(at, values.Length).CopyTo(values); at += values.Length; }
     }
 }

@@ -160,12 +160,10 @@ public sealed partial class FitLoop
                     _x.GatherRows(order.AsSpan(start + offset, rows), step.Input.Value);
                     _y.GatherRows(order.AsSpan(start + offset, rows), step.Targets!.Value);
                     double loss = step.Run();
-                    bool doubleSums = step.Graph.DoubleGradientSums;
-                    if (doubleSums) step.FoldDoubleGradients();
                     // Ranks stop together: a rank asked to stop (Ctrl-C) tells the others with this batch's loss.
                     if (_communicator.Size > 1)
                         (loss, _agreedInterrupt) = FitDistribution.SumGradients(step, _communicator, rows, count, loss, _interruptRequested);
-                    if (doubleSums) step.RoundDoubleGradients();
+                    if (step.Graph.ReproducibleSums) step.RoundFixedPointGradients();
                     model.Optimizer!.Apply(step.Variables, step.Gradients);
                     for (int i = 0; i < layers.Count; i++) layers[i].ApplyConstraints();
                     lossSum += loss * count;

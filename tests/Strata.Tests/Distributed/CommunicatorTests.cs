@@ -43,6 +43,42 @@ public class CommunicatorTests
         Assert.All(results, r => Assert.Equal(expected, r));
     }
 
+    // Integer sums over pieces and a ragged tail: value i of rank r is r·2^40 + i; one value, 2^62 on every rank, wraps.
+    [Theory]
+    [InlineData(2, 5)]
+    [InlineData(3, 1_048_577)]
+    [InlineData(3, 2_500_001)]
+    public void IntegerSumsOfAnyLengthAreExactOnEveryRank(int ranks, int length)
+    {
+        var results = OnRanks(ranks, c =>
+        {
+            var values = new long[length];
+            for (int i = 0; i < length; i++) values[i] = ((long)c.Rank << 40) + i;
+            values[length / 2] = 1L << 62;
+            c.AllReduceSum(values.AsSpan());
+            return values;
+        });
+        long ranksSum = (long)ranks * (ranks - 1) / 2 << 40;
+        foreach (var values in results)
+        {
+            Assert.Equal(unchecked(ranks * (1L << 62)), values[length / 2]);
+            values[length / 2] = ranksSum + (long)ranks * (length / 2);
+            Assert.Equal(Enumerable.Range(0, length).Select(i => ranksSum + (long)ranks * i), values);
+        }
+    }
+
+    [Fact]
+    public void AllReduceMaxTakesTheLargestAndKeepsNaN()
+    {
+        var results = OnRanks(3, c =>
+        {
+            double[] values = [c.Rank, -c.Rank, c.Rank == 1 ? double.NaN : 0];
+            c.AllReduceMax(values);
+            return values;
+        });
+        Assert.All(results, values => Assert.Equal([2, 0, double.NaN], values));
+    }
+
     [Fact]
     public void AllToAllSendsBlockJToRankJ()
     {

@@ -47,6 +47,11 @@ public class OpenMpiTests
             int rank = (int)r["rank"]!;
             Assert.Equal(Enumerable.Range(0, ranks).Select(k => 100.0 * k + rank), r["received"]!.AsArray().Select(v => (double)v!));
             Assert.Equal(0, (int)r["large_wrong"]!);
+            Assert.Equal(0, (int)r["integers_wrong"]!);
+            var maxima = r["maxima"]!.AsArray();
+            Assert.Equal(ranks - 1.0, (double)maxima[0]!);
+            Assert.Equal(0.0, (double)maxima[1]!);
+            Assert.Equal("NaN", maxima[2]!.ToString());
             Assert.Equal(rows.Length, (long)r["count"]!);
             Assert.Equal(mean, (double)r["mean"]!, 1e-12);
             Assert.Equal(squares, (double)r["squared_deviations"]!, 1e-9);

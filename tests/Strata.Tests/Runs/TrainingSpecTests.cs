@@ -33,14 +33,14 @@ public sealed class TrainingSpecTests : IDisposable
     }
 
     [Fact]
-    public void DoubleGradientSumsAreReadFromFitAndOffByDefault()
+    public void ReproducibleSumsAreReadFromFitAndOffByDefault()
     {
         var spec = CliRunner.SmallRedWineSpec(epochs: 1);
-        Assert.False(TrainingSpec.Load(Write(spec)).DoubleGradientSums);
-        spec["fit"]!["double_gradient_sums"] = true;
-        Assert.True(TrainingSpec.Load(Write(spec, "double.json")).DoubleGradientSums);
-        spec["fit"]!["double_gradient_sums"] = "yes";
-        Assert.Contains("double_gradient_sums", Assert.Throws<StrataException>(() => TrainingSpec.Load(Write(spec, "wrong.json"))).Message);
+        Assert.False(TrainingSpec.Load(Write(spec)).ReproducibleSums);
+        spec["fit"]!["reproducible_sums"] = true;
+        Assert.True(TrainingSpec.Load(Write(spec, "reproducible.json")).ReproducibleSums);
+        spec["fit"]!["reproducible_sums"] = "yes";
+        Assert.Contains("reproducible_sums", Assert.Throws<StrataException>(() => TrainingSpec.Load(Write(spec, "wrong.json"))).Message);
     }
 
     public static TheoryData<string, string, string, string> Misspellings => new()
@@ -91,7 +91,7 @@ public sealed class TrainingSpecTests : IDisposable
         var e = Refused(spec => spec["fit"]!["xyzzy"] = 1);
         Assert.Contains("Unknown key 'xyzzy' in \"fit\"", e.Message);
         Assert.DoesNotContain("did you mean", e.Message);
-        Assert.Contains("Known: batch_size, callbacks, double_gradient_sums, epochs, seed, shuffle.", e.Message);
+        Assert.Contains("Known: batch_size, callbacks, epochs, reproducible_sums, seed, shuffle.", e.Message);
     }
 
     [Fact]
