@@ -274,6 +274,21 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void BenchRedWineWithReproducibleSumsSaysSo()
+    {
+        string data = Path.Combine(TestSupport.RepositoryRoot, "data");
+        var (code, stdout, stderr) = Run("bench", "redwine", "--epochs", "2", "--width", "16", "--batch-size", "64", "--data", data, "--reproducible-sums");
+        Assert.True(code == 0, stderr);
+        var result = JsonNode.Parse(stdout.Split('\n')[0])!.AsObject();
+        Assert.True(result["reproducible_sums"]!.GetValue<bool>());
+        Assert.Equal(0, result["allocated_bytes_per_step"]!.GetValue<double>());
+        var plain = JsonNode.Parse(Run("bench", "redwine", "--epochs", "2", "--width", "16", "--batch-size", "64", "--data", data).Out.Split('\n')[0])!.AsObject();
+        Assert.Null(plain["reproducible_sums"]);
+        // The same training up to the rounding of its sums: the validation error agrees closely.
+        Assert.Equal(plain["best_val_mae"]!.GetValue<double>(), result["best_val_mae"]!.GetValue<double>(), 0.05);
+    }
+
+    [Fact]
     public void BenchPeakPrintsTheFmaThroughputFieldsAsJson()
     {
         int threads = Strata.Tensors.Compute.Threads;
