@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Strata.Distributed;
 using Strata.Kernels;
 using Strata.Tensors;
 
@@ -31,7 +32,8 @@ internal sealed unsafe partial class ConvNode : Node
     private readonly ActivationFunction _function;
     private readonly float[]? _z;
     private readonly ConvTask _task;
-    private float[]? _dz, _partials;
+    private float[]? _dz, _partials, _unrolled;
+    private double[]? _maxima;
 
     public ConvNode(Node x, Node kernel, Node? bias, ConvGeometry geometry, int groups, ActivationFunction function)
         : base(x.Graph, [geometry.Batch, geometry.OutputHeight, geometry.OutputWidth, kernel.Shape[3]],
@@ -91,7 +93,9 @@ internal sealed unsafe partial class ConvNode : Node
             ActivationKernels.Backward(_function, _z, Value.Data, Gradient!.Data, dz, _out);
         }
         Node x = Inputs[0], kernel = Inputs[1];
-        bool kernelGradient = Flows(kernel);
+        var kernelSums = (kernel as ParameterNode)?.FixedPointGradient;
+        var biasSums = (Bias as ParameterNode)?.FixedPointGradient;
+        bool kernelGradient = Flows(kernel) && kernelSums is null;
         if (kernelGradient)
         {
             _partials ??= new float[_blocks * kernel.Value.Size];
@@ -105,8 +109,44 @@ internal sealed unsafe partial class ConvNode : Node
             for (int b = 0; b < _blocks; b++)
                 RowKernels.Add(dk, _partials.AsSpan(b * size, size), dk);
         }
-        if (Bias is { } bias && Flows(bias))
+        if (kernelSums is not null || biasSums is not null) AddFixedPointSums(x.Value.Data, dz, kernelSums, biasSums);
+        if (biasSums is null && Bias is { } bias && Flows(bias))
             RowKernels.ColumnSums(dz, _g.Positions, _out, bias.Gradient!.Data, true);
+    }
+
+    // One group, not depthwise: the kernel gradient is patchesᵀ·dz, a Dense kernel gradient over every output position.
+    internal override (int Rows, int Columns)? FixedPointLayout(int input) =>
+        _groups != 1 ? null : input switch { 1 => (_k, _out), 2 => (1, _out), _ => null };
+
+    // The kernel and bias gradients in fixed point (Graph.ReproducibleSums). A term of dK[k, o] is bounded by max|x| over
+    // the input channel patch column k reads (padding adds zeros) times max|dz[·, o]|, both over the whole batch. The
+    // patches are unrolled a few images at a time; integer sums do not depend on how the positions are grouped.
+    private void AddFixedPointSums(float[] x, float[] dz, FixedPointGradient? kernelSums, FixedPointGradient? biasSums)
+    {
+        int channels = _g.Channels, positions = _g.OutputHeight * _g.OutputWidth;
+        var maxima = _maxima ??= new double[channels + _out];
+        Array.Clear(maxima);
+        FixedPointSums.ColumnMaxima(x, channels, x.Length / channels, channels, maxima.AsSpan(0, channels));
+        FixedPointSums.ColumnMaxima(dz, _out, _g.Positions, _out, maxima.AsSpan(channels));
+        Graph.Communicator.AllReduceMax(maxima);
+        int bits = FixedPointSums.Bits(Graph.TermsOverBatch(_g.Positions, _g.Batch));
+        if (biasSums is not null)
+        {
+            for (int o = 0; o < _out; o++) biasSums.ColumnScale[o] = FixedPointSums.Scale(bits, FixedPointSums.Exponent(maxima[channels + o]));
+            FixedPointSums.AddColumnSums(dz, _out, biasSums.Sums, _g.Positions, _out, biasSums.ColumnScale);
+        }
+        if (kernelSums is null) return;
+        for (int k = 0; k < _k; k++) kernelSums.RowScale[k] = FixedPointSums.Scale(bits, FixedPointSums.Exponent(maxima[k % channels]));
+        for (int o = 0; o < _out; o++) kernelSums.ColumnScale[o] = FixedPointSums.Scale(0, FixedPointSums.Exponent(maxima[channels + o]));
+        int images = Math.Max(1, (1 << 20) / Math.Max(1, positions * _k));
+        var unrolled = _unrolled ??= new float[Math.Min(images, _g.Batch) * positions * _k];
+        for (int image0 = 0; image0 < _g.Batch; image0 += images)
+        {
+            int count = Math.Min(images, _g.Batch - image0);
+            for (int i = 0; i < count; i++) Unroll(x, image0 + i, 0, positions, unrolled.AsSpan(i * positions * _k, positions * _k));
+            FixedPointSums.AddTransposedProduct(unrolled, _k, dz.AsSpan(image0 * positions * _out), _out, kernelSums.Sums,
+                count * positions, _k, _out, kernelSums.RowScale, kernelSums.ColumnScale);
+        }
     }
 
     private enum ConvStage { Forward, Backward }

@@ -340,4 +340,41 @@ public class DataParallelFitTests
         TestSupport.AssertClose(single.Weights, shared[0].Weights, 1e-5, "weights");
         TestSupport.AssertClose(single.Loss.Select(l => (float)l).ToArray(), shared[0].Loss.Select(l => (float)l).ToArray(), 1e-5, "loss");
     }
+
+    // The Fashion-MNIST example's pattern with the convolution's bias kept (the example keeps it): with fixed-point
+    // sums the convolution's kernel and bias gradients, BatchNormalization's and Dense's sums have one process's bits.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void WithReproducibleSumsRanksTrainTheConvolutionalModelOfOneProcessBitForBit(int ranks)
+    {
+        var images = TestSupport.Random(6, 1.0, 60, 6, 6, 2);
+        var targets = TestSupport.Random(7, 1.0, 60, 1);
+        (float[] Weights, IReadOnlyList<double> Loss) Train(ICommunicator? communicator, bool reproducible)
+        {
+            var model = new Sequential(
+            [
+                new InputLayer([-1, 6, 6, 2]), new Conv2D(new Conv2DConfig { Filters = 4, KernelSize = [3, 3], Padding = Padding.Same }),
+                new BatchNormalization(new BatchNormalizationConfig { Synchronized = true }), new Strata.Layers.ActivationLayers.ReLU(new()),
+                new Strata.Layers.Pooling.MaxPooling2D(), new SpatialDropout2D(0.25), new Flatten(), new Dense(8, "relu"), new Dense(1),
+            ], seed: 5) { ReproducibleSums = reproducible };
+            model.Compile(new Adam(), new MeanSquaredError());
+            var history = model.Fit(images, targets, batchSize: 20, epochs: 4, seed: 2, communicator: communicator);
+            return (model.GetWeights().SelectMany(w => w).ToArray(), history["loss"]);
+        }
+        bool Same(bool reproducible)
+        {
+            var single = Train(null, reproducible);
+            using var group = new InProcessGroup(ranks);
+            var shared = new (float[] Weights, IReadOnlyList<double> Loss)[ranks];
+            var threads = group.Members.Select(m => new Thread(() => shared[m.Rank] = Train(m, reproducible))).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.All(shared, r => Assert.Equal(shared[0].Weights, r.Weights));
+            return single.Weights.SequenceEqual(shared[0].Weights);
+        }
+        Assert.True(Same(reproducible: true));
+        // With float sums the convolution's bias, which BatchNormalization cancels, follows the rounding of its sums.
+        Assert.False(Same(reproducible: false));
+    }
 }

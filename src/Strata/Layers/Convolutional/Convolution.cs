@@ -92,8 +92,10 @@ public abstract class Convolution : Layer<ConvolutionConfig>, IWeightLayer, IAct
         var (h, w, c) = Maps(shape);
         var x = Rank == 1 ? Ops.Reshape(input, shape[0], 1, w, c) : input;
         var kernel = Parameter(input, Kernel!);
-        var kernel2D = Ops.Reshape(kernel, Rank == 1 ? [1, .. Kernel!.Value.ShapeArray()[..^2], c / GroupsFor(c), Config.OutputChannels(c)]
-            : [Kernel!.Value.Shape[0], Kernel.Value.Shape[1], c / GroupsFor(c), Config.OutputChannels(c)]);
+        // A 2-D kernel is read as it is, so the convolution is its only reader (fixed-point sums need that).
+        var kernel2D = Rank == 1 ? Ops.Reshape(kernel, [1, .. Kernel!.Value.ShapeArray()[..^2], c / GroupsFor(c), Config.OutputChannels(c)])
+            : Kernel!.Value.Shape[2] == c / GroupsFor(c) ? kernel
+            : Ops.Reshape(kernel, [Kernel.Value.Shape[0], Kernel.Value.Shape[1], c / GroupsFor(c), Config.OutputChannels(c)]);
         var y = Ops.Conv2D(x, kernel2D, Bias is null ? null : Parameter(input, Bias), Geometry(shape[0], h, w, c), GroupsFor(c), Activation);
         AddActivityPenalty(Config.ActivityRegularizer, y);
         return Rank == 1 ? Ops.Reshape(y, shape[0], y.Shape[2], y.Shape[3]) : y;
