@@ -200,12 +200,13 @@ internal sealed class BatchNormNode : Node
         if (_relu) ActivationKernels.Backward(ActivationFunction.Relu, [], Value.Data, Gradient!.Data, Gradient.Data, _channels);
         if (_fixedPoint is not null)
         {
+            var (gammaSums, betaSums) = ((_nodes.Gamma as ParameterNode)?.FixedPointGradient, (_nodes.Beta as ParameterNode)?.FixedPointGradient);
             var sums = _fixedPoint.GradientSums(Gradient!.Data, x.Value.Data, _mean, _invStd, _outer, _channels, _inner, Graph.Communicator,
-                Graph.TermsOverBatch((long)_outer * _inner, x.Shape[0]), (_nodes.Gamma as ParameterNode)?.FixedPointGradient,
-                (_nodes.Beta as ParameterNode)?.FixedPointGradient, dx is null ? null : Synchronized);
-            BatchNormKernels.Backward(Gradient.Data, x.Value.Data, _mean, _invStd, _outer, _channels, _inner, gamma,
-                (_nodes.Gamma as ParameterNode)?.FixedPointGradient is null ? dGamma : null, (_nodes.Beta as ParameterNode)?.FixedPointGradient is null ? dBeta : null,
-                dx, _mode, count: _count, accumulate: !ReferenceEquals(dx, Gradient.Data), givenSums: sums);
+                Graph.TermsOverBatch((long)_outer * _inner, x.Shape[0]), gammaSums, betaSums, gammaSums is null ? dGamma : null,
+                betaSums is null ? dBeta : null, dx is null ? null : Synchronized);
+            if (dx is not null)
+                BatchNormKernels.Backward(Gradient.Data, x.Value.Data, _mean, _invStd, _outer, _channels, _inner, gamma, null, null,
+                    dx, _mode, count: _count, accumulate: !ReferenceEquals(dx, Gradient.Data), givenSums: sums);
         }
         else if (_general is null)
             BatchNormKernels.Backward(Gradient!.Data, x.Value.Data, _mode.IsTraining ? _mean : _nodes.MovingMean.Value.Data, _invStd, _outer, _channels, _inner, gamma, dGamma, dBeta, dx, _mode, Synchronized, _count,

@@ -53,10 +53,12 @@ internal sealed class FixedPointStatistics(int channels)
     /// Σdy then Σdy·x̂ per channel, for the input gradient: this rank's, or the whole batch's with <paramref name="synchronized"/>
     /// ranks. Each sum's bound is the maximum over all <paramref name="ranks"/>, and over <paramref name="terms"/> terms
     /// (the whole batch's), since γ's and β's sums, added to <paramref name="gamma"/> and <paramref name="beta"/> where
-    /// given, are added up over the ranks.
+    /// given, are added up over the ranks; where γ or β keep float gradients (<paramref name="floatGamma"/>,
+    /// <paramref name="floatBeta"/>), this rank's sums are added to them rounded.
     /// </summary>
     public ReadOnlySpan<double> GradientSums(float[] dy, float[] x, float[] mean, float[] invStd, int outer, int channels, int inner,
-        ICommunicator ranks, long terms, FixedPointGradient? gamma, FixedPointGradient? beta, ICommunicator? synchronized)
+        ICommunicator ranks, long terms, FixedPointGradient? gamma, FixedPointGradient? beta, float[]? floatGamma, float[]? floatBeta,
+        ICommunicator? synchronized)
     {
         var maxima = _maxima.AsSpan(0, 2 * channels);
         var scale = _scale.AsSpan(0, 2 * channels);
@@ -71,6 +73,8 @@ internal sealed class FixedPointStatistics(int channels)
         {
             if (beta is not null) { beta.ColumnScale[c] = scale[c]; beta.Sums[c] += sums[c]; }
             if (gamma is not null) { gamma.ColumnScale[c] = scale[channels + c]; gamma.Sums[c] += sums[channels + c]; }
+            if (floatBeta is not null) floatBeta[c] += (float)FixedPointSums.Value(sums[c], scale[c]);
+            if (floatGamma is not null) floatGamma[c] += (float)FixedPointSums.Value(sums[channels + c], scale[channels + c]);
         }
         if (synchronized is { Size: > 1 }) synchronized.AllReduceSum(sums);
         for (int k = 0; k < 2 * channels; k++) _sums[k] = FixedPointSums.Value(sums[k], scale[k]);

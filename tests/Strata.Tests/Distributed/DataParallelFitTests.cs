@@ -186,7 +186,11 @@ public class DataParallelFitTests
             [
                 new InputLayer([-1, 6]),
                 new Dense(new DenseConfig { Units = 16, Activation = ActivationFunction.Relu, Weights = new() { Kernel = new(Initializer.GlorotUniform(), Regularizer.L2(0.05)) }, ActivityRegularizer = Regularizer.L2(0.01) }),
-                new BatchNormalization(new BatchNormalizationConfig { Synchronized = true }), new Dense(1),
+                new BatchNormalization(new BatchNormalizationConfig
+                {
+                    Synchronized = true, ScaleAndCenter = new() { Gamma = new(Initializer.Ones(), Regularizer.L2(0.05)) },
+                }),
+                new Dense(1),
             ], seed: 4) { ReproducibleSums = true };
             model.Compile(new Adam(), new MeanSquaredError(), []);
             var history = model.Fit(X, Y, batchSize: 40, epochs: 3, seed: 9, communicator: communicator);
