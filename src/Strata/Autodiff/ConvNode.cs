@@ -82,16 +82,7 @@ internal sealed unsafe partial class ConvNode : Node
 
     internal override void Backward()
     {
-        float[] dz;
-        if (_function == ActivationFunction.Linear)
-        {
-            dz = Gradient!.Data;
-        }
-        else
-        {
-            dz = _dz ??= new float[Value.Size];
-            ActivationKernels.Backward(_function, _z, Value.Data, Gradient!.Data, dz, _out);
-        }
+        var dz = PreActivationGradient(_function, _z, ref _dz, _out);
         Node x = Inputs[0], kernel = Inputs[1];
         var kernelSums = (kernel as ParameterNode)?.FixedPointGradient;
         var biasSums = (Bias as ParameterNode)?.FixedPointGradient;

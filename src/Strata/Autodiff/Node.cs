@@ -62,4 +62,14 @@ public abstract class Node
     internal virtual (int Rows, int Columns)? FixedPointLayout(int input) => null;
 
     private protected static bool Flows(Node n) => n.RequiresGradient;
+
+    // The gradient before a fused element-wise activation f (whose input, where f needs it, is z): this node's own
+    // gradient for a linear f, else dy·f′ in a buffer kept from one backward pass to the next.
+    private protected float[] PreActivationGradient(ActivationFunction f, float[]? z, ref float[]? buffer, int width)
+    {
+        if (f == ActivationFunction.Linear) return Gradient!.Data;
+        var dz = buffer ??= new float[Value.Size];
+        Kernels.ActivationKernels.Backward(f, z, Value.Data, Gradient!.Data, dz, width);
+        return dz;
+    }
 }

@@ -83,10 +83,7 @@ public static class Communicators
     {
         int size = communicator.Size;
         if (size == 1) return;
-        var all = Grow(ref t_tail, values.Length * (size + 1));
-        var mine = all.AsSpan(values.Length * size, values.Length);
-        values.CopyTo(mine);
-        communicator.AllGather(mine, all.AsSpan(0, values.Length * size));
+        var all = GatherAll(communicator, values);
         for (int i = 0; i < values.Length; i++)
         {
             double sum = 0;
@@ -103,10 +100,7 @@ public static class Communicators
     {
         int size = communicator.Size;
         if (size == 1) return;
-        var all = Grow(ref t_tail, values.Length * (size + 1));
-        var mine = all.AsSpan(values.Length * size, values.Length);
-        values.CopyTo(mine);
-        communicator.AllGather(mine, all.AsSpan(0, values.Length * size));
+        var all = GatherAll(communicator, values);
         for (int i = 0; i < values.Length; i++)
         {
             double max = all[i];
@@ -139,6 +133,17 @@ public static class Communicators
             communicator.AllGather(sums, outgoing);
             outgoing[..part.Length].CopyTo(part);
         }
+    }
+
+    // Every rank's values, rank 0's first, in a buffer of this thread's.
+    private static double[] GatherAll(ICommunicator communicator, Span<double> values)
+    {
+        int size = communicator.Size;
+        var all = Grow(ref t_tail, values.Length * (size + 1));
+        var mine = all.AsSpan(values.Length * size, values.Length);
+        values.CopyTo(mine);
+        communicator.AllGather(mine, all.AsSpan(0, values.Length * size));
+        return all;
     }
 
     // values[i] = (float)((Σ_r in rank order values_r[i]) / divisor), the sum in double.

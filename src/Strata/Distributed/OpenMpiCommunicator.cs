@@ -65,48 +65,34 @@ public sealed unsafe class OpenMpiCommunicator : ICommunicator, IDisposable
     }
 
     /// <inheritdoc/>
-    public void AllGather(ReadOnlySpan<double> mine, Span<double> all)
+    public void AllGather(ReadOnlySpan<double> mine, Span<double> all) => AllGather(mine, all, _double);
+
+    /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<float> mine, Span<float> all) => AllGather(mine, all, _float);
+
+    /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<long> mine, Span<long> all) => AllGather(mine, all, _int64);
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<float> send, Span<float> receive) => AllToAll(send, receive, _float);
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<long> send, Span<long> receive) => AllToAll(send, receive, _int64);
+
+    private void AllGather<T>(ReadOnlySpan<T> mine, Span<T> all, nint type) where T : unmanaged
     {
         if (all.Length != mine.Length * Size)
             throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
-        fixed (double* send = mine, receive = all)
-            Check(_allGather(send, mine.Length, _double, receive, mine.Length, _double, _world), "MPI_Allgather");
+        fixed (T* send = mine, receive = all)
+            Check(_allGather(send, mine.Length, type, receive, mine.Length, type, _world), "MPI_Allgather");
     }
 
-    /// <inheritdoc/>
-    public void AllGather(ReadOnlySpan<float> mine, Span<float> all)
-    {
-        if (all.Length != mine.Length * Size)
-            throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
-        fixed (float* send = mine, receive = all)
-            Check(_allGather(send, mine.Length, _float, receive, mine.Length, _float, _world), "MPI_Allgather");
-    }
-
-    /// <inheritdoc/>
-    public void AllGather(ReadOnlySpan<long> mine, Span<long> all)
-    {
-        if (all.Length != mine.Length * Size)
-            throw new ArgumentException($"All-gather of {mine.Length} values on {Size} ranks needs {mine.Length * Size}; got {all.Length}.", nameof(all));
-        fixed (long* send = mine, receive = all)
-            Check(_allGather(send, mine.Length, _int64, receive, mine.Length, _int64, _world), "MPI_Allgather");
-    }
-
-    /// <inheritdoc/>
-    public void AllToAll(ReadOnlySpan<long> send, Span<long> receive)
+    private void AllToAll<T>(ReadOnlySpan<T> send, Span<T> receive, nint type) where T : unmanaged
     {
         if (send.Length % Size != 0 || receive.Length != send.Length)
             throw new ArgumentException($"All-to-all on {Size} ranks needs a multiple of {Size} values sent and as many received; got {send.Length} and {receive.Length}.", nameof(receive));
-        fixed (long* s = send, r = receive)
-            Check(_allToAll(s, send.Length / Size, _int64, r, send.Length / Size, _int64, _world), "MPI_Alltoall");
-    }
-
-    /// <inheritdoc/>
-    public void AllToAll(ReadOnlySpan<float> send, Span<float> receive)
-    {
-        if (send.Length % Size != 0 || receive.Length != send.Length)
-            throw new ArgumentException($"All-to-all on {Size} ranks needs a multiple of {Size} values sent and as many received; got {send.Length} and {receive.Length}.", nameof(receive));
-        fixed (float* s = send, r = receive)
-            Check(_allToAll(s, send.Length / Size, _float, r, send.Length / Size, _float, _world), "MPI_Alltoall");
+        fixed (T* s = send, r = receive)
+            Check(_allToAll(s, send.Length / Size, type, r, send.Length / Size, type, _world), "MPI_Alltoall");
     }
 
     /// <inheritdoc/>

@@ -381,4 +381,42 @@ public class DataParallelFitTests
         // With float sums the convolution's bias, which BatchNormalization cancels, follows the rounding of its sums.
         Assert.False(Same(reproducible: false));
     }
+
+    // Cross-entropies are means over the batch's rows too: with 3 ranks (batches of 56 split 19/19/18, then 8) each rank
+    // divides by the whole batch, and with fixed-point sums the model is one process's bit for bit.
+    [Theory]
+    [InlineData("sparse_categorical_crossentropy")]
+    [InlineData("categorical_crossentropy")]
+    [InlineData("binary_crossentropy")]
+    public void WithReproducibleSumsRanksTrainAClassifierOfOneProcessBitForBit(string lossName)
+    {
+        int classes = lossName == "binary_crossentropy" ? 1 : 3;
+        var y = new Tensor(lossName == "categorical_crossentropy" ? [120, 3] : [120, 1]);
+        for (int r = 0; r < 120; r++)
+        {
+            int label = (int)(Math.Abs(X.Data[r % 300 * 6]) * 3) % (classes == 1 ? 2 : 3);
+            if (lossName == "categorical_crossentropy") y.Data[r * 3 + label] = 1;
+            else y.Data[r] = label;
+        }
+        var x = new Tensor([120, 6], X.Data[..720]);
+        float[] Train(ICommunicator? communicator)
+        {
+            var model = new Sequential(
+            [
+                new InputLayer([-1, 6]), new Dense(16, "relu"), new Dropout(0.2),
+                new BatchNormalization(new BatchNormalizationConfig { Synchronized = true }),
+                new Dense(classes, classes == 1 ? "sigmoid" : "softmax"),
+            ], seed: 4) { ReproducibleSums = true };
+            model.Compile(new Adam(), LossRegistry.FromConfig(System.Text.Json.Nodes.JsonValue.Create(lossName)), []);
+            model.Fit(x, y, batchSize: 56, epochs: 3, seed: 9, communicator: communicator);
+            return model.GetWeights().SelectMany(w => w).ToArray();
+        }
+        var single = Train(null);
+        using var group = new InProcessGroup(3);
+        var results = new float[3][];
+        var threads = group.Members.Select(m => new Thread(() => results[m.Rank] = Train(m))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.All(results, r => Assert.Equal(single, r));
+    }
 }

@@ -33,6 +33,7 @@ public sealed class BinaryCrossentropy : Loss
         var p = Ops.Clip(predictions, Epsilon, 1 - Epsilon);
         var positive = Ops.Multiply(targets, Ops.Log(p));
         var negative = Ops.Multiply(Ops.AddScalar(Ops.Negate(targets), 1), Ops.Log(Ops.AddScalar(Ops.Negate(p), 1)));
-        return Ops.Negate(Ops.Mean(Ops.Add(positive, negative)));
+        // The mean last (negation is exact either way): ranks sharing a batch then divide by the whole batch's rows.
+        return Ops.Mean(Ops.Negate(Ops.Add(positive, negative)));
     }
 }

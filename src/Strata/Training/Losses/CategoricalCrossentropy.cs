@@ -35,6 +35,7 @@ public sealed class CategoricalCrossentropy : Loss
             var normalized = Ops.Divide(predictions, Ops.Sum(predictions, -1, keepDims: true));
             logP = Ops.Log(Ops.Clip(normalized, Epsilon, 1 - Epsilon));
         }
-        return Ops.Negate(Ops.Mean(Ops.Sum(Ops.Multiply(oneHot, logP), -1)));
+        // The mean last (negation is exact either way): ranks sharing a batch then divide by the whole batch's rows.
+        return Ops.Mean(Ops.Negate(Ops.Sum(Ops.Multiply(oneHot, logP), -1)));
     }
 }
