@@ -22,6 +22,8 @@ internal static unsafe partial class Gemm
         private ActivationFunction _function;
         private bool _epilogue;
         private float* _aPack, _aPanels, _ownBPack, _bPack;
+        private int _blockedItems, _blockedK;
+        [ThreadStatic] private static PackedColumns? t_columnBlock;
         private long _aPackLength, _ownBPackLength;
         private readonly PackTask _packing;
 
@@ -74,8 +76,29 @@ internal static unsafe partial class Gemm
 
         public void Run()
         {
+            if (_packA && _packB && !_epilogue && (long)_m * _n * _k >= BlockedWork && _n >= 2 * BlockedColumns)
+            {
+                RunBlocked();
+                return;
+            }
             WorkerPool.Run(_packing, ((_packA ? _mPanels : 0) + (_packB ? _nPanels : 0)) * _kBlocks);
             WorkerPool.Run(this, Tiles);
+            Clear();
+        }
+
+        // Large products, one K block at a time: A's panels of the block packed by all threads, then each work item packs
+        // its columns of B's block into its own buffer (they stay in L2) and multiplies every A panel by them. Packed B
+        // never leaves L2 and no tile waits for all of B to be packed; each value still sums its K blocks in turn, each
+        // from zero, so the bits are those of the tiled path.
+        private void RunBlocked()
+        {
+            _blockedItems = (_n + BlockedColumns - 1) / BlockedColumns;
+            for (_blockedK = 0; _blockedK < _kBlocks; _blockedK++)
+            {
+                WorkerPool.Run(_packing, _mPanels);
+                WorkerPool.Run(this, _blockedItems);
+            }
+            _blockedItems = 0;
             Clear();
         }
 
@@ -122,6 +145,12 @@ internal static unsafe partial class Gemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Pack(int item)
         {
+            if (_blockedItems > 0)
+            {
+                int start = _blockedK * _kc, depth = Math.Min(_kc, _k - start);
+                PackAPanel(APanel(_blockedK, item, depth), item * Mr, start, depth);
+                return;
+            }
             int aItems = _packA ? _mPanels * _kBlocks : 0;
             if (item < aItems)
             {
@@ -246,6 +275,11 @@ internal static unsafe partial class Gemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int tile)
         {
+            if (_blockedItems > 0)
+            {
+                ExecuteBlocked(tile);
+                return;
+            }
             int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
             int rowPanelEnd = Math.Min(_mPanels, rowPanel0 + _rowBlock / Mr);
             int columnPanel0 = tile % _columnBlocks * (_columnBlock / _nr);
@@ -295,6 +329,53 @@ internal static unsafe partial class Gemm
                 }
             }
             if (_epilogue) Epilogue(rowPanel0 * Mr, Math.Min(_m, rowPanelEnd * Mr), columnPanel0 * _nr, Math.Min(_n, columnPanelEnd * _nr));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ExecuteBlocked(int item)
+        {
+            int kb = _blockedK, kc = Math.Min(_kc, _k - kb * _kc);
+            bool accumulate = _accumulate || kb > 0;
+            int panelsPerItem = BlockedColumns / _nr;
+            int columnPanel0 = item * panelsPerItem, columnPanelEnd = Math.Min(_nPanels, columnPanel0 + panelsPerItem);
+            float* block = (t_columnBlock ??= new PackedColumns()).Data;
+            for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                PackBPanel(block + (long)(jp - columnPanel0) * _nr * kc, jp * _nr, kb * _kc, kc);
+            int ip = 0;
+            if (_isa == InstructionSet.Avx512)
+                for (; ip + 1 < _mPanels && (ip + 2) * Mr <= _m; ip += 2)
+                {
+                    float* ap = APanel(kb, ip, kc), ap1 = APanel(kb, ip + 1, kc);
+                    for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                    {
+                        int j = jp * _nr, nr = Math.Min(_nr, _n - j);
+                        float* c = _c + (long)ip * Mr * _ldc + j, bp = block + (long)(jp - columnPanel0) * _nr * kc;
+                        if (nr == Nr512) MicroKernel12x32(kc, ap, ap1, bp, c, _ldc, accumulate);
+                        else
+                        {
+                            MicroKernel(_isa, kc, ap, bp, c, _ldc, Mr, nr, accumulate);
+                            MicroKernel(_isa, kc, ap1, bp, c + (long)Mr * _ldc, _ldc, Mr, nr, accumulate);
+                        }
+                    }
+                }
+            for (; ip < _mPanels; ip++)
+            {
+                int mr = Math.Min(Mr, _m - ip * Mr);
+                float* ap = APanel(kb, ip, kc);
+                for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
+                {
+                    int j = jp * _nr, nr = Math.Min(_nr, _n - j);
+                    MicroKernel(_isa, kc, ap, block + (long)(jp - columnPanel0) * _nr * kc, _c + (long)ip * Mr * _ldc + j, _ldc, mr, nr, accumulate);
+                }
+            }
+        }
+
+        // One thread's packed columns of B's K block, freed with the thread.
+        private sealed class PackedColumns
+        {
+            public readonly float* Data = (float*)NativeMemory.AlignedAlloc((nuint)(BlockedColumns * DeepMaxKc * sizeof(float)), 64);
+
+            ~PackedColumns() => NativeMemory.AlignedFree(Data);
         }
 
         // y = f(c + bias) over rows [i0, i1) and columns [j0, j1): element by element, so the bits are those of a pass over whole rows.

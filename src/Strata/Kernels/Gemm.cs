@@ -30,10 +30,14 @@ internal static unsafe partial class Gemm
     internal const int Nr = 16;
     internal const int Nr512 = 32;
     internal const int MaxKc = 320;
+    internal const int DeepMaxKc = 512;
+    private const int DeepK = 1024;
     internal const int DirectRows = 3;
     private const int RowBlock = 96;
     private const int ColumnBlock = 256;
     private const int EpilogueRowBlock = 48;
+    private const int BlockedColumns = 256;
+    private const long BlockedWork = 1L << 27;
     private const int EpilogueColumnBlock = 512;
     private const int DirectColumns = 64;
     private const long DirectInlineWork = 1 << 17;
@@ -313,11 +317,15 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// How deep the K blocks are: as even as possible and at most <see cref="MaxKc"/>, so that, say,
-    /// a 3×3×32 convolution (K = 288) takes one block rather than 256 + 32.
+    /// a 3×3×32 convolution (K = 288) takes one block rather than 256 + 32. Beyond <see cref="DeepK"/> the blocks
+    /// go to <see cref="DeepMaxKc"/>: a large product is then formed block by block over all of C (see
+    /// <c>RunBlocked</c>), and each block is a pass over C that deeper blocks make fewer. A function of k alone, so
+    /// every product with the same k, whatever its rows, sums in the same order.
     /// </summary>
     internal static int KBlockDepth(int k)
     {
-        int blocks = (k + MaxKc - 1) / MaxKc;
+        int max = k > DeepK ? DeepMaxKc : MaxKc;
+        int blocks = (k + max - 1) / max;
         return (k + blocks - 1) / blocks;
     }
 

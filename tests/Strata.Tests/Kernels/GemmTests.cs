@@ -197,6 +197,48 @@ public class GemmTests
         }
     }
 
+    public static IEnumerable<object[]> PathsAndLayouts() =>
+        InstructionSets.Supported.Select(InstructionSets.Name).SelectMany(isa => new[] { new object[] { isa, false, false }, [isa, true, true] });
+
+    [Theory]
+    [MemberData(nameof(PathsAndLayouts))]
+    public void ALargeProductSumsEachValueBlockByBlockWithFusedMultiplyAdds(string path, bool transA, bool transB)
+    {
+        // Large enough to be formed one K block at a time over all of C, with edges in every direction;
+        // k = 1100 is past 1024, so its blocks are 367, 367 and 366 deep (as even as possible, at most 512).
+        int m = 131, n = 1000, k = 1100;
+        int[] blockStarts = [0, 367, 734, 1100];
+        var a = TestSupport.Random(11, 1, m * k).Data;
+        var b = TestSupport.Random(12, 1, k * n).Data;
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float c = 0;
+                for (int block = 0; block + 1 < blockStarts.Length; block++)
+                {
+                    float s = 0;
+                    for (int p = blockStarts[block]; p < blockStarts[block + 1]; p++)
+                        s = MathF.FusedMultiplyAdd(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], s);
+                    c = block == 0 ? s : c + s;
+                }
+                expected[i * n + j] = c;
+            }
+        int saved = Compute.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Compute.Threads = threads;
+                Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, transA, b, transB, m, n, k));
+            }
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
