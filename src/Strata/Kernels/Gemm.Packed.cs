@@ -287,46 +287,7 @@ internal static unsafe partial class Gemm
             for (int kb = 0; kb < _kBlocks; kb++)
             {
                 int kc = Math.Min(_kc, _k - kb * _kc);
-                bool accumulate = _accumulate || kb > 0;
-                // The A panel (Mr·kc) stays in L1 while the tile's B panels stream past from L2.
-                int ip = rowPanel0;
-                // On AVX-512, two full A panels at a time: each B panel read from L2 feeds twelve rows.
-                if (_isa == InstructionSet.Avx512)
-                {
-                    for (; ip + 1 < rowPanelEnd && (ip + 2) * Mr <= _m; ip += 2)
-                    {
-                        int i = ip * Mr;
-                        float* ap = APanel(kb, ip, kc), ap1 = APanel(kb, ip + 1, kc);
-                        for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
-                        {
-                            int j = jp * _nr;
-                            int nr = Math.Min(_nr, _n - j);
-                            float* c = _c + (long)i * _ldc + j;
-                            if (nr == Nr512)
-                            {
-                                MicroKernel12x32(kc, ap, ap1, BPanel(kb, jp, kc), c, _ldc, accumulate);
-                            }
-                            else
-                            {
-                                MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, Mr, nr, accumulate);
-                                MicroKernel(_isa, kc, ap1, BPanel(kb, jp, kc), c + (long)Mr * _ldc, _ldc, Mr, nr, accumulate);
-                            }
-                        }
-                    }
-                }
-                for (; ip < rowPanelEnd; ip++)
-                {
-                    int i = ip * Mr;
-                    int mr = Math.Min(Mr, _m - i);
-                    float* ap = APanel(kb, ip, kc);
-                    for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
-                    {
-                        int j = jp * _nr;
-                        int nr = Math.Min(_nr, _n - j);
-                        float* c = _c + (long)i * _ldc + j;
-                        MicroKernel(_isa, kc, ap, BPanel(kb, jp, kc), c, _ldc, mr, nr, accumulate);
-                    }
-                }
+                MultiplyPanels(kb, kc, rowPanel0, rowPanelEnd, columnPanel0, columnPanelEnd, BPanel(kb, columnPanel0, kc), _accumulate || kb > 0);
             }
             if (_epilogue) Epilogue(rowPanel0 * Mr, Math.Min(_m, rowPanelEnd * Mr), columnPanel0 * _nr, Math.Min(_n, columnPanelEnd * _nr));
         }
@@ -335,22 +296,37 @@ internal static unsafe partial class Gemm
         private void ExecuteBlocked(int item)
         {
             int kb = _blockedK, kc = Math.Min(_kc, _k - kb * _kc);
-            bool accumulate = _accumulate || kb > 0;
             int panelsPerItem = BlockedColumns / _nr;
             int columnPanel0 = item * panelsPerItem, columnPanelEnd = Math.Min(_nPanels, columnPanel0 + panelsPerItem);
             float* block = (t_columnBlock ??= new PackedColumns()).Data;
             for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                 PackBPanel(block + (long)(jp - columnPanel0) * _nr * kc, jp * _nr, kb * _kc, kc);
-            int ip = 0;
+            MultiplyPanels(kb, kc, 0, _mPanels, columnPanel0, columnPanelEnd, block, _accumulate || kb > 0);
+        }
+
+        // C's rows of A panels [rowPanel0, rowPanelEnd) and columns of B panels [columnPanel0, columnPanelEnd) (+)= the
+        // product over K block kb; B's panels lie one after another from bPanels. Each A panel (Mr·kc) stays in L1 while
+        // the B panels stream past from L2.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void MultiplyPanels(int kb, int kc, int rowPanel0, int rowPanelEnd, int columnPanel0, int columnPanelEnd, float* bPanels,
+            bool accumulate)
+        {
+            long bStride = (long)_nr * kc;
+            int ip = rowPanel0;
+            // On AVX-512, two full A panels at a time: each B panel read from L2 feeds twelve rows.
             if (_isa == InstructionSet.Avx512)
-                for (; ip + 1 < _mPanels && (ip + 2) * Mr <= _m; ip += 2)
+            {
+                for (; ip + 1 < rowPanelEnd && (ip + 2) * Mr <= _m; ip += 2)
                 {
                     float* ap = APanel(kb, ip, kc), ap1 = APanel(kb, ip + 1, kc);
                     for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                     {
                         int j = jp * _nr, nr = Math.Min(_nr, _n - j);
-                        float* c = _c + (long)ip * Mr * _ldc + j, bp = block + (long)(jp - columnPanel0) * _nr * kc;
-                        if (nr == Nr512) MicroKernel12x32(kc, ap, ap1, bp, c, _ldc, accumulate);
+                        float* c = _c + (long)ip * Mr * _ldc + j, bp = bPanels + (jp - columnPanel0) * bStride;
+                        if (nr == Nr512)
+                        {
+                            MicroKernel12x32(kc, ap, ap1, bp, c, _ldc, accumulate);
+                        }
                         else
                         {
                             MicroKernel(_isa, kc, ap, bp, c, _ldc, Mr, nr, accumulate);
@@ -358,14 +334,15 @@ internal static unsafe partial class Gemm
                         }
                     }
                 }
-            for (; ip < _mPanels; ip++)
+            }
+            for (; ip < rowPanelEnd; ip++)
             {
                 int mr = Math.Min(Mr, _m - ip * Mr);
                 float* ap = APanel(kb, ip, kc);
                 for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                 {
                     int j = jp * _nr, nr = Math.Min(_nr, _n - j);
-                    MicroKernel(_isa, kc, ap, block + (long)(jp - columnPanel0) * _nr * kc, _c + (long)ip * Mr * _ldc + j, _ldc, mr, nr, accumulate);
+                    MicroKernel(_isa, kc, ap, bPanels + (jp - columnPanel0) * bStride, _c + (long)ip * Mr * _ldc + j, _ldc, mr, nr, accumulate);
                 }
             }
         }
