@@ -86,20 +86,26 @@ internal static unsafe partial class Gemm
             Clear();
         }
 
-        // Large products, one K block at a time: A's panels of the block packed by all threads, then each work item packs
-        // its columns of B's block into its own buffer (they stay in L2) and multiplies every A panel by them. Packed B
-        // never leaves L2 and no tile waits for all of B to be packed; each value still sums its K blocks in turn, each
-        // from zero, so the bits are those of the tiled path.
+        // Large products, one K block at a time: each work item packs its columns of B's block into its own buffer
+        // (they stay in L2) and multiplies every A panel by them. The A panels of the next K block are packed by the
+        // work items after those, so a thread that runs out of columns packs instead of waiting. Packed B never leaves
+        // L2 and no tile waits for all of B to be packed; each value still sums its K blocks in turn, each from zero,
+        // so the bits are those of the tiled path.
         private void RunBlocked()
         {
             _blockedItems = (_n + BlockedColumns - 1) / BlockedColumns;
-            for (_blockedK = 0; _blockedK < _kBlocks; _blockedK++)
-            {
-                WorkerPool.Run(_packing, _mPanels);
-                WorkerPool.Run(this, _blockedItems);
-            }
+            _blockedK = 0;
+            WorkerPool.Run(_packing, _mPanels);
+            for (; _blockedK < _kBlocks; _blockedK++)
+                WorkerPool.Run(this, _blockedItems + (_blockedK + 1 < _kBlocks ? _mPanels : 0));
             _blockedItems = 0;
             Clear();
+        }
+
+        private void PackBlockedA(int kb, int panel)
+        {
+            int start = kb * _kc, depth = Math.Min(_kc, _k - start);
+            PackAPanel(APanel(kb, panel, depth), panel * Mr, start, depth);
         }
 
         public void PackOnly()
@@ -147,8 +153,7 @@ internal static unsafe partial class Gemm
         {
             if (_blockedItems > 0)
             {
-                int start = _blockedK * _kc, depth = Math.Min(_kc, _k - start);
-                PackAPanel(APanel(_blockedK, item, depth), item * Mr, start, depth);
+                PackBlockedA(_blockedK, item);
                 return;
             }
             int aItems = _packA ? _mPanels * _kBlocks : 0;
@@ -277,7 +282,8 @@ internal static unsafe partial class Gemm
         {
             if (_blockedItems > 0)
             {
-                ExecuteBlocked(tile);
+                if (tile < _blockedItems) ExecuteBlocked(tile);
+                else PackBlockedA(_blockedK + 1, tile - _blockedItems);
                 return;
             }
             int rowPanel0 = tile / _columnBlocks * (_rowBlock / Mr);
