@@ -318,6 +318,7 @@ internal static unsafe partial class Gemm
             bool accumulate)
         {
             long bStride = (long)_nr * kc;
+            bool prefetch = (long)_m * _n > PrefetchedC;
             int ip = rowPanel0;
             // On AVX-512, two full A panels at a time: each B panel read from L2 feeds twelve rows.
             if (_isa == InstructionSet.Avx512)
@@ -329,6 +330,7 @@ internal static unsafe partial class Gemm
                     {
                         int j = jp * _nr, nr = Math.Min(_nr, _n - j);
                         float* c = _c + (long)ip * Mr * _ldc + j, bp = bPanels + (jp - columnPanel0) * bStride;
+                        if (prefetch) PrefetchTile(jp + 1 < columnPanelEnd ? c + _nr : _c + (long)(ip + 2) * Mr * _ldc + columnPanel0 * _nr, _ldc, 2 * Mr, _nr);
                         if (nr == Nr512)
                         {
                             MicroKernel12x32(kc, ap, ap1, bp, c, _ldc, accumulate);
@@ -348,8 +350,25 @@ internal static unsafe partial class Gemm
                 for (int jp = columnPanel0; jp < columnPanelEnd; jp++)
                 {
                     int j = jp * _nr, nr = Math.Min(_nr, _n - j);
-                    MicroKernel(_isa, kc, ap, bPanels + (jp - columnPanel0) * bStride, _c + (long)ip * Mr * _ldc + j, _ldc, mr, nr, accumulate);
+                    float* c = _c + (long)ip * Mr * _ldc + j;
+                    if (prefetch) PrefetchTile(jp + 1 < columnPanelEnd ? c + _nr : _c + (long)(ip + 1) * Mr * _ldc + columnPanel0 * _nr, _ldc, Mr, _nr);
+                    MicroKernel(_isa, kc, ap, bPanels + (jp - columnPanel0) * bStride, c, _ldc, mr, nr, accumulate);
                 }
+            }
+        }
+
+        // The lines of the next tile of C are requested while this one is multiplied: its loads and stores, after the
+        // tile's last multiply-add, then find them in L1 instead of waiting on memory. Only a C too large for the caches
+        // (more than PrefetchedC values, read and written once per K block) gains; a smaller one loses the instructions.
+        // x86 prefetches never fault, so a tile past C's last row costs nothing.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchTile(float* c, int ldc, int rows, int columns)
+        {
+            if (!Sse.IsSupported) return;
+            for (int r = 0; r < rows; r++, c += ldc)
+            {
+                for (int q = 0; q < columns; q += 16) Sse.Prefetch0(c + q);
+                Sse.Prefetch0(c + columns - 1);
             }
         }
 

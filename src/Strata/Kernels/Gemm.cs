@@ -38,6 +38,7 @@ internal static unsafe partial class Gemm
     private const int EpilogueRowBlock = 48;
     private const int BlockedColumns = 256;
     private const long BlockedWork = 1L << 27;
+    private const long PrefetchedC = 1L << 21;
     private const int EpilogueColumnBlock = 512;
     private const int DirectColumns = 64;
     private const long DirectInlineWork = 1 << 17;

@@ -239,6 +239,41 @@ public class GemmTests
         }
     }
 
+    public static IEnumerable<object[]> PathsAndDepths() =>
+        InstructionSets.Supported.Select(InstructionSets.Name).SelectMany(isa => new[] { new object[] { isa, 16 }, [isa, 64] });
+
+    [Theory]
+    [MemberData(nameof(PathsAndDepths))]
+    public void AnOutputTooLargeForTheCachesIsFormedAsAnyOther(string path, int k)
+    {
+        // C of 1501 × 1503 values is past the size whose next tiles are prefetched; k = 16 is formed tile by tile,
+        // k = 64 one K block at a time over all of C. One block deep, each value is one chain of FMAs from zero.
+        int m = 1501, n = 1503;
+        var a = TestSupport.Random(13, 1, m * k).Data;
+        var b = TestSupport.Random(14, 1, k * n).Data;
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = 0;
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * k + p], b[p * n + j], s);
+                expected[i * n + j] = s;
+            }
+        int saved = Compute.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Compute.Threads = threads;
+                Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k));
+            }
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
