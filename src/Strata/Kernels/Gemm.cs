@@ -84,6 +84,13 @@ internal static unsafe partial class Gemm
                 return;
             }
 
+            // One column with B's values side by side (a Dense layer with one unit): packing A would cost more than the product.
+            if (n == 1 && !transA && (transB || ldb == 1))
+            {
+                RunColumn(pa, lda, m, k, pb, pc, ldc, accumulate, epilogue: false, 0f, ActivationFunction.Linear);
+                return;
+            }
+
             var task = _task ??= new GemmTask();
             task.Set(isa, pa, lda, transA, pc, ldc, m, n, k, accumulate);
             task.SetB(pb, ldb, transB, null);
@@ -246,17 +253,22 @@ internal static unsafe partial class Gemm
         if (a.Length < (long)(m - 1) * lda + k || w.Length < k || c.Length < m)
             throw new ArgumentException("The one-column product's operands are shorter than the shapes need.");
         fixed (float* pa = a, pw = w, pc = c)
-        {
-            var task = _columnTask ??= new ColumnTask();
-            task.A = pa; task.W = pw; task.C = pc;
-            (task.Lda, task.M, task.K, task.Bias, task.Function) = (lda, m, k, bias, f);
-            int items = (m + ColumnRows - 1) / ColumnRows;
-            if ((long)m * k < DirectInlineWork)
-                for (int i = 0; i < items; i++) task.Execute(i);
-            else
-                WorkerPool.Run(task, items);
-            task.A = task.W = task.C = null;
-        }
+            RunColumn(pa, lda, m, k, pw, pc, 1, accumulate: false, epilogue: true, bias, f);
+    }
+
+    private static void RunColumn(float* a, int lda, int m, int k, float* w, float* c, int ldc, bool accumulate, bool epilogue,
+        float bias, ActivationFunction f)
+    {
+        var task = _columnTask ??= new ColumnTask();
+        task.A = a; task.W = w; task.C = c;
+        (task.Lda, task.Ldc, task.M, task.K, task.Accumulate, task.Epilogue, task.Bias, task.Function) =
+            (lda, ldc, m, k, accumulate, epilogue, bias, f);
+        int items = (m + ColumnRows - 1) / ColumnRows;
+        if ((long)m * k < DirectInlineWork)
+            for (int i = 0; i < items; i++) task.Execute(i);
+        else
+            WorkerPool.Run(task, items);
+        task.A = task.W = task.C = null;
     }
 
     private const int ColumnRows = 64;
@@ -265,7 +277,8 @@ internal static unsafe partial class Gemm
     private sealed class ColumnTask : ParallelTask
     {
         public float* A, W, C;
-        public int Lda, M, K;
+        public int Lda, Ldc, M, K;
+        public bool Accumulate, Epilogue;
         public float Bias;
         public ActivationFunction Function;
 
@@ -279,6 +292,9 @@ internal static unsafe partial class Gemm
                 float* r0 = A + (long)i * Lda, r1 = r0 + Lda, r2 = r1 + Lda, r3 = r2 + Lda;
                 float* r4 = r3 + Lda, r5 = r4 + Lda, r6 = r5 + Lda, r7 = r6 + Lda;
                 float c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+                if (Accumulate)
+                    (c0, c1, c2, c3, c4, c5, c6, c7) = (C[(long)i * Ldc], C[(long)(i + 1) * Ldc], C[(long)(i + 2) * Ldc], C[(long)(i + 3) * Ldc],
+                        C[(long)(i + 4) * Ldc], C[(long)(i + 5) * Ldc], C[(long)(i + 6) * Ldc], C[(long)(i + 7) * Ldc]);
                 for (int p0 = 0; p0 < K; p0 += depth)
                 {
                     int p1 = Math.Min(K, p0 + depth);
@@ -291,25 +307,27 @@ internal static unsafe partial class Gemm
                         s4 = MathF.FusedMultiplyAdd(r4[p], wp, s4); s5 = MathF.FusedMultiplyAdd(r5[p], wp, s5);
                         s6 = MathF.FusedMultiplyAdd(r6[p], wp, s6); s7 = MathF.FusedMultiplyAdd(r7[p], wp, s7);
                     }
-                    // The first block is stored, each later one added to what C holds, as in the packed product.
-                    if (p0 == 0) (c0, c1, c2, c3, c4, c5, c6, c7) = (s0, s1, s2, s3, s4, s5, s6, s7);
+                    // The first block is stored (or added to C), each later one added to what C holds, as in the packed product.
+                    if (p0 == 0 && !Accumulate) (c0, c1, c2, c3, c4, c5, c6, c7) = (s0, s1, s2, s3, s4, s5, s6, s7);
                     else { c0 = s0 + c0; c1 = s1 + c1; c2 = s2 + c2; c3 = s3 + c3; c4 = s4 + c4; c5 = s5 + c5; c6 = s6 + c6; c7 = s7 + c7; }
                 }
-                C[i] = c0; C[i + 1] = c1; C[i + 2] = c2; C[i + 3] = c3; C[i + 4] = c4; C[i + 5] = c5; C[i + 6] = c6; C[i + 7] = c7;
+                (C[(long)i * Ldc], C[(long)(i + 1) * Ldc], C[(long)(i + 2) * Ldc], C[(long)(i + 3) * Ldc]) = (c0, c1, c2, c3);
+                (C[(long)(i + 4) * Ldc], C[(long)(i + 5) * Ldc], C[(long)(i + 6) * Ldc], C[(long)(i + 7) * Ldc]) = (c4, c5, c6, c7);
             }
             for (; i < i1; i++)
             {
                 float* r = A + (long)i * Lda;
-                float c = 0;
+                float c = Accumulate ? C[(long)i * Ldc] : 0;
                 for (int p0 = 0; p0 < K; p0 += depth)
                 {
                     int p1 = Math.Min(K, p0 + depth);
                     float s = 0;
                     for (int p = p0; p < p1; p++) s = MathF.FusedMultiplyAdd(r[p], W[p], s);
-                    c = p0 == 0 ? s : s + c;
+                    c = p0 == 0 && !Accumulate ? s : s + c;
                 }
-                C[i] = c;
+                C[(long)i * Ldc] = c;
             }
+            if (!Epilogue) return;
             var block = new Span<float>(C + i0, i1 - i0);
             for (int r = 0; r < block.Length; r++) block[r] += Bias;
             ActivationKernels.Forward(Function, block, block, block.Length);

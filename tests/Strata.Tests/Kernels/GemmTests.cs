@@ -274,6 +274,42 @@ public class GemmTests
         }
     }
 
+    public static IEnumerable<object[]> PathsAndColumnLayouts() =>
+        InstructionSets.Supported.Select(InstructionSets.Name).SelectMany(isa =>
+            new[] { new object[] { isa, false, false }, [isa, false, true], [isa, true, false], [isa, true, true] });
+
+    [Theory]
+    [MemberData(nameof(PathsAndColumnLayouts))]
+    public void AOneColumnProductHasTheBitsOfThatColumnInAWiderOne(string path, bool transB, bool accumulate)
+    {
+        // One column is formed row by row without packing; the same column of a two-column product goes through the
+        // packed tiles. k = 1100 takes three K blocks; 131 rows leave a remainder past the groups of eight.
+        int m = 131, k = 1100;
+        var a = TestSupport.Random(15, 1, m * k).Data;
+        var b = TestSupport.Random(16, 1, 2 * k).Data;
+        var start = TestSupport.Random(17, 1, 2 * m).Data;
+        // Column 0 of B: B stored k×2 (column 0 at even places) or, transposed, 2×k (its first row).
+        var column = transB ? b[..k] : Enumerable.Range(0, k).Select(p => b[2 * p]).ToArray();
+        int saved = Compute.Threads;
+        try
+        {
+            using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Compute.Threads = threads;
+                var wide = (float[])start.Clone();
+                Gemm.Multiply(a, k, false, b, transB ? k : 2, transB, wide, 2, m, 2, k, accumulate);
+                var one = Enumerable.Range(0, m).Select(i => start[2 * i]).ToArray();
+                Gemm.Multiply(a, k, false, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
+                Assert.Equal(Enumerable.Range(0, m).Select(i => wide[2 * i]).ToArray(), one);
+            }
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+    }
+
     [Fact]
     public void EmptyInnerDimensionGivesZeros()
     {
