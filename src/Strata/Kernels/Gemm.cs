@@ -84,10 +84,11 @@ internal static unsafe partial class Gemm
                 return;
             }
 
-            // One column with B's values side by side (a Dense layer with one unit): packing A would cost more than the product.
-            if (n == 1 && !transA && (transB || ldb == 1))
+            // One column with B's values side by side (a Dense layer with one unit, and its kernel gradient): packing A
+            // would cost more than the product.
+            if (n == 1 && (transB || ldb == 1) && (!transA || ldc == 1))
             {
-                RunColumn(pa, lda, m, k, pb, pc, ldc, accumulate, epilogue: false, 0f, ActivationFunction.Linear);
+                RunColumn(isa, pa, lda, transA, m, k, pb, pc, ldc, accumulate, epilogue: false, 0f, ActivationFunction.Linear);
                 return;
             }
 
@@ -253,16 +254,16 @@ internal static unsafe partial class Gemm
         if (a.Length < (long)(m - 1) * lda + k || w.Length < k || c.Length < m)
             throw new ArgumentException("The one-column product's operands are shorter than the shapes need.");
         fixed (float* pa = a, pw = w, pc = c)
-            RunColumn(pa, lda, m, k, pw, pc, 1, accumulate: false, epilogue: true, bias, f);
+            RunColumn(InstructionSets.Current, pa, lda, false, m, k, pw, pc, 1, accumulate: false, epilogue: true, bias, f);
     }
 
-    private static void RunColumn(float* a, int lda, int m, int k, float* w, float* c, int ldc, bool accumulate, bool epilogue,
-        float bias, ActivationFunction f)
+    private static void RunColumn(InstructionSet isa, float* a, int lda, bool transA, int m, int k, float* w, float* c, int ldc,
+        bool accumulate, bool epilogue, float bias, ActivationFunction f)
     {
         var task = _columnTask ??= new ColumnTask();
         task.A = a; task.W = w; task.C = c;
-        (task.Lda, task.Ldc, task.M, task.K, task.Accumulate, task.Epilogue, task.Bias, task.Function) =
-            (lda, ldc, m, k, accumulate, epilogue, bias, f);
+        (task.Isa, task.Lda, task.TransA, task.Ldc, task.M, task.K, task.Accumulate, task.Epilogue, task.Bias, task.Function) =
+            (isa, lda, transA, ldc, m, k, accumulate, epilogue, bias, f);
         int items = (m + ColumnRows - 1) / ColumnRows;
         if ((long)m * k < DirectInlineWork)
             for (int i = 0; i < items; i++) task.Execute(i);
@@ -277,8 +278,9 @@ internal static unsafe partial class Gemm
     private sealed class ColumnTask : ParallelTask
     {
         public float* A, W, C;
+        public InstructionSet Isa;
         public int Lda, Ldc, M, K;
-        public bool Accumulate, Epilogue;
+        public bool TransA, Accumulate, Epilogue;
         public float Bias;
         public ActivationFunction Function;
 
@@ -286,6 +288,17 @@ internal static unsafe partial class Gemm
         public override void Execute(int item)
         {
             int i0 = item * ColumnRows, i1 = Math.Min(M, i0 + ColumnRows), depth = KBlockDepth(K);
+            if (TransA)
+            {
+                switch (Isa)
+                {
+                    case InstructionSet.Avx512: TransposedRows<Vector512<float>, Simd512>(i0, i1, depth); break;
+                    case InstructionSet.Avx2: TransposedRows<Vector256<float>, Simd256>(i0, i1, depth); break;
+                    case InstructionSet.Portable: TransposedRows<Vector128<float>, Simd128>(i0, i1, depth); break;
+                    default: TransposedRows<float, Simd1>(i0, i1, depth); break;
+                }
+                return;
+            }
             int i = i0;
             for (; i + 8 <= i1; i += 8)
             {
@@ -331,6 +344,30 @@ internal static unsafe partial class Gemm
             var block = new Span<float>(C + i0, i1 - i0);
             for (int r = 0; r < block.Length; r++) block[r] += Bias;
             ActivationKernels.Forward(Function, block, block, block.Length);
+        }
+
+        // Aᵀ's rows i are A's columns, side by side in each stored row p: a vector of rows takes one FMA per p, each lane
+        // its own value's chain, so the bits are the packed product's. The rows a vector does not fill go one by one.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void TransposedRows<TV, TOp>(int i0, int i1, int depth) where TV : struct where TOp : ISimd<TV>
+        {
+            int i = i0;
+            for (; i + TOp.Width <= i1; i += TOp.Width) TransposedRows<TV, TOp>(i, depth);
+            for (; i < i1; i++) TransposedRows<float, Simd1>(i, depth);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void TransposedRows<TV, TOp>(int i, int depth) where TV : struct where TOp : ISimd<TV>
+        {
+            var c = Accumulate ? TOp.Load(C + i) : TOp.Zero;
+            for (int p0 = 0; p0 < K; p0 += depth)
+            {
+                int p1 = Math.Min(K, p0 + depth);
+                var s = TOp.Zero;
+                for (int p = p0; p < p1; p++) s = TOp.FusedMultiplyAdd(TOp.Load(A + (long)p * Lda + i), TOp.Broadcast(W[p]), s);
+                c = p0 == 0 && !Accumulate ? s : TOp.Add(s, c);
+            }
+            TOp.Store(C + i, c);
         }
     }
 

@@ -275,15 +275,19 @@ public class GemmTests
     }
 
     public static IEnumerable<object[]> PathsAndColumnLayouts() =>
-        InstructionSets.Supported.Select(InstructionSets.Name).SelectMany(isa =>
-            new[] { new object[] { isa, false, false }, [isa, false, true], [isa, true, false], [isa, true, true] });
+        from isa in InstructionSets.Supported.Select(InstructionSets.Name)
+        from transA in new[] { false, true }
+        from transB in new[] { false, true }
+        from accumulate in new[] { false, true }
+        select new object[] { isa, transA, transB, accumulate };
 
     [Theory]
     [MemberData(nameof(PathsAndColumnLayouts))]
-    public void AOneColumnProductHasTheBitsOfThatColumnInAWiderOne(string path, bool transB, bool accumulate)
+    public void AOneColumnProductHasTheBitsOfThatColumnInAWiderOne(string path, bool transA, bool transB, bool accumulate)
     {
-        // One column is formed row by row without packing; the same column of a two-column product goes through the
-        // packed tiles. k = 1100 takes three K blocks; 131 rows leave a remainder past the groups of eight.
+        // One column is formed row by row without packing (Aᵀ's rows a vector at a time); the same column of a
+        // two-column product goes through the packed tiles. k = 1100 takes three K blocks; 131 rows leave a remainder
+        // past the groups of eight and past every vector width.
         int m = 131, k = 1100;
         var a = TestSupport.Random(15, 1, m * k).Data;
         var b = TestSupport.Random(16, 1, 2 * k).Data;
@@ -298,9 +302,9 @@ public class GemmTests
             {
                 Compute.Threads = threads;
                 var wide = (float[])start.Clone();
-                Gemm.Multiply(a, k, false, b, transB ? k : 2, transB, wide, 2, m, 2, k, accumulate);
+                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : 2, transB, wide, 2, m, 2, k, accumulate);
                 var one = Enumerable.Range(0, m).Select(i => start[2 * i]).ToArray();
-                Gemm.Multiply(a, k, false, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
+                Gemm.Multiply(a, transA ? m : k, transA, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
                 Assert.Equal(Enumerable.Range(0, m).Select(i => wide[2 * i]).ToArray(), one);
             }
         }
