@@ -22,7 +22,8 @@ namespace Strata.Kernels;
 /// reference included, forms that sum with fused multiply-adds, every path gives the same bits.
 /// A product with at most <see cref="DirectRows"/> rows and B not transposed skips packing: its
 /// rows are formed straight from B's rows in the same order, so batch-1 inference reads each weight
-/// once and gives bit for bit the rows a larger batch would.
+/// once and gives bit for bit the rows a larger batch would. A product with one column (B a vector) is formed row by
+/// row, or a vector of Aᵀ's rows at a time, in that same order without packing A.
 /// </summary>
 internal static unsafe partial class Gemm
 {

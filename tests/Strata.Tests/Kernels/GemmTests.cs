@@ -224,19 +224,7 @@ public class GemmTests
                 }
                 expected[i * n + j] = c;
             }
-        int saved = Compute.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                Compute.Threads = threads;
-                Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, transA, b, transB, m, n, k));
-            }
-        }
-        finally
-        {
-            Compute.Threads = saved;
-        }
+        OnOneAndTwoThreads(() => Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, transA, b, transB, m, n, k)));
     }
 
     public static IEnumerable<object[]> PathsAndDepths() =>
@@ -259,19 +247,7 @@ public class GemmTests
                 for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * k + p], b[p * n + j], s);
                 expected[i * n + j] = s;
             }
-        int saved = Compute.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2 })
-            {
-                Compute.Threads = threads;
-                Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k));
-            }
-        }
-        finally
-        {
-            Compute.Threads = saved;
-        }
+        OnOneAndTwoThreads(() => Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k)));
     }
 
     public static IEnumerable<object[]> PathsAndColumnLayouts() =>
@@ -294,18 +270,27 @@ public class GemmTests
         var start = TestSupport.Random(17, 1, 2 * m).Data;
         // Column 0 of B: B stored k×2 (column 0 at even places) or, transposed, 2×k (its first row).
         var column = transB ? b[..k] : Enumerable.Range(0, k).Select(p => b[2 * p]).ToArray();
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        OnOneAndTwoThreads(() =>
+        {
+            var wide = (float[])start.Clone();
+            Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : 2, transB, wide, 2, m, 2, k, accumulate);
+            var one = Enumerable.Range(0, m).Select(i => start[2 * i]).ToArray();
+            Gemm.Multiply(a, transA ? m : k, transA, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
+            Assert.Equal(Enumerable.Range(0, m).Select(i => wide[2 * i]).ToArray(), one);
+        });
+    }
+
+    // The same check with one compute thread and with two, the setting restored after.
+    private static void OnOneAndTwoThreads(Action check)
+    {
         int saved = Compute.Threads;
         try
         {
-            using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
             foreach (int threads in new[] { 1, 2 })
             {
                 Compute.Threads = threads;
-                var wide = (float[])start.Clone();
-                Gemm.Multiply(a, transA ? m : k, transA, b, transB ? k : 2, transB, wide, 2, m, 2, k, accumulate);
-                var one = Enumerable.Range(0, m).Select(i => start[2 * i]).ToArray();
-                Gemm.Multiply(a, transA ? m : k, transA, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
-                Assert.Equal(Enumerable.Range(0, m).Select(i => wide[2 * i]).ToArray(), one);
+                check();
             }
         }
         finally
