@@ -210,20 +210,7 @@ public class GemmTests
         int[] blockStarts = [0, 367, 734, 1100];
         var a = TestSupport.Random(11, 1, m * k).Data;
         var b = TestSupport.Random(12, 1, k * n).Data;
-        var expected = new float[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float c = 0;
-                for (int block = 0; block + 1 < blockStarts.Length; block++)
-                {
-                    float s = 0;
-                    for (int p = blockStarts[block]; p < blockStarts[block + 1]; p++)
-                        s = MathF.FusedMultiplyAdd(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], s);
-                    c = block == 0 ? s : c + s;
-                }
-                expected[i * n + j] = c;
-            }
+        var expected = BlockByBlock(a, transA, b, transB, m, n, k, blockStarts);
         OnOneAndTwoThreads(() => Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, transA, b, transB, m, n, k)));
     }
 
@@ -239,14 +226,7 @@ public class GemmTests
         int m = 1501, n = 1503;
         var a = TestSupport.Random(13, 1, m * k).Data;
         var b = TestSupport.Random(14, 1, k * n).Data;
-        var expected = new float[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float s = 0;
-                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * k + p], b[p * n + j], s);
-                expected[i * n + j] = s;
-            }
+        var expected = BlockByBlock(a, false, b, false, m, n, k, [0, k]);
         OnOneAndTwoThreads(() => Assert.Equal(expected, Product(InstructionSets.Resolve(path), a, false, b, false, m, n, k)));
     }
 
@@ -279,6 +259,27 @@ public class GemmTests
             Gemm.Multiply(a, transA ? m : k, transA, column, transB ? k : 1, transB, one, 1, m, 1, k, accumulate);
             Assert.Equal(Enumerable.Range(0, m).Select(i => wide[2 * i]).ToArray(), one);
         });
+    }
+
+    // The reference sums: each K block (from blockStarts[i] to blockStarts[i + 1]) one chain of FMAs from zero, the
+    // blocks added in turn.
+    private static float[] BlockByBlock(float[] a, bool transA, float[] b, bool transB, int m, int n, int k, int[] blockStarts)
+    {
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float c = 0;
+                for (int block = 0; block + 1 < blockStarts.Length; block++)
+                {
+                    float s = 0;
+                    for (int p = blockStarts[block]; p < blockStarts[block + 1]; p++)
+                        s = MathF.FusedMultiplyAdd(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], s);
+                    c = block == 0 ? s : c + s;
+                }
+                expected[i * n + j] = c;
+            }
+        return expected;
     }
 
     // The same check with one compute thread and with two, the setting restored after.
