@@ -3,14 +3,12 @@ using Strata.Kernels;
 
 namespace Strata.Autodiff;
 
-// A convolution's patches: gathered from the input straight into the product's panels (forward, and the kernel
-// gradient's transpose), unrolled (im2col) where that cannot be, and folded back (col2im).
+// A convolution's patches: gathered from the input straight into the product's panels (the forward where it is not
+// read in place), unrolled (im2col) where that cannot be, and folded back (col2im).
 internal sealed unsafe partial class ConvNode
 {
     // Forward's patches straight in the product's A panels, and the rows of one panel when they need unrolling first.
     [ThreadStatic] private static float[]? _panels, _panelRows;
-    // A chunk's output gradients packed as the kernel gradient's B.
-    [ThreadStatic] private static Gemm.PackedB? _dzPacked;
 
     // Forward of one group: each panel of Mr positions' patches gathered from x straight into the
     // product's A panels (a kernel row is kw·C contiguous input values), skipping the im2col rows;
@@ -62,43 +60,6 @@ internal sealed unsafe partial class ConvNode
                     if (epilogueBias is null) Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, false);
                     else Gemm.Multiply(pPanels, kernel, z.AsSpan(row * _out), _out, count, epilogueBias, _function);
                 }
-        }
-    }
-
-    // Whether the kernel gradient's A panels can be packed straight from x: one group, contiguous kernel rows
-    // that split into whole panels of Mr values.
-    private bool PacksPatchesTransposed => _groups == 1 && _g.DilationWidth == 1 && _g.WindowWidth * _g.Channels % Gemm.Mr == 0;
-
-    // The kernel gradient of a chunk of positions, Σ patchᵀ·dz over them, added to the block's partial. The
-    // product's A is the patches' transpose: a panel holds, per position, Mr consecutive values of one kernel
-    // row (kw·C contiguous input values), so each is one copy from x, where unrolling the patches and packing
-    // their transpose would write and read them twice. The bits are that path's.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void KernelGradientPacked(float[] x, int image, int p0, int count, ReadOnlySpan<float> dz, Span<float> kernelPartial)
-    {
-        var g = _g;
-        int mr = Gemm.Mr, span = g.WindowWidth * g.Channels, panelsPerRow = span / mr, mPanels = _k / mr;
-        int length = Gemm.PackedALength(_k, count), kc = Gemm.KBlockDepth(count);
-        var panels = _panels is { } a && a.Length >= length ? a : _panels = new float[length];
-        fixed (float* px = x, pPanels = panels)
-        {
-            for (int q = 0; q < count; q++)
-            {
-                // K block kb holds its positions' panels one after another, each depth·Mr long.
-                int start = q / kc * kc, depth = Math.Min(kc, count - start);
-                float* block = pPanels + (long)start * mPanels * mr + (long)(q - start) * mr;
-                int oh = (p0 + q) / g.OutputWidth, ow = (p0 + q) % g.OutputWidth;
-                for (int i = 0; i < g.WindowHeight; i++)
-                {
-                    float* src = px + ((long)(image * g.Height + g.InputRow(oh, i)) * g.Width + g.InputColumn(ow, 0)) * g.Channels;
-                    float* dst = block + (long)i * panelsPerRow * mr * depth;
-                    for (int t = 0; t < panelsPerRow; t++, src += mr, dst += (long)mr * depth)
-                        Unsafe.CopyBlockUnaligned(dst, src, (uint)(mr * sizeof(float)));
-                }
-            }
-            var packed = _dzPacked ??= new Gemm.PackedB();
-            packed.Pack(dz, _out, false, count, _out);
-            Gemm.Multiply(pPanels, packed, kernelPartial, _out, _k, accumulate: true);
         }
     }
 

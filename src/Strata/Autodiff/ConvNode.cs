@@ -7,16 +7,17 @@ namespace Strata.Autodiff;
 
 /// <summary>
 /// Fused y = f(conv(x, kernel) + bias) on channels-last maps, kernel [kh, kw, in/groups, out] as Keras.
-/// A few output positions at a time, the patches are gathered from x (channels-last makes each kernel
-/// row a contiguous copy) straight into the packed GEMM's panels and multiplied by the kernel. Backward
-/// gathers them again rather than keeping them (memory traffic, not arithmetic, limits a convolution
-/// kept in memory): their transpose, packed from x, times dz is added to the kernel gradient, and the
-/// patch gradients dz·Wᵀ, written into a per-thread buffer small enough to stay in cache, are folded
-/// back into dx (col2im). Where padding or the kernel-row shape rules out gathering, the patches are
-/// unrolled into rows first (im2col); see ConvNode.Patches.cs. Work is split into a fixed number of blocks of whole images, and
-/// the kernel gradient is summed from per-block partials in block order, so results do not depend
-/// on the thread count. Depthwise convolutions (one input and one output channel per group) take a
-/// direct vector path.
+/// With one group and a unit column stride, the forward reads each image's input rows transposed (every value moved
+/// once, not once per tap) and multiplies them by the kernel in place (ConvNode.InPlace.cs); otherwise, a few output
+/// positions at a time, the patches are gathered from x (channels-last makes each kernel row a contiguous copy)
+/// straight into the packed GEMM's panels. Backward reads the patches again rather than keeping them (memory
+/// traffic, not arithmetic, limits a convolution kept in memory): their transpose, read where it lies in x, times
+/// dz is added to the kernel gradient, and the patch gradients dz·Wᵀ, written into a per-thread buffer small enough
+/// to stay in cache, are folded back into dx (col2im). Where padding rules that out, the patches are unrolled into
+/// rows first (im2col); see ConvNode.Patches.cs. Every path sums in the packed product's order, so all give its bits.
+/// Work is split into a fixed number of blocks of whole images, and the kernel gradient is summed from per-block
+/// partials in block order, so results do not depend on the thread count. Depthwise convolutions (one input and one
+/// output channel per group) take a direct vector path.
 /// </summary>
 internal sealed unsafe partial class ConvNode : Node
 {
@@ -189,7 +190,8 @@ internal sealed unsafe partial class ConvNode : Node
             }
             if (_stage == ConvStage.Forward && n._groups == 1)
             {
-                n.ForwardPacked(x, _kernels[0], _z!, _epilogueBias, image0, images);
+                if (n.ForwardsInPlace) n.ForwardInPlace(x, _kernels[0], _z!, _epilogueBias, image0, images);
+                else n.ForwardPacked(x, _kernels[0], _z!, _epilogueBias, image0, images);
                 return;
             }
             var patches = _patches is { } p && p.Length >= n._positionsPerChunk * n._k ? p : _patches = new float[n._positionsPerChunk * n._k];
@@ -201,8 +203,8 @@ internal sealed unsafe partial class ConvNode : Node
                     int row = image * positionsPerImage + p0;
                     var cols = patches.AsSpan(0, count * n._k);
                     // The kernel gradient can take the patches straight from x; otherwise they are unrolled first.
-                    bool packedPatches = _stage == ConvStage.Backward && _kernelGradient && n.PacksPatchesTransposed && n.PatchesInside(p0, count);
-                    if (!packedPatches) n.Unroll(x, image, p0, count, cols);
+                    bool patchesInPlace = _stage == ConvStage.Backward && _kernelGradient && n._groups == 1 && n.PatchesInside(p0, count);
+                    if (!patchesInPlace) n.Unroll(x, image, p0, count, cols);
                     if (_stage == ConvStage.Forward)
                     {
                         for (int grp = 0; grp < n._groups; grp++)
@@ -211,8 +213,8 @@ internal sealed unsafe partial class ConvNode : Node
                         continue;
                     }
                     var dz = _z.AsSpan(row * n._out, count * n._out);
-                    if (packedPatches)
-                        n.KernelGradientPacked(x, image, p0, count, dz, kernelPartial);
+                    if (patchesInPlace)
+                        n.KernelGradientInPlace(x, image, p0, count, dz, kernelPartial);
                     else if (_kernelGradient)
                         for (int grp = 0; grp < n._groups; grp++)
                             Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, true, dz[(grp * n._outPerGroup)..], n._out, false,

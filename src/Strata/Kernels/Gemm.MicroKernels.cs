@@ -10,7 +10,7 @@ internal static unsafe partial class Gemm
 {
     // dst row p (stride dstStride) = column p of the 8×8 block at src (stride srcStride).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
+    internal static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
     {
         var (t0, t1, t2, t3, t4, t5, t6, t7) = Transpose(
             Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride),

@@ -289,6 +289,17 @@ internal static unsafe partial class Gemm
             }
         }
 
+        /// <summary>
+        /// The panel of columns [panel·width, (panel + 1)·width) in K block <paramref name="kb"/>: its rows, the path's width
+        /// apart, one per step of the block (the layout <c>GemmTask</c> packs).
+        /// </summary>
+        internal float* Panel(int kb, int panel)
+        {
+            int width = PanelWidth(Isa), kc = KBlockDepth(K), depth = Math.Min(kc, K - kb * kc);
+            int panels = (N + width - 1) / width;
+            return _data + (long)kb * kc * panels * width + (long)panel * width * depth;
+        }
+
         ~PackedB()
         {
             if (_data != null) NativeMemory.AlignedFree(_data);

@@ -8,9 +8,9 @@ using static Strata.Tests.TestSupport;
 namespace Strata.Tests.Layers.Convolutional;
 
 /// <summary>
-/// The convolution's forward pass (patches gathered straight into the product's panels) and its kernel gradient
-/// (the patches' transpose packed straight from the input where kernel rows split into whole panels) on every
-/// instruction-set path, against direct sums.
+/// The convolution's forward pass (patches read from the input rows transposed, or gathered into the product's panels)
+/// and its kernel gradient (the patches' transpose read where it lies in the input) on every instruction-set path,
+/// against direct sums and bit for bit against the product of the unrolled patches.
 /// </summary>
 public class ConvolutionPathTests
 {
@@ -112,6 +112,55 @@ public class ConvolutionPathTests
         foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
             foreach (var c in cases)
                 yield return [isa, .. c];
+    }
+
+    public static IEnumerable<object[]> InPlaceGradientCases()
+    {
+        // [height, width, channels, filters, dilation]: kernel rows in whole panels (32 channels), panels that pair across
+        // a kernel row's end (6 channels, 18 per row), panels whose rows straddle window columns and rows (one and five
+        // channels), a dilated window, and a chunk of 324 positions summed in two K blocks; each image is one chunk.
+        object[][] cases = [[12, 12, 32, 16, 1], [8, 9, 6, 8, 1], [28, 28, 1, 32, 1], [9, 7, 5, 7, 1], [12, 11, 4, 5, 2], [20, 20, 2, 4, 1]];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var c in cases)
+                yield return [isa, .. c];
+    }
+
+    [Theory]
+    [MemberData(nameof(InPlaceGradientCases))]
+    public void TheKernelGradientReadInPlaceHasTheBitsOfTheUnrolledPatchesProduct(string path, int height, int width, int channels,
+        int filters, int dilation)
+    {
+        const int batch = 3, kernel = 3;
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var layer = new Conv2D(filters, [kernel, kernel], [1, 1], "valid", [dilation, dilation], name: "c");
+        layer.Build([-1, height, width, channels], new RandomGenerator(0));
+        var graph = new Graph();
+        var input = graph.Input([batch, height, width, channels]);
+        var x = Random(7, 1, batch, height, width, channels);
+        input.Set(x);
+        var y = layer.Call(input, CallMode.Training);
+        var r = graph.Input(y.Value.ShapeArray());
+        var dz = Random(8, 1, y.Value.ShapeArray());
+        r.Set(dz);
+        graph.Forward();
+        graph.Backward(Ops.Sum(Ops.Multiply(y, r)));
+        int oh = y.Value.ShapeArray()[1], ow = y.Value.ShapeArray()[2], k = kernel * kernel * channels, positions = oh * ow;
+        var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, 1, 1, dilation, dilation, 0, 0, oh, ow);
+        // Each image's patches unrolled, their transpose times its dz by the packed product, summed image by image.
+        var expected = new float[k * filters];
+        for (int n = 0; n < batch; n++)
+        {
+            var cols = new float[positions * k];
+            for (int p = 0; p < positions; p++)
+                for (int i = 0; i < kernel; i++)
+                    for (int j = 0; j < kernel; j++)
+                        Array.Copy(x.Data, ((n * height + g.InputRow(p / ow, i)) * width + g.InputColumn(p % ow, j)) * channels,
+                            cols, p * k + (i * kernel + j) * channels, channels);
+            var partial = new float[k * filters];
+            Gemm.Multiply(cols, k, true, dz.Data.AsSpan(n * positions * filters), filters, false, partial, filters, k, filters, positions, true);
+            for (int e = 0; e < expected.Length; e++) expected[e] += partial[e];
+        }
+        Assert.Equal(expected, graph.GradientOf(layer.Kernel!)!.Data.ToArray());
     }
 
     [Theory]
