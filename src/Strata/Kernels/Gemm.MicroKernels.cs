@@ -80,7 +80,7 @@ internal static unsafe partial class Gemm
 
     // A 6 × (2 vectors) tile of C in twelve accumulators, B rows `stride` apart. Each C value is summed
     // p = 0, 1, ... with one FMA per step from zero, whatever the vector width: every path's bits agree.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void MicroKernel<TV, TOp>(int kc, float* a, float* b, int stride, float* c, int ldc, int mr, int nr, bool accumulate)
         where TV : struct where TOp : ISimd<TV>
     {

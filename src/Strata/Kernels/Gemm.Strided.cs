@@ -79,7 +79,7 @@ internal static unsafe partial class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Gathered<TV, TOp>(in StridedPanels panels, long* rowOffsets, float* b, long bStride, float* c, int ldc, int mr, int nr,
         bool accumulate) where TV : struct where TOp : ISimd<TV>
     {
@@ -195,7 +195,7 @@ internal static unsafe partial class Gemm
     }
 
     // The 6 × (2 vectors) tile of MicroKernel, its panel read in place.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Strided<TV, TOp>(in StridedPanels panels, long offset, float* b, long bStride, float* c, int ldc, int mr, int nr,
         bool accumulate, float* bias) where TV : struct where TOp : ISimd<TV>
     {
