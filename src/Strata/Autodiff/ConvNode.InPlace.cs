@@ -201,4 +201,58 @@ internal sealed unsafe partial class ConvNode
             }
         }
     }
+
+    // Whether the patch gradients dz·Wᵀ of positions inside the input can go straight into dx: the product adds each
+    // row's values for tap (i, j) to the C input values they were read from, and the next position's lie C further
+    // on (a unit column stride). Taken tap by tap, last tap first, each dx value gets its terms in the order of the
+    // positions that read it, as folding adds them, and with one K block each term is the product's own row: the
+    // bits of folding. That needs every B panel inside one tap (C a multiple of the panel width). Output rows narrower
+    // than two tiles fold faster through the product's own tiles, which span rows.
+    private bool FoldsInPlace(InstructionSet isa) => _groups == 1 && _g.StrideWidth == 1 && _g.OutputWidth >= 4 * Gemm.Mr
+        && _g.Channels % Gemm.PanelWidth(isa) == 0 && Gemm.KBlockDepth(_out) == _out;
+
+    // dx += the patch gradients of a chunk of positions, dz·Wᵀ (Wᵀ packed), each position's patch added where it was read.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void InputGradientInPlace(Gemm.PackedB transposedKernel, ReadOnlySpan<float> dz, int image, int p0, int count, float[] dx)
+    {
+        var g = _g;
+        var isa = transposedKernel.Isa;
+        int mr = Gemm.Mr, width = Gemm.PanelWidth(isa), panelsPerTap = g.Channels / width, taps = g.WindowHeight * g.WindowWidth;
+        int length = Gemm.PackedALength(g.OutputWidth, _out), depth = _out;
+        var buffer = _panels is { } a && a.Length >= length ? a : _panels = new float[length];
+        nint* rows = stackalloc nint[mr];
+        nint start;
+        fixed (float* pdz = dz, pdx = dx, pPanels = buffer)
+        {
+            for (int q0 = 0; q0 < count;)
+            {
+                // One output row's positions at a time: their dx rows lie C apart.
+                int oh = (p0 + q0) / g.OutputWidth, ow = (p0 + q0) % g.OutputWidth, m = Math.Min(g.OutputWidth - ow, count - q0);
+                for (int i0 = 0; i0 < m; i0 += mr)
+                {
+                    // Rows past the segment repeat its last; no stored value takes them.
+                    for (int r = 0; r < mr; r++) rows[r] = (nint)(pdz + (long)(q0 + Math.Min(i0 + r, m - 1)) * _out);
+                    Gemm.PackRows(pPanels, m, _out, i0, new ReadOnlySpan<nint>(rows, mr), 0, _out, isa);
+                }
+                float* origin = pdx + ((long)(image * g.Height + g.InputRow(oh, 0)) * g.Width + g.InputColumn(ow, 0)) * g.Channels;
+                for (int tap = taps - 1; tap >= 0; tap--)
+                {
+                    int i = tap / g.WindowWidth, j = tap % g.WindowWidth;
+                    float* target = origin + ((long)i * g.DilationHeight * g.Width + (long)j * g.DilationWidth) * g.Channels;
+                    for (int t = 0; t < panelsPerTap; t++)
+                    {
+                        float* b = transposedKernel.Panel(0, tap * panelsPerTap + t);
+                        for (int r0 = 0; r0 < m; r0 += 2 * mr)
+                        {
+                            start = (nint)(pPanels + (long)r0 * depth);
+                            var panels = new StridedPanels(&start, &depth, 1, mr);
+                            Gemm.MultiplyStrided(isa, panels, 0, (long)mr * depth, b, width, target + (long)r0 * g.Channels + t * width, g.Channels,
+                                Math.Min(2 * mr, m - r0), width, true);
+                        }
+                    }
+                }
+                q0 += m;
+            }
+        }
+    }
 }

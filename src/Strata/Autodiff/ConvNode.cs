@@ -220,6 +220,11 @@ internal sealed unsafe partial class ConvNode : Node
                             Gemm.Multiply(cols[(grp * n._kPerGroup)..], n._k, true, dz[(grp * n._outPerGroup)..], n._out, false,
                                 kernelPartial[(grp * n._outPerGroup)..], n._out, n._kPerGroup, n._outPerGroup, count, true);
                     if (!_inputGradient) continue;
+                    if (n._groups == 1 && n.FoldsInPlace(_transposedKernels[0].Isa) && n.PatchesInside(p0, count))
+                    {
+                        n.InputGradientInPlace(_transposedKernels[0], dz, image, p0, count, n.Inputs[0].Gradient!.Data);
+                        continue;
+                    }
                     // The patches have served the kernel gradient: their rows become the patch gradients dz·Wᵀ.
                     for (int grp = 0; grp < n._groups; grp++)
                         Gemm.Multiply(dz[(grp * n._outPerGroup)..], n._out, false, _transposedKernels[grp],

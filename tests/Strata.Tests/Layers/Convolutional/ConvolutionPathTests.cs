@@ -163,6 +163,69 @@ public class ConvolutionPathTests
         Assert.Equal(expected, graph.GradientOf(layer.Kernel!)!.Data.ToArray());
     }
 
+    public static IEnumerable<object[]> InputGradientCases()
+    {
+        // [height, width, channels, filters, dilation, padding]: output rows of at least 24 positions, whose patch
+        // gradients go straight into dx where the channels fill whole panels (32 on every path, 16 on the 16-wide ones),
+        // with dilation, and with padding (edge chunks folded from the unrolled patch gradients, inner ones in place).
+        object[][] cases =
+        [
+            [5, 28, 32, 8, 1, "valid"], [6, 30, 16, 4, 1, "same"], [7, 29, 32, 5, 2, "valid"], [4, 26, 32, 40, 1, "same"],
+        ];
+        foreach (var isa in InstructionSets.Supported.Select(InstructionSets.Name))
+            foreach (var c in cases)
+                yield return [isa, .. c];
+    }
+
+    [Theory]
+    [MemberData(nameof(InputGradientCases))]
+    public void TheInputGradientHasTheBitsOfFoldingThePatchGradients(string path, int height, int width, int channels, int filters,
+        int dilation, string padding)
+    {
+        const int batch = 2, kernel = 3;
+        using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
+        var layer = new Conv2D(filters, [kernel, kernel], [1, 1], padding, [dilation, dilation], name: "c");
+        layer.Build([-1, height, width, channels], new RandomGenerator(0));
+        var w = Random(5, 1, layer.Kernel!.Value.Size).Data;
+        w.CopyTo(layer.Kernel.Value.Data, 0);
+        var graph = new Graph();
+        var input = graph.Input([batch, height, width, channels], requiresGradient: true);
+        input.Set(Random(7, 1, batch, height, width, channels));
+        var y = layer.Call(input, CallMode.Training);
+        var r = graph.Input(y.Value.ShapeArray());
+        var dz = Random(8, 1, y.Value.ShapeArray());
+        r.Set(dz);
+        graph.Forward();
+        graph.Backward(Ops.Sum(Ops.Multiply(y, r)));
+        int oh = y.Value.ShapeArray()[1], ow = y.Value.ShapeArray()[2], k = kernel * kernel * channels, positions = batch * oh * ow;
+        int span = (kernel - 1) * dilation + 1;
+        int padTop = padding == "same" ? (span - 1) / 2 : 0, padLeft = padTop;
+        var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, 1, 1, dilation, dilation, padTop, padLeft, oh, ow);
+        // The patch gradients dz·Wᵀ by the packed product, then added position by position where each patch was read.
+        var cols = new float[positions * k];
+        Gemm.Multiply(dz.Data, filters, false, w, filters, true, cols, k, positions, k, filters, false);
+        var expected = new float[batch * height * width * channels];
+        double scale = 0;
+        for (int p = 0; p < positions; p++)
+        {
+            int n = p / (oh * ow), q = p % (oh * ow);
+            for (int i = 0; i < kernel; i++)
+                for (int j = 0; j < kernel; j++)
+                {
+                    int ih = g.InputRow(q / ow, i), iw = g.InputColumn(q % ow, j);
+                    if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        float term = cols[p * k + (i * kernel + j) * channels + c];
+                        expected[((n * height + ih) * width + iw) * channels + c] += term;
+                        scale = Math.Max(scale, Math.Abs(term));
+                    }
+                }
+        }
+        Assert.True(scale > 0);
+        Assert.Equal(expected, input.Gradient!.Data.ToArray());
+    }
+
     [Theory]
     [MemberData(nameof(GradientCases))]
     public void TheKernelGradientMatchesADirectSumOnEveryPath(string path, int height, int width, int channels, int filters, int kernel, int stride, string padding)
