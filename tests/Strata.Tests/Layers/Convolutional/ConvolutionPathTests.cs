@@ -114,6 +114,21 @@ public class ConvolutionPathTests
                 yield return [isa, .. c];
     }
 
+    // One training pass of the layer on x, with loss Σ y·dz (dz seeded): the graph, its input (with a gradient), y and dz.
+    private static (Graph Graph, InputNode Input, Node Y, Tensor Dz) TrainingPass(Conv2D layer, Tensor x)
+    {
+        var graph = new Graph();
+        var input = graph.Input(x.ShapeArray(), requiresGradient: true);
+        input.Set(x);
+        var y = layer.Call(input, CallMode.Training);
+        var r = graph.Input(y.Value.ShapeArray());
+        var dz = Random(8, 1, y.Value.ShapeArray());
+        r.Set(dz);
+        graph.Forward();
+        graph.Backward(Ops.Sum(Ops.Multiply(y, r)));
+        return (graph, input, y, dz);
+    }
+
     public static IEnumerable<object[]> InPlaceGradientCases()
     {
         // [height, width, channels, filters, dilation]: kernel rows in whole panels (32 channels), panels that pair across
@@ -134,16 +149,8 @@ public class ConvolutionPathTests
         using var scope = InstructionSets.Use(InstructionSets.Resolve(path));
         var layer = new Conv2D(filters, [kernel, kernel], [1, 1], "valid", [dilation, dilation], name: "c");
         layer.Build([-1, height, width, channels], new RandomGenerator(0));
-        var graph = new Graph();
-        var input = graph.Input([batch, height, width, channels]);
         var x = Random(7, 1, batch, height, width, channels);
-        input.Set(x);
-        var y = layer.Call(input, CallMode.Training);
-        var r = graph.Input(y.Value.ShapeArray());
-        var dz = Random(8, 1, y.Value.ShapeArray());
-        r.Set(dz);
-        graph.Forward();
-        graph.Backward(Ops.Sum(Ops.Multiply(y, r)));
+        var (graph, _, y, dz) = TrainingPass(layer, x);
         int oh = y.Value.ShapeArray()[1], ow = y.Value.ShapeArray()[2], k = kernel * kernel * channels, positions = oh * ow;
         var g = new ConvGeometry(batch, height, width, channels, kernel, kernel, 1, 1, dilation, dilation, 0, 0, oh, ow);
         // Each image's patches unrolled, their transpose times its dz by the packed product, summed image by image.
@@ -188,15 +195,7 @@ public class ConvolutionPathTests
         layer.Build([-1, height, width, channels], new RandomGenerator(0));
         var w = Random(5, 1, layer.Kernel!.Value.Size).Data;
         w.CopyTo(layer.Kernel.Value.Data, 0);
-        var graph = new Graph();
-        var input = graph.Input([batch, height, width, channels], requiresGradient: true);
-        input.Set(Random(7, 1, batch, height, width, channels));
-        var y = layer.Call(input, CallMode.Training);
-        var r = graph.Input(y.Value.ShapeArray());
-        var dz = Random(8, 1, y.Value.ShapeArray());
-        r.Set(dz);
-        graph.Forward();
-        graph.Backward(Ops.Sum(Ops.Multiply(y, r)));
+        var (_, input, y, dz) = TrainingPass(layer, Random(7, 1, batch, height, width, channels));
         int oh = y.Value.ShapeArray()[1], ow = y.Value.ShapeArray()[2], k = kernel * kernel * channels, positions = batch * oh * ow;
         int span = (kernel - 1) * dilation + 1;
         int padTop = padding == "same" ? (span - 1) / 2 : 0, padLeft = padTop;
