@@ -5,12 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace Strata.Kernels;
 
 /// <summary>
-/// A product's A read where it lies instead of packed: the K steps fall into runs, and at step p of run s the Mr
-/// values of a panel (A's rows r = 0 .. Mr − 1 of that step) sit side by side at
-/// <c>Starts[s] + offset + p·Stride</c>. A convolution's patches take this form straight from its input (the
-/// kernel gradient, whose A is the patches' transpose) or from its input rows transposed once (the forward), so
-/// nothing is copied per panel. The runs are walked in order, one fused multiply-add per step from zero, as the
-/// packed product sums its K blocks: the bits are that product's.
+/// How the micro-kernels read A: in runs of steps, and at step p of run s the Mr values of a panel (A's rows
+/// r = 0 .. Mr − 1 at that step) sit side by side at <c>Starts[s] + offset + p·Stride</c>. A packed panel is one run,
+/// Mr apart; a convolution's patches take the same form straight from its input (the kernel gradient, whose A is the
+/// patches' transpose) or from its input rows transposed once (the forward), so nothing is copied per panel. Each
+/// value is summed over the steps in order, one fused multiply-add per step from zero, so A read in place gives the
+/// packed product's bits.
 /// </summary>
 internal readonly unsafe struct StridedPanels(nint* starts, int* lengths, int runs, long stride)
 {
@@ -48,6 +48,8 @@ internal static unsafe partial class Gemm
                 case InstructionSet.Avx512: Strided<Vector512<float>, Simd512>(a, o, b, bStride, ch, ldc, rows, nr, accumulate, bias); break;
                 case InstructionSet.Avx2: Strided<Vector256<float>, Simd256>(a, o, b, bStride, ch, ldc, rows, nr, accumulate, bias); break;
                 case InstructionSet.Portable:
+                    // The 16-wide panel in two 8-wide halves: a half's twelve accumulators fit in sixteen
+                    // registers, and the halves' sums never meet, so each value's order is unchanged.
                     Strided<Vector128<float>, Simd128>(a, o, b, bStride, ch, ldc, rows, Math.Min(nr, 8), accumulate, bias);
                     if (nr > 8)
                         Strided<Vector128<float>, Simd128>(a, o, b + 8, bStride, ch + 8, ldc, rows, nr - 8, accumulate, bias == null ? null : bias + 8);
@@ -156,7 +158,8 @@ internal static unsafe partial class Gemm
             for (int j = 0; j < nr; j++) c[(long)r * ldc + j] += bias[j];
     }
 
-    // The 12 × 32 tile of MicroKernel12x32, its two panels read in place.
+    // Two 6-row panels against one 32-wide B panel: a 12 × 32 tile of C in 24 zmm accumulators, each value summed step
+    // by step with one FMA from zero, as the 6-row kernel sums it; each B row read feeds twelve rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Strided12x32(in StridedPanels panels, long offset, long offset1, float* b, long bStride, float* c, int ldc, bool accumulate,
         float* bias)
@@ -194,7 +197,9 @@ internal static unsafe partial class Gemm
         StoreRows<Vector512<float>, Simd512>(c + 6L * ldc, ldc, accumulate, bias, d00, d01, d10, d11, d20, d21, d30, d31, d40, d41, d50, d51);
     }
 
-    // The 6 × (2 vectors) tile of MicroKernel, its panel read in place.
+    // A 6 × (2 vectors) tile of C in twelve accumulators, each value summed step by step with one FMA from zero, whatever
+    // the vector width: every path's bits agree. Its edge tile is not zeroed: a zeroing call made with the
+    // accumulators live would have the JIT keep them in memory.
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Strided<TV, TOp>(in StridedPanels panels, long offset, float* b, long bStride, float* c, int ldc, int mr, int nr,
         bool accumulate, float* bias) where TV : struct where TOp : ISimd<TV>
